@@ -1,0 +1,39 @@
+/** What the data loaders hand to the trainer, and what travels with the model in the run folder. */
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * How labels become target tensors, decided by the loss (see `targetEncodingFor` in the loss
+ * registry): class ids for sparse losses, one-hot rows for categorical ones, 0/1 floats for binary
+ * ones, raw values for regression.
+ */
+export type TargetEncoding = 'sparse' | 'categorical' | 'binary' | 'regression';
+
+/** In-memory examples: x is float32 [n, ...inputShape]; y is float32, shaped by the encoding. */
+export interface Examples {
+  x: tf.Tensor;
+  y: tf.Tensor;
+  /** Number of rows (x.shape[0]). */
+  size: number;
+}
+
+/**
+ * Preprocessing state saved as `preprocessing.json` in the run folder and applied again by
+ * `evaluate` and `predict`: which columns are features, in which order, and what the label
+ * vocabulary is (class id i is `classes[i]`).
+ */
+export interface PreprocessingState {
+  features: string[];
+  label?: string;
+  /** String labels in class-id order; absent when labels were numeric. */
+  classes?: string[];
+  encoding: TargetEncoding;
+}
+
+export interface LoadedData {
+  train: Examples;
+  validation?: Examples;
+  test?: Examples;
+  preprocessing: PreprocessingState;
+  /** Classes seen in training labels (for classification), to size and check the output layer. */
+  numClasses?: number;
+}
