@@ -26,6 +26,8 @@ export interface PreprocessingState {
   label?: string;
   /** String labels in class-id order; absent when labels were numeric. */
   classes?: string[];
+  /** Number of classes for classification encodings (also when labels were numeric ids and `classes` is absent). */
+  numClasses?: number;
   encoding: TargetEncoding;
 }
 

@@ -1,0 +1,23 @@
+/** `kerats backends`: which TensorFlow.js backends are present, why not, and which `auto` picks. */
+import type { Command } from 'commander';
+import { listBackends } from '../runtime/backend.js';
+import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
+
+export function registerBackends(program: Command): void {
+  withOutputOptions(program.command('backends'))
+    .description('list the TensorFlow.js backends, whether each is available (and why not), and which auto picks')
+    .addHelpText('after', example('kerats backends', 'kerats backends --json'))
+    .action(async (opts: CommonOptions) => {
+      const out = outputFor(opts);
+      const backends = await listBackends();
+      const chosen = backends.find((b) => b.available)?.name ?? null;
+      out.result({ backends, auto: chosen }, () => {
+        const lines = backends.map((b) => {
+          const mark = b.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
+          const pick = b.name === chosen ? out.chalk.bold('  <- auto') : '';
+          return `${b.name.padEnd(15)} ${mark}${b.reason ? ` — ${b.reason}` : ''}${pick}`;
+        });
+        return lines.join('\n') + `\nauto: ${chosen ?? 'none'}\n`;
+      });
+    });
+}

@@ -1,0 +1,44 @@
+/** The `kerats` command line: one file per command, wired together here. */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../util/errors.js';
+import { keratsVersion } from '../util/package-root.js';
+import { registerBackends } from './backends.js';
+import { reportError } from './errors.js';
+import { Output } from './output.js';
+import { registerSummary } from './summary.js';
+import { registerTrain } from './train.js';
+import { registerValidate } from './validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kerats')
+    .description('Train neural networks from declarative YAML/JSON configs, the way Keras does, on TensorFlow.js.')
+    .version(keratsVersion(), '-V, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kerats train configs/iris.yaml\n  $ kerats summary configs/mnist-mlp.yaml\n  $ kerats validate configs/broken.yaml\n\nExit codes: 0 ok, 1 runtime failure, 2 bad usage, config or data.\n',
+    );
+  registerTrain(program);
+  registerSummary(program);
+  registerValidate(program);
+  registerBackends(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version "errors" are successes; every other commander error is a usage error.
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exitCode = ok ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    const json = argv.includes('--json');
+    process.exitCode = reportError(err, new Output({ json }));
+  }
+}

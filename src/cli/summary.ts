@@ -1,0 +1,42 @@
+/** `kerats summary CONFIG|RUN_DIR|model.json`: the Keras `model.summary()` table. */
+import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { loadConfig } from '../config/load.js';
+import { useBackend, type BackendChoice } from '../runtime/backend.js';
+import { buildSequential } from '../runtime/model-builder.js';
+import { loadModel } from '../runtime/model-io.js';
+import { formatSummary, summarize } from '../runtime/summary.js';
+import { ConfigError } from '../util/errors.js';
+import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
+
+/** A run folder or a model.json: the saved model, named as its run's config named it. */
+async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name: string }> {
+  const stat = await fs.stat(target);
+  const modelJson = stat.isDirectory() ? path.join(target, 'model.json') : target;
+  const model = await loadModel(modelJson);
+  const configJson = path.join(path.dirname(modelJson), 'config.json');
+  const config = await fs.readFile(configJson, 'utf8').then((t) => JSON.parse(t) as { name?: string }, () => undefined);
+  return { model, name: config?.name ?? model.name };
+}
+
+export function registerSummary(program: Command): void {
+  withBackendOption(withOutputOptions(program.command('summary')))
+    .argument('<target>', 'a config file, a run folder, or a TensorFlow.js model.json')
+    .description('print the Keras model.summary() table: layers, output shapes and parameter counts')
+    .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/20261122-101500-000 --json'))
+    .action(async (target: string, opts: CommonOptions & { backend: BackendChoice }) => {
+      const out = outputFor(opts);
+      const stat = await fs.stat(target).catch(() => undefined);
+      if (!stat) throw new ConfigError(`cannot read "${target}": no such file or folder`);
+      await useBackend(opts.backend);
+      const isSaved = stat.isDirectory() || path.basename(target) === 'model.json';
+      const { model, name } = isSaved
+        ? await loadSaved(target)
+        : await loadConfig(target).then((c) => ({ model: buildSequential(c.model, { seed: c.seed }), name: c.name }));
+      const s = summarize(model, name);
+      model.dispose();
+      out.result(s, () => formatSummary(s));
+    });
+}

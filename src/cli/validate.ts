@@ -1,0 +1,25 @@
+/** `kerats validate CONFIG`: checks the config against the schema and builds the model graph, training nothing. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { useBackend } from '../runtime/backend.js';
+import { buildSequential } from '../runtime/model-builder.js';
+import { summarize } from '../runtime/summary.js';
+import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
+
+export function registerValidate(program: Command): void {
+  withBackendOption(withOutputOptions(program.command('validate')))
+    .argument('<config>', 'config file (YAML or JSON)')
+    .description('check a config: schema, names, arguments and layer shapes; reports every problem as file:line:col')
+    .addHelpText('after', example('kerats validate configs/iris.yaml'))
+    .action(async (file: string, opts: CommonOptions & { backend: string }) => {
+      const out = outputFor(opts);
+      const config = await loadConfig(file);
+      await useBackend(opts.backend as never);
+      const model = buildSequential(config.model, { seed: config.seed });
+      const s = summarize(model, config.name);
+      model.dispose();
+      out.result({ valid: true, file, model: config.name, total_params: s.total_params, problems: [] }, () =>
+        `${file}: ok (${s.layers.length} layers, ${s.total_params.toLocaleString('en-US')} parameters)\n`,
+      );
+    });
+}

@@ -1,0 +1,240 @@
+/**
+ * RFC 4180 CSV reader that writes feature cells straight into one row-major Float32Array: no
+ * per-row objects, so large files parse quickly. Quoted fields (with commas, doubled quotes and
+ * line breaks inside), CRLF / LF / CR line ends, a trailing newline and a UTF-8 BOM are accepted;
+ * blank lines are skipped (as pandas does). Positions in errors are `file:line:field`, 1-based,
+ * where `line` is the physical line the cell starts on (the header is line 1).
+ */
+import { DataError } from '../../util/errors.js';
+
+/** Which columns to keep, decided from the header. */
+export interface CsvPlan {
+  /** Column indices (0-based) of the features, in the order they go into each x row. */
+  features: number[];
+  /** Column index (0-based) kept as text (the label), or -1 for none. */
+  label: number;
+}
+
+export interface CsvData {
+  /** The file as the user wrote it, for messages. */
+  file: string;
+  header: string[];
+  /** Number of data records. */
+  rows: number;
+  /** rows × features.length values, row-major. */
+  x: Float32Array;
+  /** The label cell of each record, when the plan asked for one. */
+  labels?: string[];
+  /** 1-based line on which each record starts (for messages about labels). */
+  lines: Int32Array;
+}
+
+const COMMA = 44;
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
+export function cellError(file: string, line: number, col: number, message: string): DataError {
+  return new DataError({ message, loc: { file, line, col } });
+}
+
+/**
+ * Parses CSV text. `choosePlan` sees the header and says which columns to keep (it may throw a
+ * DataError, e.g. for a missing label column). Every feature cell must be a finite number.
+ */
+export function parseCsv(text: string, file: string, choosePlan: (header: string[]) => CsvPlan): CsvData {
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const end = text.length;
+  let line = 1;
+
+  // Skips blank lines before a record; returns false at the end of the text.
+  const skipBlank = (): boolean => {
+    while (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c === LF) {
+        line++;
+        pos++;
+      } else if (c === CR) {
+        line++;
+        pos += text.charCodeAt(pos + 1) === LF ? 2 : 1;
+      } else return true;
+    }
+    return false;
+  };
+
+  // Reads one field starting at `pos`, leaves `pos` on the delimiter (or end). Tracks `line`.
+  const readField = (col: number): string => {
+    if (text.charCodeAt(pos) !== QUOTE) {
+      const start = pos;
+      while (pos < end) {
+        const c = text.charCodeAt(pos);
+        if (c === COMMA || c === LF || c === CR) break;
+        pos++;
+      }
+      return text.slice(start, pos);
+    }
+    const openLine = line;
+    pos++;
+    let value = '';
+    let chunk = pos;
+    for (;;) {
+      const q = text.indexOf('"', pos);
+      if (q < 0) {
+        throw cellError(file, openLine, col, 'quoted field is never closed (a `"` is missing)');
+      }
+      countLines(chunk, q);
+      if (text.charCodeAt(q + 1) === QUOTE) {
+        value += text.slice(chunk, q + 1);
+        pos = q + 2;
+        chunk = pos;
+        continue;
+      }
+      value += text.slice(chunk, q);
+      pos = q + 1;
+      break;
+    }
+    if (pos < end) {
+      const c = text.charCodeAt(pos);
+      if (c !== COMMA && c !== LF && c !== CR) {
+        throw cellError(
+          file,
+          line,
+          col,
+          `unexpected text after a closing quote: ${JSON.stringify(text.slice(pos, pos + 10))} ` +
+            '(a quote inside a quoted field must be doubled: "")',
+        );
+      }
+    }
+    return value;
+  };
+
+  const countLines = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === LF) line++;
+      else if (c === CR && text.charCodeAt(i + 1) !== LF) line++;
+    }
+  };
+
+  // Consumes the record end at `pos` (if any).
+  const endRecord = (): void => {
+    if (pos >= end) return;
+    const c = text.charCodeAt(pos);
+    if (c === CR) {
+      pos += text.charCodeAt(pos + 1) === LF ? 2 : 1;
+      line++;
+    } else if (c === LF) {
+      pos++;
+      line++;
+    }
+  };
+
+  if (!skipBlank()) throw new DataError(`${file}: the file is empty (expected a header line with column names)`);
+
+  // Header.
+  const headerLine = line;
+  const header: string[] = [];
+  for (;;) {
+    header.push(readField(header.length + 1));
+    if (pos < end && text.charCodeAt(pos) === COMMA) {
+      pos++;
+      continue;
+    }
+    break;
+  }
+  endRecord();
+  checkHeader(header, file, headerLine);
+
+  const plan = choosePlan(header);
+  const width = header.length;
+  const nf = plan.features.length;
+  // role[c]: feature slot (>= 0), -2 for the label, -1 for a column nobody asked for.
+  const role = new Int32Array(width).fill(-1);
+  plan.features.forEach((c, slot) => (role[c] = slot));
+  if (plan.label >= 0) role[plan.label] = -2;
+
+  let capacity = Math.max(16, Math.ceil(end / Math.max(8, 2 * width)));
+  let x = new Float32Array(capacity * nf);
+  let lines = new Int32Array(capacity);
+  const labels: string[] | undefined = plan.label >= 0 ? [] : undefined;
+  let rows = 0;
+
+  while (skipBlank()) {
+    if (rows === capacity) {
+      capacity *= 2;
+      const nx = new Float32Array(capacity * nf);
+      nx.set(x);
+      x = nx;
+      const nl = new Int32Array(capacity);
+      nl.set(lines);
+      lines = nl;
+    }
+    lines[rows] = line;
+    const base = rows * nf;
+    let col = 0;
+    for (;;) {
+      if (col >= width) {
+        throw cellError(file, line, col + 1, `row has more fields than the header's ${width} columns`);
+      }
+      const cellLine = line;
+      const r = role[col] ?? -1;
+      if (r === -1 && text.charCodeAt(pos) !== QUOTE) {
+        // Unused unquoted column: skip without allocating a string.
+        while (pos < end) {
+          const c = text.charCodeAt(pos);
+          if (c === COMMA || c === LF || c === CR) break;
+          pos++;
+        }
+      } else {
+        const s = readField(col + 1);
+        if (r >= 0) x[base + r] = toNumber(s, file, cellLine, col + 1, header[col] ?? '');
+        else if (r === -2) labels?.push(s);
+      }
+      col++;
+      if (pos < end && text.charCodeAt(pos) === COMMA) {
+        pos++;
+        continue;
+      }
+      break;
+    }
+    if (col < width) {
+      throw cellError(
+        file,
+        line,
+        col + 1,
+        `row has ${col} field${col === 1 ? '' : 's'} but the header has ${width} columns ` +
+          `(column "${header[col] ?? ''}" is missing)`,
+      );
+    }
+    endRecord();
+    rows++;
+  }
+
+  if (rows === 0) throw new DataError(`${file}: the file has a header but no data rows`);
+  // Copy to the exact size: the estimate may have over-allocated, and a view would pin it all.
+  return { file, header, rows, x: x.slice(0, rows * nf), labels, lines: lines.slice(0, rows) };
+}
+
+/** A finite number, or a DataError naming the cell. Empty and blank cells are errors too. */
+function toNumber(s: string, file: string, line: number, col: number, name: string): number {
+  const v = Number(s);
+  // Number('') and Number('  ') are 0: a zero must come from a cell that has a digit.
+  if (Number.isFinite(v) && (v !== 0 || /[0-9]/.test(s))) return v;
+  if (s.trim() === '') throw cellError(file, line, col, `column "${name}" is empty (expected a number)`);
+  if (Number.isNaN(v)) throw cellError(file, line, col, `column "${name}" is not a number: ${JSON.stringify(s)}`);
+  throw cellError(file, line, col, `column "${name}" is not a finite number: ${JSON.stringify(s)}`);
+}
+
+function checkHeader(header: string[], file: string, line: number): void {
+  const seen = new Map<string, number>();
+  header.forEach((name, i) => {
+    if (name.trim() === '') {
+      throw cellError(file, line, i + 1, `column ${i + 1} of the header has no name`);
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw cellError(file, line, i + 1, `column name "${name}" appears twice in the header (columns ${first + 1} and ${i + 1})`);
+    }
+    seen.set(name, i);
+  });
+}

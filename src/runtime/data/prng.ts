@@ -1,0 +1,61 @@
+/**
+ * A small seeded PRNG for synthetic data: runs must be reproducible from the config's seed, so
+ * nothing here touches Math.random. mulberry32 is tiny, fast and good enough for test data.
+ */
+
+/** Folds any JS number (negative, fractional, > 2^32) into a 32-bit seed. */
+export function seedToUint32(seed: number): number {
+  let h = Math.floor(Math.abs(seed)) >>> 0;
+  // Mix in the high part and the sign so 1, -1 and 2^32 + 1 differ.
+  h ^= Math.floor(Math.abs(seed) / 4294967296) >>> 0;
+  if (seed < 0) h ^= 0x9e3779b9;
+  return h >>> 0;
+}
+
+export class Prng {
+  private state: number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.state = seedToUint32(seed);
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = this.next();
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Fisher-Yates shuffle in place. */
+  shuffle(a: Int32Array): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i] ?? 0;
+      a[i] = a[j] ?? 0;
+      a[j] = t;
+    }
+  }
+}

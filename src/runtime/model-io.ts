@@ -1,0 +1,76 @@
+/**
+ * Saves and loads models in the TensorFlow.js layers format (model.json + weights.bin), with plain
+ * file I/O so it works on every backend (tfjs's `file://` handler exists only with tfjs-node).
+ * model.json is written after its weights, each atomically, so a model.json on disk always has
+ * complete weights beside it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { DataError } from '../util/errors.js';
+
+export const WEIGHTS_FILE = 'weights.bin';
+
+function concatWeightData(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  const parts = Array.isArray(data) ? data : [data];
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p), offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+/** Writes `dir/model.json` and `dir/weights.bin`. */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      if (!artifacts.weightData || !artifacts.weightSpecs) throw new Error('model has no weights to save');
+      await writeFileAtomic(path.join(dir, WEIGHTS_FILE), concatWeightData(artifacts.weightData));
+      await writeJsonAtomic(path.join(dir, 'model.json'), {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+        convertedBy: 'kerats',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      });
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+interface ModelJson {
+  modelTopology: object;
+  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+/** An IOHandler that reads a model.json and its weight files from disk, for `tf.loadLayersModel`. */
+export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      let json: ModelJson;
+      try {
+        json = JSON.parse(await fs.readFile(modelJsonPath, 'utf8')) as ModelJson;
+      } catch (err) {
+        throw new DataError(`cannot read model "${modelJsonPath}": ${(err as Error).message}`);
+      }
+      const dir = path.dirname(modelJsonPath);
+      const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+      const buffers: Uint8Array[] = [];
+      for (const group of json.weightsManifest ?? []) {
+        weightSpecs.push(...group.weights);
+        for (const p of group.paths) buffers.push(await fs.readFile(path.join(dir, p)));
+      }
+      const weightData = concatWeightData(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+      return { modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer as ArrayBuffer };
+    },
+  };
+}
+
+export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileHandler(modelJsonPath));
+}

@@ -1,0 +1,84 @@
+/**
+ * A run folder is built under a hidden partial name and renamed into place only when complete, so
+ * `runs/` never holds a half-written run: a crash leaves at most a `.partial` folder, which
+ * `abort()` removes on the way out.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { ConfigError } from '../util/errors.js';
+
+/** `20261122-233557-123`: sortable, unique per millisecond; collisions get a `-2` suffix. */
+export function timestamp(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Names unsafe on Windows or in shells become `_`, so a config name is always a valid folder name. */
+export function safeName(name: string): string {
+  const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim();
+  return cleaned.length > 0 ? cleaned : 'model';
+}
+
+export class RunFolder {
+  private finalized = false;
+
+  private constructor(
+    /** Where files are written while the run is in progress. */
+    readonly dir: string,
+    /** The folder the run becomes; with no explicit `--out`, a `-2`... suffix resolves collisions. */
+    private readonly target: string,
+    private readonly explicit: boolean,
+  ) {}
+
+  /** Starts `runs/<name>/<timestamp>/` (under `root`), or exactly `out` when given. */
+  static async create(opts: { root: string; name: string; out?: string }): Promise<RunFolder> {
+    const target = opts.out ? path.resolve(opts.out) : path.resolve(opts.root, safeName(opts.name), timestamp());
+    if (opts.out) {
+      const entries = await fs.readdir(target).catch(() => [] as string[]);
+      if (entries.length > 0) throw new ConfigError(`--out "${opts.out}" already exists and is not empty; choose a new folder`);
+    }
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const dir = await fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.partial-`));
+    return new RunFolder(dir, target, opts.out !== undefined);
+  }
+
+  file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  async writeJson(name: string, value: unknown): Promise<void> {
+    await writeJsonAtomic(this.file(name), value);
+  }
+
+  async writeText(name: string, text: string): Promise<void> {
+    await writeFileAtomic(this.file(name), text);
+  }
+
+  /** Moves the finished run into place and returns its final path. */
+  async finalize(): Promise<string> {
+    if (this.explicit) {
+      await fs.rm(this.target, { recursive: true, force: true }); // empty (checked at create)
+      await fs.rename(this.dir, this.target);
+      this.finalized = true;
+      return this.target;
+    }
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? this.target : `${this.target}-${n}`;
+      try {
+        await fs.rename(this.dir, candidate);
+        this.finalized = true;
+        return candidate;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') && n < 1000) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Removes the partial folder; a no-op once finalized. */
+  async abort(): Promise<void> {
+    if (!this.finalized) await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One `kerats train`: config → backend → model → data → training → run folder. Each step is
+ * another module's job; this file only orders them and records what happened.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { KeratsConfig, DataSource } from '../config/types.js';
+import { targetEncodingFor } from '../registry/losses.js';
+import { ConfigError, KeratsError, ExitCode } from '../util/errors.js';
+import { keratsVersion } from '../util/package-root.js';
+import { useBackend, type BackendChoice } from './backend.js';
+import { loadData } from './data/index.js';
+import type { LoadedData, TargetEncoding } from './data/types.js';
+import { buildSequential } from './model-builder.js';
+import { saveModel } from './model-io.js';
+import { RunFolder } from './run-folder.js';
+import { formatSummary, summarize } from './summary.js';
+import { evaluate, train, type TrainResult } from './training/trainer.js';
+import type { ProgressReporter } from './training/progress.js';
+
+export interface TrainRunOptions {
+  backend: BackendChoice;
+  /** Folder under which `<name>/<timestamp>/` is created. */
+  runsRoot: string;
+  /** Exact run folder instead. */
+  out?: string;
+  reporter?: ProgressReporter;
+  /** Polled between batches; true stops training (Ctrl-C). */
+  shouldStop?: () => boolean;
+  argv: string[];
+}
+
+export interface TrainRunResult {
+  run_dir: string;
+  backend: string;
+  epochs_completed: number;
+  stopped_early: boolean;
+  history: Record<string, number[]>;
+  /** The last epoch's logged values. */
+  final: Record<string, number>;
+  /** The saved model evaluated on the validation set (when there is one). */
+  validation?: Record<string, number>;
+  test?: Record<string, number>;
+}
+
+function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function dataHash(sources: (DataSource | undefined)[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const s of sources) {
+    if (!s) continue;
+    if (s.kind === 'csv') h.update(await fs.readFile(s.path));
+    else h.update(JSON.stringify(s));
+  }
+  return h.digest('hex');
+}
+
+/** The output layer must have one unit per class (or one for binary losses); say so before training. */
+function checkOutputMatchesData(model: tf.LayersModel, config: KeratsConfig, data: LoadedData, encoding: TargetEncoding): void {
+  const shape = model.outputs[0]?.shape ?? [];
+  const units = shape[shape.length - 1];
+  const last = config.model.layers[config.model.layers.length - 1];
+  const where = last ? `layer ${last.index} (${last.type})` : 'the output layer';
+  const expected = encoding === 'binary' ? 1 : encoding === 'regression' ? data.train.y.shape[1] : data.numClasses;
+  if (expected === undefined || units === expected || units === null) return;
+  const classes = data.preprocessing.classes ? ` (${data.preprocessing.classes.join(', ')})` : '';
+  const what =
+    encoding === 'binary'
+      ? `the loss "${config.compile.loss}" needs 1 output unit`
+      : encoding === 'regression'
+        ? `the labels have ${expected} value(s) per row`
+        : `the data has ${expected} classes${classes}`;
+  throw new ConfigError({ message: `${where} outputs ${units} values but ${what}; set its units to ${expected}`, loc: last?.loc });
+}
+
+export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
+  if (!config.data) {
+    throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
+  }
+  const backend = await useBackend(opts.backend);
+  const model = buildSequential(config.model, { seed: config.seed });
+  const encoding = targetEncodingFor(config.compile.loss);
+  const data = await loadData(config.data, { encoding, inputShape: config.model.inputShape, seed: config.seed });
+  checkOutputMatchesData(model, config, data, encoding);
+
+  const folder = await RunFolder.create({ root: opts.runsRoot, name: config.name, out: opts.out });
+  const startedAt = new Date();
+  try {
+    const result: TrainResult = await train(model, config.compile, data.train, {
+      epochs: config.fit.epochs,
+      batchSize: config.fit.batchSize,
+      shuffle: config.fit.shuffle,
+      seed: config.seed,
+      validation: data.validation,
+      callbacks: config.fit.callbacks,
+      reporter: opts.reporter,
+      shouldStop: opts.shouldStop,
+    });
+    if (opts.shouldStop?.()) throw new KeratsError('training interrupted; no run folder was written', ExitCode.interrupted);
+
+    const validation = data.validation ? await evaluate(model, config.compile, data.validation, config.fit.batchSize) : undefined;
+    const test = data.test ? await evaluate(model, config.compile, data.test, config.fit.batchSize) : undefined;
+    const final: Record<string, number> = {};
+    for (const [k, v] of Object.entries(result.history)) {
+      const last = v[v.length - 1];
+      if (last !== undefined) final[k] = last;
+    }
+
+    await saveModel(model, folder.dir);
+    const resolvedJson = JSON.stringify(config.resolved);
+    await folder.writeJson('config.json', config.resolved);
+    await folder.writeJson('history.json', result.history);
+    await folder.writeJson('metrics.json', { final, validation, test, epochs_completed: result.epochsCompleted, best_epoch: result.bestEpoch });
+    await folder.writeJson('preprocessing.json', data.preprocessing);
+    await folder.writeText('summary.txt', formatSummary(summarize(model, config.name)));
+    await folder.writeJson('manifest.json', {
+      kerats: keratsVersion(),
+      tfjs: backend.tfjsVersion,
+      backend: backend.name,
+      kernels: backend.kernels,
+      node: process.version,
+      seed: config.seed ?? null,
+      config_file: config.file,
+      config_sha256: sha256(resolvedJson),
+      data_sha256: await dataHash([config.data.train, config.data.validation, config.data.test]),
+      command: opts.argv,
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+    });
+    const runDir = await folder.finalize();
+    return {
+      run_dir: runDir,
+      backend: backend.name,
+      epochs_completed: result.epochsCompleted,
+      stopped_early: result.stoppedEarly,
+      history: result.history,
+      final,
+      validation,
+      test,
+    };
+  } finally {
+    await folder.abort();
+    model.dispose();
+    for (const ex of [data.train, data.validation, data.test]) if (ex) tf.dispose([ex.x, ex.y]);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Writes that never leave a half-written file behind: data goes to a temporary sibling and is
+ * renamed over the target, which POSIX makes atomic.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
