@@ -1,17 +1,122 @@
-/** Callbacks under their Keras class names. STUB: the trainer helper owns and completes this file. */
+/**
+ * Callbacks under their Keras class names, with Keras's arguments and defaults. Each entry
+ * creates a callback for kerats' own training loop (`src/runtime/training/callbacks-types.ts`).
+ * ModelCheckpoint is not offered yet: saving belongs to the run folder, not to the loop.
+ */
+import type { SourceLocation } from '../config/types.js';
+import type { Callback } from '../runtime/training/callbacks-types.js';
+import { CSVLogger } from '../runtime/training/callbacks-csv-logger.js';
+import { EarlyStopping } from '../runtime/training/callbacks-early-stopping.js';
+import { ReduceLROnPlateau } from '../runtime/training/callbacks-reduce-lr.js';
+import { TerminateOnNaN } from '../runtime/training/callbacks-terminate-nan.js';
 import { Registry } from './registry.js';
-import type { RegistryEntry } from './types.js';
+import type { ArgMap, ArgSpec, RegistryEntry } from './types.js';
 
-export type CallbackEntry = RegistryEntry;
+/** Where a callback is created from: its place in the config, the folder relative paths resolve against. */
+export interface CallbackEnv {
+  loc?: SourceLocation;
+  /** Folder for relative file names (CSVLogger); the current directory when absent. */
+  baseDir?: string;
+}
+
+export interface CallbackEntry extends RegistryEntry {
+  create(args: ArgMap, env: CallbackEnv): Callback;
+}
 
 export const callbacks = new Registry<CallbackEntry>('callback');
+
+const MODES = ['auto', 'min', 'max'] as const;
+type Mode = (typeof MODES)[number];
+
+const monitor: ArgSpec = { schema: { type: 'string', minLength: 1 }, description: 'Quantity to be monitored, as logged: `loss`, `val_loss`, `accuracy`, `val_accuracy`, ...', default: 'val_loss' };
+const verbose: ArgSpec = { schema: { enum: [0, 1] }, description: 'Verbosity: 1 prints a message when the callback takes an action.', default: 0 };
+
+function num(a: ArgMap, k: string, def: number): number {
+  const v = a[k];
+  return typeof v === 'number' ? v : def;
+}
+function mode(a: ArgMap): Mode {
+  const v = a.mode;
+  return MODES.find((m) => m === v) ?? 'auto';
+}
 
 callbacks.register({
   name: 'EarlyStopping',
   description: 'Stops training when a monitored metric has stopped improving.',
   args: {
-    monitor: { schema: { type: 'string' }, description: 'Quantity to be monitored.', default: 'val_loss' },
-    patience: { schema: { type: 'integer', minimum: 0 }, description: 'Epochs with no improvement after which training is stopped.', default: 0 },
-    restore_best_weights: { schema: { type: 'boolean' }, description: 'Whether to restore the weights of the best epoch.', default: false },
+    monitor,
+    min_delta: { schema: { type: 'number' }, description: 'Minimum change in the monitored quantity to qualify as an improvement.', default: 0 },
+    patience: { schema: { type: 'integer', minimum: 0 }, description: 'Number of epochs with no improvement after which training is stopped.', default: 0 },
+    verbose,
+    mode: { schema: { enum: [...MODES] }, description: 'Whether the monitored quantity should decrease (`min`) or increase (`max`); `auto` infers it from the name.', default: 'auto' },
+    baseline: { schema: { type: ['number', 'null'] }, description: 'Baseline value for the monitored quantity; training stops if the model does not improve over it within `patience` epochs.', default: null },
+    restore_best_weights: { schema: { type: 'boolean' }, description: 'Whether to restore the weights from the epoch with the best monitored value at the end of training.', default: false },
+    start_from_epoch: { schema: { type: 'integer', minimum: 0 }, description: 'Number of warm-up epochs to wait before starting to monitor improvement.', default: 0 },
   },
+  create: (a, env) =>
+    new EarlyStopping(
+      {
+        monitor: (a.monitor as string | undefined) ?? 'val_loss',
+        minDelta: num(a, 'min_delta', 0),
+        patience: num(a, 'patience', 0),
+        mode: mode(a),
+        baseline: typeof a.baseline === 'number' ? a.baseline : undefined,
+        restoreBestWeights: a.restore_best_weights === true,
+        startFromEpoch: num(a, 'start_from_epoch', 0),
+        verbose: num(a, 'verbose', 0),
+      },
+      env.loc,
+    ),
+});
+
+callbacks.register({
+  name: 'ReduceLROnPlateau',
+  description: 'Reduces the learning rate when a monitored metric has stopped improving.',
+  args: {
+    monitor,
+    factor: { schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, description: 'Factor by which the learning rate is reduced: new_lr = lr * factor.', default: 0.1 },
+    patience: { schema: { type: 'integer', minimum: 0 }, description: 'Number of epochs with no improvement after which the learning rate is reduced.', default: 10 },
+    verbose,
+    mode: { schema: { enum: [...MODES] }, description: 'Whether the monitored quantity should decrease (`min`) or increase (`max`); `auto` maximises names containing "acc".', default: 'auto' },
+    min_delta: { schema: { type: 'number', minimum: 0 }, description: 'Threshold for measuring a new optimum, to only focus on significant changes.', default: 0.0001 },
+    cooldown: { schema: { type: 'integer', minimum: 0 }, description: 'Number of epochs to wait before resuming normal operation after the rate has been reduced.', default: 0 },
+    min_lr: { schema: { type: 'number', minimum: 0 }, description: 'Lower bound on the learning rate.', default: 0 },
+  },
+  create: (a, env) =>
+    new ReduceLROnPlateau(
+      {
+        monitor: (a.monitor as string | undefined) ?? 'val_loss',
+        factor: num(a, 'factor', 0.1),
+        patience: num(a, 'patience', 10),
+        verbose: num(a, 'verbose', 0),
+        mode: mode(a),
+        minDelta: num(a, 'min_delta', 0.0001),
+        cooldown: num(a, 'cooldown', 0),
+        minLr: num(a, 'min_lr', 0),
+      },
+      env.loc,
+    ),
+});
+
+callbacks.register({
+  name: 'TerminateOnNaN',
+  description: 'Terminates training when a NaN or infinite loss is encountered.',
+  args: {},
+  create: () => new TerminateOnNaN(),
+});
+
+callbacks.register({
+  name: 'CSVLogger',
+  description: 'Streams epoch results (epoch, loss, metrics, validation metrics) to a CSV file.',
+  positional: 'filename',
+  args: {
+    filename: { schema: { type: 'string', minLength: 1 }, description: 'Path of the CSV file (relative paths resolve against the run folder).', required: true },
+    separator: { schema: { type: 'string', minLength: 1 }, description: 'String used to separate elements in the CSV file.', default: ',' },
+    append: { schema: { type: 'boolean' }, description: 'Append to an existing file instead of overwriting it.', default: false },
+  },
+  create: (a, env) =>
+    new CSVLogger(
+      { filename: a.filename as string, separator: (a.separator as string | undefined) ?? ',', append: a.append === true },
+      env.baseDir,
+    ),
 });

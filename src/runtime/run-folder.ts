@@ -32,8 +32,8 @@ export class RunFolder {
   ) {}
 
   /** Starts `runs/<name>/<timestamp>/` (under `root`), or exactly `out` when given. */
-  static async create(opts: { root: string; name: string; out?: string }): Promise<RunFolder> {
-    const target = opts.out ? path.resolve(opts.out) : path.resolve(opts.root, safeName(opts.name), timestamp());
+  static async create(opts: { root: string; name: string; out?: string; time?: Date }): Promise<RunFolder> {
+    const target = opts.out ? path.resolve(opts.out) : path.resolve(opts.root, safeName(opts.name), timestamp(opts.time));
     if (opts.out) {
       const entries = await fs.readdir(target).catch(() => [] as string[]);
       if (entries.length > 0) throw new ConfigError(`--out "${opts.out}" already exists and is not empty; choose a new folder`);
@@ -58,22 +58,23 @@ export class RunFolder {
   /** Moves the finished run into place and returns its final path. */
   async finalize(): Promise<string> {
     if (this.explicit) {
-      await fs.rm(this.target, { recursive: true, force: true }); // empty (checked at create)
-      await fs.rename(this.dir, this.target);
+      await fs.mkdir(this.target, { recursive: true }); // empty or new (checked at create)
+      await moveOnto(this.dir, this.target);
       this.finalized = true;
       return this.target;
     }
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? this.target : `${this.target}-${n}`;
       try {
-        await fs.rename(this.dir, candidate);
-        this.finalized = true;
-        return candidate;
+        // mkdir is the atomic claim: of two runs finishing at once, exactly one gets each name.
+        await fs.mkdir(candidate);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') && n < 1000) continue;
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && n < 1000) continue;
         throw err;
       }
+      await moveOnto(this.dir, candidate);
+      this.finalized = true;
+      return candidate;
     }
   }
 
@@ -81,4 +82,10 @@ export class RunFolder {
   async abort(): Promise<void> {
     if (!this.finalized) await fs.rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Renames `from` onto the empty folder `to` (POSIX replaces it atomically; Windows needs it gone first). */
+async function moveOnto(from: string, to: string): Promise<void> {
+  if (process.platform === 'win32') await fs.rmdir(to);
+  await fs.rename(from, to);
 }

@@ -105,7 +105,11 @@ export function tfWeightArgs(a: ArgMap, seed: number | undefined, kernelInit = '
   };
 }
 
-/** tfjs types activations as a closed string union; kerats registers more names (see keras-activations.ts). */
+/**
+ * The tfjs activation for a Keras `activation` argument. Always a name: an explicit null means
+ * linear, which must be said to tfjs (its recurrent layers read "absent" as tanh). tfjs types
+ * activations as a closed string union; kerats registers more names (keras-activations.ts).
+ */
 export function activation(v: unknown, def: string | null = null): never {
-  return toTfActivation(v === undefined ? def : v) as never;
+  return (toTfActivation(v === undefined ? def : v) ?? 'linear') as never;
 }

@@ -1,7 +1,7 @@
-/** Core layers: Dense, Dropout (exemplars of the layer-entry pattern; the rest follow it). */
+/** Core layers: Dense, Activation, Flatten, Reshape, Permute, RepeatVector, Masking. */
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATION_SCHEMA, INITIALIZER_SCHEMA, toTfActivation, toTfInitializer } from '../keras-names.js';
 import type { LayerEntry } from '../types.js';
+import { ACTIVATION_ARG, DATA_FORMAT_ARG, activation, numArg, posInt, tfWeightArgs, toDataFormat, weightArgs } from './args.js';
 
 export const Dense: LayerEntry = {
   name: 'Dense',
@@ -11,40 +11,101 @@ export const Dense: LayerEntry = {
   outputShape: 'N-D tensor with shape (batch_size, ..., units).',
   positional: 'units',
   args: {
-    units: { schema: { type: 'integer', minimum: 1 }, description: 'Dimensionality of the output space.', required: true },
-    activation: { schema: ACTIVATION_SCHEMA, description: 'Activation function; none (linear) by default.', default: null },
-    use_bias: { schema: { type: 'boolean' }, description: 'Whether the layer uses a bias vector.', default: true },
-    kernel_initializer: { schema: INITIALIZER_SCHEMA, description: 'Initializer for the kernel weights.', default: 'glorot_uniform' },
-    bias_initializer: { schema: INITIALIZER_SCHEMA, description: 'Initializer for the bias vector.', default: 'zeros' },
+    units: { schema: posInt, description: 'Dimensionality of the output space.', required: true },
+    activation: ACTIVATION_ARG(null),
+    ...weightArgs(),
   },
   build(a, common, ctx) {
     return tf.layers.dense({
       ...common,
       units: a.units as number,
-      activation: toTfActivation(a.activation) as never,
-      useBias: (a.use_bias as boolean | undefined) ?? true,
-      kernelInitializer: toTfInitializer(a.kernel_initializer ?? 'glorot_uniform', ctx.seed),
-      biasInitializer: toTfInitializer(a.bias_initializer ?? 'zeros'),
+      activation: activation(a.activation),
+      ...tfWeightArgs(a, ctx.seed),
     });
   },
 };
 
-export const Dropout: LayerEntry = {
-  name: 'Dropout',
-  category: 'regularization',
-  description: 'Randomly sets input units to 0 with frequency `rate` at each step during training only.',
-  positional: 'rate',
-  args: {
-    rate: { schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 }, description: 'Fraction of the input units to drop.', required: true },
-    noise_shape: { schema: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] } }, description: 'Shape of the binary dropout mask.' },
-    seed: { schema: { type: 'integer' }, description: 'Random seed for the dropout mask.' },
+export const Activation: LayerEntry = {
+  name: 'Activation',
+  category: 'core',
+  description: 'Applies an activation function to its input.',
+  inputShape: 'Arbitrary.',
+  outputShape: 'Same shape as input.',
+  positional: 'activation',
+  args: { activation: { ...ACTIVATION_ARG(null, 'Activation function, such as "relu"'), required: true } },
+  build(a, common) {
+    return tf.layers.activation({ ...common, activation: activation(a.activation) });
   },
-  build(a, common, ctx) {
-    return tf.layers.dropout({
-      ...common,
-      rate: a.rate as number,
-      noiseShape: a.noise_shape as number[] | undefined,
-      seed: (a.seed as number | undefined) ?? ctx.seed,
-    });
+};
+
+export const Flatten: LayerEntry = {
+  name: 'Flatten',
+  category: 'reshaping',
+  description: 'Flattens the input, keeping the batch dimension.',
+  inputShape: '(batch_size, ...), rank 3 or more (tfjs cannot flatten a rank-2 input, where Keras would return it unchanged).',
+  outputShape: '(batch_size, product of the other dimensions).',
+  args: { data_format: DATA_FORMAT_ARG },
+  build(a, common) {
+    return tf.layers.flatten({ ...common, dataFormat: toDataFormat(a.data_format) });
+  },
+};
+
+export const Reshape: LayerEntry = {
+  name: 'Reshape',
+  category: 'reshaping',
+  description: 'Reshapes the input to `target_shape` (batch dimension kept); one entry may be -1 (inferred).',
+  inputShape: 'Arbitrary, with a known size.',
+  outputShape: '(batch_size, *target_shape).',
+  positional: 'target_shape',
+  args: {
+    target_shape: {
+      schema: { type: 'array', items: { type: 'integer', minimum: -1, not: { const: 0 } }, minItems: 1 },
+      description: 'Target shape, without the batch dimension.',
+      required: true,
+    },
+  },
+  build(a, common) {
+    return tf.layers.reshape({ ...common, targetShape: a.target_shape as number[] });
+  },
+};
+
+export const Permute: LayerEntry = {
+  name: 'Permute',
+  category: 'reshaping',
+  description: 'Permutes the dimensions of the input; `dims` is 1-indexed and excludes the batch dimension, e.g. [2, 1].',
+  inputShape: 'Arbitrary.',
+  outputShape: 'The input shape with its dimensions reordered by `dims`.',
+  positional: 'dims',
+  args: {
+    dims: { schema: { type: 'array', items: posInt, minItems: 1 }, description: 'Permutation pattern, 1-indexed, batch excluded.', required: true },
+  },
+  build(a, common) {
+    return tf.layers.permute({ ...common, dims: a.dims as number[] });
+  },
+};
+
+export const RepeatVector: LayerEntry = {
+  name: 'RepeatVector',
+  category: 'reshaping',
+  description: 'Repeats the input n times.',
+  inputShape: '2-D tensor (batch_size, features).',
+  outputShape: '3-D tensor (batch_size, n, features).',
+  positional: 'n',
+  args: { n: { schema: posInt, description: 'Repetition factor.', required: true } },
+  build(a, common) {
+    return tf.layers.repeatVector({ ...common, n: a.n as number });
+  },
+};
+
+export const Masking: LayerEntry = {
+  name: 'Masking',
+  category: 'core',
+  description: 'Masks timesteps whose features all equal `mask_value`; downstream layers that support masking skip them.',
+  inputShape: '(batch_size, timesteps, features).',
+  outputShape: 'Same shape as input.',
+  positional: 'mask_value',
+  args: { mask_value: numArg('Value marking a timestep to skip.', 0) },
+  build(a, common) {
+    return tf.layers.masking({ ...common, maskValue: (a.mask_value as number | undefined) ?? 0 });
   },
 };

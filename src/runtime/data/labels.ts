@@ -95,14 +95,20 @@ export function encodeLabels(
     return { y, sampleShape: [1] };
   }
   const ids = vocab.classes ? stringIds(labels, src, vocab.classes) : numericIds(labels, src, encoding, vocab.numClasses);
+  return encodeIds(ids, encoding, vocab.numClasses ?? vocab.classes?.length ?? 0);
+}
+
+/**
+ * Class ids to targets. sparse: [n] ids (the loss reshapes to [-1], and tfjs expands rank-1
+ * targets to [n, 1]); categorical: [n, k] one-hot; binary: [n, 1] 0/1 (or soft labels in [0, 1]).
+ */
+export function encodeIds(ids: Float32Array, encoding: TargetEncoding, numClasses: number): Targets {
   if (encoding === 'categorical') {
-    const k = vocab.numClasses ?? vocab.classes?.length ?? 0;
-    const y = new Float32Array(n * k);
+    const k = numClasses;
+    const y = new Float32Array(ids.length * k);
     ids.forEach((id, i) => (y[i * k + id] = 1));
     return { y, sampleShape: [k] };
   }
-  // sparse: [n] class ids (the loss reshapes to [-1], and tfjs expands rank-1 targets to [n, 1]);
-  // binary: [n, 1] 0/1 (or soft labels in [0, 1]).
   return { y: ids, sampleShape: encoding === 'binary' ? [1] : [] };
 }
 

@@ -1,0 +1,183 @@
+/**
+ * Located tree → the normalised document that the schema validates: registry names resolved to
+ * their canonical spelling (any case, aliases), shorthands expanded (`Dropout: 0.1` →
+ * `{Dropout: {rate: 0.1}}`, `optimizer: adam` → `{Adam: {}}`, `- Flatten` → `{Flatten: {}}`).
+ *
+ * Alongside, every JSON pointer of the normalised document is mapped back to the user's text
+ * (`locs`), so schema errors about the normalised form still point at what the user wrote.
+ */
+import { callbacks } from '../registry/callbacks.js';
+import { losses } from '../registry/losses.js';
+import { metrics } from '../registry/metrics.js';
+import { optimizers } from '../registry/optimizers.js';
+import type { RegistryEntry } from '../registry/types.js';
+import { didYouMean } from '../util/suggest.js';
+import type { Problem } from '../util/errors.js';
+import { childPath, pointerSegment, type LNode } from './locate.js';
+import { findLayer, layerEntries } from './schema.js';
+import type { SourceLocation } from './types.js';
+
+/** Where a value of the normalised document came from. */
+export interface LocInfo {
+  /** The key that introduces the value, when the user wrote one. */
+  key?: SourceLocation;
+  value: SourceLocation;
+  /** The user's path to it, in their spelling: `model.layers[2].Dense.units`. */
+  path: string;
+}
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface Normalized {
+  doc: JsonObject;
+  locs: Map<string, LocInfo>;
+  problems: Problem[];
+  /** Pointers already reported here; schema errors at or under them would only repeat the news. */
+  reported: Set<string>;
+}
+
+interface Kind {
+  noun: string;
+  find(name: string): RegistryEntry | undefined;
+  names(): string[];
+  example: string;
+}
+
+const LAYER: Kind = {
+  noun: 'layer',
+  find: findLayer,
+  names: () => layerEntries().flatMap((e) => [e.name, ...(e.aliases ?? [])]),
+  example: 'Dense: {units: 16}',
+};
+const OPTIMIZER: Kind = { noun: 'optimizer', find: (n) => optimizers.find(n), names: () => optimizers.allNames(), example: 'Adam: {learning_rate: 0.001}' };
+const CALLBACK: Kind = { noun: 'callback', find: (n) => callbacks.find(n), names: () => callbacks.allNames(), example: 'EarlyStopping: {patience: 5}' };
+
+export function normalize(root: LNode): Normalized {
+  const locs = new Map<string, LocInfo>();
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  const report = (pointer: string, message: string, loc: SourceLocation): void => {
+    problems.push({ message, loc });
+    reported.add(pointer);
+  };
+
+  /** Plain conversion of a subtree, recording every pointer's location. */
+  const plain = (node: LNode, ptr: string, path: string, key?: SourceLocation): Json => {
+    locs.set(ptr, { key, value: node.loc, path });
+    if (node.kind === 'scalar') return node.value;
+    if (node.kind === 'seq') return node.items.map((it, i) => plain(it, `${ptr}/${i}`, childPath(path, i)));
+    const out: JsonObject = {};
+    for (const e of node.entries) out[e.key] = plain(e.value, `${ptr}/${pointerSegment(e.key)}`, childPath(path, e.key), e.keyLoc);
+    return out;
+  };
+
+  /** `{Name: args}`, a bare `Name`, or `Name: shorthand` → `{Canonical: {args}}`. */
+  const entry = (node: LNode, ptr: string, path: string, kind: Kind, key?: SourceLocation): Json => {
+    locs.set(ptr, { key, value: node.loc, path });
+    let name: string;
+    let nameLoc: SourceLocation;
+    let value: LNode | undefined;
+    if (node.kind === 'scalar' && typeof node.value === 'string') {
+      name = node.value;
+      nameLoc = node.loc;
+    } else if (node.kind === 'map' && node.entries.length === 1 && node.entries[0]) {
+      name = node.entries[0].key;
+      nameLoc = node.entries[0].keyLoc;
+      value = node.entries[0].value;
+    } else {
+      report(ptr, notAnEntry(node, kind), node.kind === 'map' && node.entries[1] ? node.entries[1].keyLoc : node.loc);
+      return plain(node, ptr, path, key);
+    }
+    const found = kind.find(name);
+    if (!found) {
+      report(ptr, `unknown ${kind.noun} "${name}"${didYouMean(name, kind.names())}`, nameLoc);
+      return value ? { [name]: plain(value, `${ptr}/${pointerSegment(name)}`, childPath(path, name), nameLoc) } : name;
+    }
+    const argsPtr = `${ptr}/${pointerSegment(found.name)}`;
+    const argsPath = childPath(path, name);
+    if (value === undefined || (value.kind === 'scalar' && value.value === null)) {
+      locs.set(argsPtr, { key: nameLoc, value: value?.loc ?? nameLoc, path: argsPath });
+      return { [found.name]: {} };
+    }
+    if (value.kind === 'map') return { [found.name]: plain(value, argsPtr, argsPath, nameLoc) };
+    // Shorthand: a scalar or a list fills the entry's positional argument.
+    locs.set(argsPtr, { key: nameLoc, value: value.loc, path: argsPath });
+    if (!found.positional) {
+      const how = Object.keys(found.args).length === 0 ? `takes no arguments; write "${found.name}: {}"` : `needs its arguments as a map, e.g. "${found.name}: {${Object.keys(found.args)[0]}: ...}"`;
+      report(argsPtr, `${found.name} ${how}, got ${describeNode(value)}`, value.loc);
+      return { [found.name]: {} };
+    }
+    return { [found.name]: { [found.positional]: plain(value, `${argsPtr}/${pointerSegment(found.positional)}`, argsPath, nameLoc) } };
+  };
+
+  /** A loss or metric string → its canonical name. */
+  const named = (node: LNode, ptr: string, path: string, noun: string, r: { find(n: string): RegistryEntry | undefined; allNames(): string[] }, key?: SourceLocation): Json => {
+    const v = plain(node, ptr, path, key);
+    if (node.kind !== 'scalar' || typeof node.value !== 'string') return v;
+    const found = r.find(node.value);
+    if (found) return found.name;
+    report(ptr, `unknown ${noun} "${node.value}"${didYouMean(node.value, r.allNames())}`, node.loc);
+    return v;
+  };
+
+  const walk = (node: LNode, ptr: string, path: string, key?: SourceLocation): Json => {
+    const list = (f: (it: LNode, p: string, up: string) => Json): Json => {
+      if (node.kind !== 'seq') return plain(node, ptr, path, key);
+      locs.set(ptr, { key, value: node.loc, path });
+      return node.items.map((it, i) => f(it, `${ptr}/${i}`, childPath(path, i)));
+    };
+    switch (ptr) {
+      case '/model/layers':
+        return list((it, p, up) => entry(it, p, up, LAYER));
+      case '/fit/callbacks':
+        return list((it, p, up) => entry(it, p, up, CALLBACK));
+      case '/compile/metrics':
+        return list((it, p, up) => named(it, p, up, 'metric', metrics));
+      case '/compile/loss':
+        return named(node, ptr, path, 'loss', losses, key);
+      case '/compile/optimizer':
+        return entry(node, ptr, path, OPTIMIZER, key);
+    }
+    if (node.kind !== 'map' || !['', '/model', '/compile', '/fit'].includes(ptr)) return plain(node, ptr, path, key);
+    locs.set(ptr, { key, value: node.loc, path });
+    const out: JsonObject = {};
+    for (const e of node.entries) out[e.key] = walk(e.value, `${ptr}/${pointerSegment(e.key)}`, childPath(path, e.key), e.keyLoc);
+    return out;
+  };
+
+  if (root.kind !== 'map') {
+    const message = `a config is a map of keys (name, data, model, compile, fit), got ${describeNode(root)}`;
+    return { doc: {}, locs, problems: [{ message, loc: root.loc }], reported: new Set(['']) };
+  }
+  const doc = walk(root, '', '') as JsonObject;
+  return { doc, locs, problems, reported };
+}
+
+function notAnEntry(node: LNode, kind: Kind): string {
+  const what = `a ${kind.noun} is a one-key map from its Keras name to its arguments, like "${kind.example}"`;
+  if (node.kind !== 'map') return `${what}; got ${describeNode(node)}`;
+  if (node.entries.length === 0) return `${what}; got an empty map`;
+  const keys = node.entries.map((e) => `"${e.key}"`).join(', ');
+  const first = node.entries[0];
+  // The classic YAML slip: arguments indented at the level of the name, not under it.
+  if (first && first.value.kind === 'scalar' && first.value.value === null && kind.find(first.key)) {
+    return `this ${kind.noun} entry has ${node.entries.length} keys (${keys}); indent the arguments under "${first.key}:" by two more spaces`;
+  }
+  return `${what}; got ${node.entries.length} keys (${keys})`;
+}
+
+/** The user's value in a few words, for "got ..." in messages. */
+export function describeNode(node: LNode): string {
+  if (node.kind === 'map') return 'a map';
+  if (node.kind === 'seq') return 'a list';
+  return describeValue(node.value);
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing (null)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,73 @@
+/**
+ * YAML/JSON text → located tree. JSON goes through the YAML parser too (JSON is YAML's flow
+ * style), so JSON syntax errors get a line and column as well. Parser messages are rewritten in
+ * plain words and pointed at the offending text.
+ */
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { ConfigError, type Problem } from '../util/errors.js';
+import { toLocated, type LNode } from './locate.js';
+
+/** Alias expansions allowed before the document counts as an alias bomb (yaml's guard). */
+const MAX_ALIAS_COUNT = 100;
+
+export function parseConfigText(text: string, file: string): LNode {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => syntaxProblem(e, text, file)));
+  }
+  try {
+    // Only for its guard: throws on alias bombs ("billion laughs") before we expand anything.
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const message = /resource exhaustion/.test(msg)
+      ? `the config uses YAML aliases too many times (limit ${MAX_ALIAS_COUNT} expansions); write the values out instead`
+      : `cannot read the YAML: ${msg}`;
+    throw new ConfigError({ message, loc: { file, line: 1, col: 1 } });
+  }
+  const root = toLocated(doc, lines, file);
+  if (root === undefined) throw new ConfigError({ message: 'the config file is empty', loc: { file, line: 1, col: 1 } });
+  return root;
+}
+
+function syntaxProblem(e: YAMLError, text: string, file: string): Problem {
+  const pos = e.linePos?.[0];
+  const loc = pos ? { file, line: pos.line, col: pos.col } : undefined;
+  return { message: `invalid YAML/JSON: ${plainMessage(e, text)}`, loc };
+}
+
+/** The parser's message without its own position and code excerpt, reworded for common cases. */
+function plainMessage(e: YAMLError, text: string): string {
+  const first = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').trim();
+  const snippet = text.slice(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)).split('\n')[0] ?? '';
+  switch (e.code) {
+    case 'DUPLICATE_KEY':
+      return `key ${JSON.stringify(keyAt(text, e.pos[0]))} appears twice in the same map; keep only one`;
+    case 'TAB_AS_INDENT':
+      return 'tabs are not allowed for indentation in YAML; indent with spaces';
+    case 'BAD_INDENT':
+      return `${lowerFirst(first)} (check the indentation of this line)`;
+    case 'MULTIPLE_DOCS':
+      return 'the file holds more than one YAML document ("---"); a config is a single document';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'a nested map cannot start on the same line as its key; put it on the next line, indented, or use {braces}';
+    case 'MISSING_CHAR':
+      return lowerFirst(first);
+    case 'UNEXPECTED_TOKEN':
+      return snippet.trim() ? `unexpected ${JSON.stringify(snippet.trim())}` : lowerFirst(first);
+    default:
+      return lowerFirst(first);
+  }
+}
+
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset).split('\n')[0] ?? '';
+  const m = /^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^:]+?)\s*:/.exec(rest);
+  const raw = m?.[1] ?? rest.trim();
+  return raw.replace(/^["']|["']$/g, '');
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 1 && /^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s;
+}

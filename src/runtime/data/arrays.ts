@@ -1,0 +1,86 @@
+/**
+ * Flat typed arrays between parsing and tensors: the validation split and reshaping happen here,
+ * on Float32Arrays, so no tensor is created and then sliced.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SourceLocation } from '../../config/types.js';
+import { DataError } from '../../util/errors.js';
+import type { Examples } from './types.js';
+
+export interface Arrays {
+  n: number;
+  /** n × prod(xShape) values. */
+  x: Float32Array;
+  /** Shape of one x sample. */
+  xShape: number[];
+  /** n × prod(yShape) values. */
+  y: Float32Array;
+  /** Shape of one y sample ([] for sparse class ids). */
+  yShape: number[];
+}
+
+export function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function showShape(shape: number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * The shape of one x sample: the model's input shape when given (its size must match the number
+ * of values per sample), else `natural`.
+ */
+export function sampleShape(
+  valuesPerSample: number,
+  natural: number[],
+  inputShape: number[] | undefined,
+  what: string,
+  loc: SourceLocation | undefined,
+): number[] {
+  if (!inputShape) return natural;
+  if (inputShape.some((d) => !Number.isInteger(d) || d <= 0) || size(inputShape) !== valuesPerSample) {
+    throw new DataError({
+      message:
+        `the model's input_shape ${showShape(inputShape)} needs ${size(inputShape)} values per sample, ` +
+        `but ${what} (fix input_shape or the data's columns)`,
+      loc,
+    });
+  }
+  return inputShape;
+}
+
+/** Rows [from, to) of both x and y (views, no copy). */
+export function rows(a: Arrays, from: number, to: number): Arrays {
+  const xs = size(a.xShape);
+  const ys = size(a.yShape);
+  return { ...a, n: to - from, x: a.x.subarray(from * xs, to * xs), y: a.y.subarray(from * ys, to * ys) };
+}
+
+/**
+ * Keras's `validation_split`: the last fraction of the rows, before any shuffling, with
+ * split_at = floor(n * (1 - validation_split)); an empty side is an error, as in Keras.
+ */
+export function validationSplit(a: Arrays, fraction: number, loc: SourceLocation | undefined): { train: Arrays; validation: Arrays } {
+  if (!(fraction > 0 && fraction < 1)) {
+    throw new DataError({ message: `validation_split must be between 0 and 1 (exclusive), got ${fraction}`, loc });
+  }
+  const splitAt = Math.floor(a.n * (1 - fraction));
+  if (splitAt === 0 || splitAt === a.n) {
+    throw new DataError({
+      message:
+        `the training data has ${a.n} samples, which is not sufficient to split it into a validation and ` +
+        `training set as specified by validation_split=${fraction}; provide more data or a different validation_split`,
+      loc,
+    });
+  }
+  return { train: rows(a, 0, splitAt), validation: rows(a, splitAt, a.n) };
+}
+
+export function toExamples(a: Arrays): Examples {
+  return {
+    x: tf.tensor(a.x, [a.n, ...a.xShape], 'float32'),
+    y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'),
+    size: a.n,
+  };
+}

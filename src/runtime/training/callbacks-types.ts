@@ -1,0 +1,55 @@
+/**
+ * The callback contract of kerats' training loop, shaped like Keras's `Callback`: hooks at
+ * train/epoch/batch begin and end, with a context that can stop training, read and write the
+ * model's weights and change the learning rate. Epoch and batch indices are 0-based, as in Keras;
+ * anything printed for users says epoch + 1.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Direction } from './metrics-state.js';
+
+export type Logs = Record<string, number>;
+
+export interface TrainingContext {
+  readonly model: tf.LayersModel;
+  readonly optimizer: tf.Optimizer;
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  /** Names logged each epoch (`loss`, `accuracy`, `val_loss`, ...), known before training starts. */
+  readonly logKeys: readonly string[];
+  /** `up`/`down` for a logged name (`val_` prefix ignored), undefined when unknown. */
+  directionOf(logKey: string): Direction | undefined;
+  /** Ask the loop to stop after the current batch/epoch (Keras's `model.stop_training = True`). */
+  stopTraining(reason: string): void;
+  readonly stopRequested: boolean;
+  /** Copies of the current weights (caller owns and disposes them), in `model.getWeights()` order. */
+  getWeights(): tf.Tensor[];
+  /** Writes weights (same order); does not take ownership. */
+  setWeights(weights: tf.Tensor[]): void;
+  getLearningRate(): number;
+  setLearningRate(lr: number): void;
+  /** A message for the user (verbose callbacks), printed by the progress reporter. */
+  log(message: string): void;
+  /** Set by a callback that restored earlier weights (EarlyStopping), 1-based epoch. */
+  restoredEpoch?: number;
+  /** Best epoch by the monitored quantity, 1-based, if a callback tracks one. */
+  bestEpoch?: number;
+}
+
+export interface Callback {
+  readonly name: string;
+  onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, ctx: TrainingContext): void | Promise<void>;
+  onBatchBegin?(batch: number, ctx: TrainingContext): void | Promise<void>;
+  /** `logs` holds the running epoch averages (`loss`, metrics) after this batch. */
+  onBatchEnd?(batch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
+  /** `logs` holds the epoch's results including `val_*`; a callback may add entries (ReduceLROnPlateau adds `learning_rate`). */
+  onEpochEnd?(epoch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
+  onTrainEnd?(logs: Logs, ctx: TrainingContext): void | Promise<void>;
+}
+
+/** Formats a metric value the way Keras's progress bar does (4 decimals, scientific when tiny). */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  return Math.abs(v) > 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
+}

@@ -1,0 +1,23 @@
+/** Checks shared by callbacks that watch a logged quantity (EarlyStopping, ReduceLROnPlateau). */
+import type { SourceLocation } from '../../config/types.js';
+import { ConfigError } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { TrainingContext } from './callbacks-types.js';
+
+/**
+ * Fails before the first epoch when `monitor` will never be logged (Keras only warns every epoch
+ * and never acts, which in a CI run silently disables the callback).
+ */
+export function checkMonitor(callback: string, monitor: string, ctx: TrainingContext, loc?: SourceLocation): void {
+  if (ctx.logKeys.includes(monitor)) return;
+  const noValidation = monitor.startsWith('val_') && !ctx.logKeys.some((k) => k.startsWith('val_'));
+  const why = noValidation
+    ? ' the run has no validation data (configure a validation split or validation set, or monitor a training quantity such as "loss")'
+    : ` it is not logged`;
+  throw new ConfigError({
+    message:
+      `${callback}: monitor "${monitor}" is never available because${why}; ` +
+      `logged quantities are ${ctx.logKeys.map((k) => `"${k}"`).join(', ')}${didYouMean(monitor, ctx.logKeys)}`,
+    loc,
+  });
+}
