@@ -10,11 +10,11 @@ import { callbacks } from '../registry/callbacks.js';
 import { losses } from '../registry/losses.js';
 import { metrics } from '../registry/metrics.js';
 import { optimizers } from '../registry/optimizers.js';
-import type { RegistryEntry } from '../registry/types.js';
-import { didYouMean } from '../util/suggest.js';
+import type { ArgSpec, RegistryEntry } from '../registry/types.js';
 import type { Problem } from '../util/errors.js';
 import { childPath, pointerSegment, type LNode } from './locate.js';
-import { findLayer, layerEntries } from './schema.js';
+import { findLayer, isNestedLayerArg, layerArgs, layerEntries } from './schema.js';
+import { suggestOnce } from './suggest-names.js';
 import type { SourceLocation } from './types.js';
 
 /** Where a value of the normalised document came from. */
@@ -35,6 +35,8 @@ export interface Normalized {
   problems: Problem[];
   /** Pointers already reported here; schema errors at or under them would only repeat the news. */
   reported: Set<string>;
+  /** Pointers of entries' argument maps (`/model/layers/0/Dense`), with the entry's kind and name. */
+  entries: Map<string, { kind: string; name: string }>;
 }
 
 interface Kind {
@@ -57,6 +59,7 @@ export function normalize(root: LNode): Normalized {
   const locs = new Map<string, LocInfo>();
   const problems: Problem[] = [];
   const reported = new Set<string>();
+  const entries = new Map<string, { kind: string; name: string }>();
   const report = (pointer: string, message: string, loc: SourceLocation): void => {
     problems.push({ message, loc });
     reported.add(pointer);
@@ -91,24 +94,43 @@ export function normalize(root: LNode): Normalized {
     }
     const found = kind.find(name);
     if (!found) {
-      report(ptr, `unknown ${kind.noun} "${name}"${didYouMean(name, kind.names())}`, nameLoc);
+      report(ptr, `unknown ${kind.noun} "${name}"${suggestOnce(name, kind.names(), (c) => kind.find(c)?.name ?? c)}`, nameLoc);
       return value ? { [name]: plain(value, `${ptr}/${pointerSegment(name)}`, childPath(path, name), nameLoc) } : name;
     }
     const argsPtr = `${ptr}/${pointerSegment(found.name)}`;
     const argsPath = childPath(path, name);
+    entries.set(argsPtr, { kind: kind.noun, name: found.name });
+    const argSpecs = kind === LAYER ? layerArgs(found) : found.args;
+    const posSpec = found.positional ? argSpecs[found.positional] : undefined;
+    const posPtr = `${argsPtr}/${pointerSegment(found.positional ?? '')}`;
+    // The path names the argument a shorthand value became: `model.layers[1].Dropout.rate`.
+    const posPath = childPath(argsPath, found.positional ?? '');
+    /** A value that is itself a layer (a wrapper's `layer`) is normalised as one. */
+    const argValue = (v: LNode, spec: ArgSpec | undefined, p: string, up: string, k: SourceLocation): Json =>
+      kind === LAYER && isNestedLayerArg(spec) ? entry(v, p, up, LAYER, k) : plain(v, p, up, k);
+
     if (value === undefined || (value.kind === 'scalar' && value.value === null)) {
       locs.set(argsPtr, { key: nameLoc, value: value?.loc ?? nameLoc, path: argsPath });
       return { [found.name]: {} };
     }
-    if (value.kind === 'map') return { [found.name]: plain(value, argsPtr, argsPath, nameLoc) };
-    // Shorthand: a scalar or a list fills the entry's positional argument.
+    const wrapped = value.kind === 'map' && value.entries.length === 1 && value.entries[0];
+    const isWrappedLayer = wrapped && isNestedLayerArg(posSpec) && !(wrapped.key in argSpecs) && LAYER.find(wrapped.key);
+    if (value.kind === 'map' && !isWrappedLayer) {
+      locs.set(argsPtr, { key: nameLoc, value: value.loc, path: argsPath });
+      const args: JsonObject = {};
+      for (const e of value.entries) {
+        args[e.key] = argValue(e.value, argSpecs[e.key], `${argsPtr}/${pointerSegment(e.key)}`, childPath(argsPath, e.key), e.keyLoc);
+      }
+      return { [found.name]: args };
+    }
+    // Shorthand: a scalar, a list (or a wrapped layer) fills the entry's positional argument.
     locs.set(argsPtr, { key: nameLoc, value: value.loc, path: argsPath });
     if (!found.positional) {
       const how = Object.keys(found.args).length === 0 ? `takes no arguments; write "${found.name}: {}"` : `needs its arguments as a map, e.g. "${found.name}: {${Object.keys(found.args)[0]}: ...}"`;
       report(argsPtr, `${found.name} ${how}, got ${describeNode(value)}`, value.loc);
       return { [found.name]: {} };
     }
-    return { [found.name]: { [found.positional]: plain(value, `${argsPtr}/${pointerSegment(found.positional)}`, argsPath, nameLoc) } };
+    return { [found.name]: { [found.positional]: argValue(value, posSpec, posPtr, posPath, nameLoc) } };
   };
 
   /** A loss or metric string → its canonical name. */
@@ -117,7 +139,7 @@ export function normalize(root: LNode): Normalized {
     if (node.kind !== 'scalar' || typeof node.value !== 'string') return v;
     const found = r.find(node.value);
     if (found) return found.name;
-    report(ptr, `unknown ${noun} "${node.value}"${didYouMean(node.value, r.allNames())}`, node.loc);
+    report(ptr, `unknown ${noun} "${node.value}"${suggestOnce(node.value, r.allNames(), (c) => r.find(c)?.name ?? c)}`, node.loc);
     return v;
   };
 
@@ -148,10 +170,10 @@ export function normalize(root: LNode): Normalized {
 
   if (root.kind !== 'map') {
     const message = `a config is a map of keys (name, data, model, compile, fit), got ${describeNode(root)}`;
-    return { doc: {}, locs, problems: [{ message, loc: root.loc }], reported: new Set(['']) };
+    return { doc: {}, locs, problems: [{ message, loc: root.loc }], reported: new Set(['']), entries };
   }
   const doc = walk(root, '', '') as JsonObject;
-  return { doc, locs, problems, reported };
+  return { doc, locs, problems, reported, entries };
 }
 
 function notAnEntry(node: LNode, kind: Kind): string {

@@ -14,7 +14,9 @@ export function parseConfigText(text: string, file: string): LNode {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => syntaxProblem(e, text, file)));
+    // Only the first: after a syntax error the parser's further complaints are mostly echoes of it.
+    const first = syntaxProblem(doc.errors[0] as YAMLError, text, file);
+    throw new ConfigError(file.toLowerCase().endsWith('.json') ? (jsonProblem(text, file, lines) ?? first) : first);
   }
   try {
     // Only for its guard: throws on alias bombs ("billion laughs") before we expand anything.
@@ -29,6 +31,21 @@ export function parseConfigText(text: string, file: string): LNode {
   const root = toLocated(doc, lines, file);
   if (root === undefined) throw new ConfigError({ message: 'the config file is empty', loc: { file, line: 1, col: 1 } });
   return root;
+}
+
+/** For .json files, JSON's own wording ("expected ',' or '}' after property value"), where it has one. */
+function jsonProblem(text: string, file: string, lines: LineCounter): Problem | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const offset = / in JSON at position (\d+)/.exec(msg)?.[1];
+    if (offset === undefined) return undefined;
+    const p = lines.linePos(Number(offset));
+    const message = msg.replace(/ in JSON at position \d+.*$/s, '');
+    return { message: `invalid JSON: ${lowerFirst(message)}`, loc: { file, line: p.line, col: p.col } };
+  }
 }
 
 function syntaxProblem(e: YAMLError, text: string, file: string): Problem {

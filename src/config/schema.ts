@@ -9,6 +9,7 @@
  */
 import { callbacks } from '../registry/callbacks.js';
 import { COMMON_LAYER_ARGS } from '../registry/layers/common.js';
+import { NESTED_LAYER_SCHEMA } from '../registry/layers/nested.js';
 import { layers } from '../registry/layers/index.js';
 import { losses } from '../registry/losses.js';
 import { metrics } from '../registry/metrics.js';
@@ -51,21 +52,61 @@ export function findLayer(name: string): RegistryEntry | undefined {
   return layers.find(name) ?? (name.toLowerCase() === 'input' ? INPUT_ENTRY : undefined);
 }
 
+/** An argument that is itself a layer (`Bidirectional: {layer: {LSTM: {units: 8}}}`). */
+export function isNestedLayerArg(spec: ArgSpec | undefined): boolean {
+  return spec?.schema === NESTED_LAYER_SCHEMA;
+}
+
 /** The arguments a layer accepts: its own plus the common ones (name, trainable, input_shape...). */
 export function layerArgs(entry: RegistryEntry): Record<string, ArgSpec> {
   return entry === INPUT_ENTRY ? entry.args : { ...COMMON_LAYER_ARGS, ...entry.args };
 }
 
-function argProperty(spec: ArgSpec): JsonSchema {
-  const prop: JsonSchema = { ...spec.schema, description: spec.description };
-  if (spec.default !== undefined) prop.default = spec.default;
-  return prop;
+/**
+ * Argument schemas that many entries share (initializers, regularizers, constraints,
+ * activations) are written once under `definitions.arg` and referenced; inlined, they would make
+ * the schema file megabytes long.
+ */
+class SharedArgSchemas {
+  private readonly uses = new Map<string, string[]>();
+  private readonly names = new Map<string, string>();
+  readonly definitions: Record<string, JsonSchema> = {};
+
+  constructor(entries: { args: Record<string, ArgSpec> }[]) {
+    for (const e of entries) {
+      for (const [arg, spec] of Object.entries(e.args)) {
+        const json = JSON.stringify(spec.schema);
+        if (json.length < 200) continue;
+        this.uses.set(json, [...(this.uses.get(json) ?? []), arg]);
+      }
+    }
+    for (const [json, args] of this.uses) {
+      if (args.length < 2) continue;
+      // `kernel_initializer` and `bias_initializer` share a schema: call it `initializer`.
+      const shortest = [...args].sort((a, b) => a.length - b.length || a.localeCompare(b))[0] ?? 'value';
+      const base = shortest.split('_').pop() ?? shortest;
+      let name = base;
+      for (let i = 2; name in this.definitions; i++) name = `${base}${i}`;
+      this.names.set(json, name);
+      this.definitions[name] = JSON.parse(json) as JsonSchema;
+    }
+  }
+
+  property(spec: ArgSpec): JsonSchema {
+    const shared = isNestedLayerArg(spec) ? 'layerItem' : this.names.get(JSON.stringify(spec.schema));
+    const ref = shared === 'layerItem' ? '#/definitions/layerItem' : `#/definitions/arg/${shared}`;
+    const prop: JsonSchema = shared
+      ? { description: spec.description, allOf: [{ $ref: ref }] }
+      : { ...spec.schema, description: spec.description };
+    if (spec.default !== undefined) prop.default = spec.default;
+    return prop;
+  }
 }
 
 /** `definitions.<kind>.<Name>`: the argument map of one entry. */
-function argsDefinition(entry: RegistryEntry, args: Record<string, ArgSpec>): JsonSchema {
+function argsDefinition(entry: RegistryEntry, args: Record<string, ArgSpec>, shared: SharedArgSchemas): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const [name, spec] of Object.entries(args)) properties[name] = argProperty(spec);
+  for (const [name, spec] of Object.entries(args)) properties[name] = shared.property(spec);
   const required = Object.entries(args).filter(([, s]) => s.required).map(([n]) => n);
   const def: JsonSchema = { description: entry.description, type: 'object', additionalProperties: false, properties };
   if (required.length > 0) def.required = required;
@@ -89,16 +130,20 @@ function entryKind(
   noun: string,
   entries: readonly RegistryEntry[],
   argsOf: (e: RegistryEntry) => Record<string, ArgSpec>,
+  shared: SharedArgSchemas,
 ): { definitions: Record<string, JsonSchema>; entry: JsonSchema } {
   const definitions: Record<string, JsonSchema> = {};
   const properties: Record<string, JsonSchema> = {};
   for (const e of entries) {
     const args = argsOf(e);
-    definitions[e.name] = argsDefinition(e, args);
+    definitions[e.name] = argsDefinition(e, args, shared);
+    const def = { $ref: `#/definitions/${kind}/${e.name}` };
+    // A wrapper's positional layer may stand alone: `Bidirectional: {LSTM: 8}`.
+    const wrapsLayer = e.positional !== undefined && isNestedLayerArg(args[e.positional]);
     properties[e.name] = {
       description: e.description,
       if: { type: 'object' },
-      then: { $ref: `#/definitions/${kind}/${e.name}` },
+      then: wrapsLayer ? { anyOf: [def, { $ref: '#/definitions/layerEntry' }] } : def,
       else: shorthand(e, args),
     };
   }
@@ -168,9 +213,14 @@ function dataDefinitions(): Record<string, JsonSchema> {
 
 /** Builds the whole schema. Deterministic: the same registries give byte-identical JSON. */
 export function buildSchema(): JsonSchema {
-  const layerKind = entryKind('layer', 'layer', layerEntries(), layerArgs);
-  const optKind = entryKind('optimizer', 'optimizer', optimizers.all(), (e) => e.args);
-  const cbKind = entryKind('callback', 'callback', callbacks.all(), (e) => e.args);
+  const shared = new SharedArgSchemas([
+    ...layerEntries().map((e) => ({ args: layerArgs(e) })),
+    ...optimizers.all(),
+    ...callbacks.all(),
+  ]);
+  const layerKind = entryKind('layer', 'layer', layerEntries(), layerArgs, shared);
+  const optKind = entryKind('optimizer', 'optimizer', optimizers.all(), (e) => e.args, shared);
+  const cbKind = entryKind('callback', 'callback', callbacks.all(), (e) => e.args, shared);
   const hasRmsprop = optimizers.find(DEFAULT_OPTIMIZER) !== undefined;
 
   const optimizer: JsonSchema = {
@@ -220,11 +270,7 @@ export function buildSchema(): JsonSchema {
             description: 'The layers, in order; each a one-key map like `Dense: {units: 16}`, or a bare name like `Flatten`.',
             type: 'array',
             minItems: 1,
-            items: {
-              if: { type: 'string' },
-              then: { enum: layerEntries().map((e) => e.name) },
-              else: { $ref: '#/definitions/layerEntry' },
-            },
+            items: { $ref: '#/definitions/layerItem' },
           },
         },
       },
@@ -267,9 +313,16 @@ export function buildSchema(): JsonSchema {
     },
     definitions: {
       ...dataDefinitions(),
+      layerItem: {
+        description: 'One layer: a one-key map like `Dense: {units: 16}`, or a bare name like `Flatten`.',
+        if: { type: 'string' },
+        then: { enum: layerEntries().map((e) => e.name) },
+        else: { $ref: '#/definitions/layerEntry' },
+      },
       layerEntry: layerKind.entry,
       optimizerEntry: optKind.entry,
       callbackEntry: cbKind.entry,
+      arg: shared.definitions,
       layer: layerKind.definitions,
       optimizer: optKind.definitions,
       callback: cbKind.definitions,

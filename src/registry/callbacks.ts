@@ -47,7 +47,7 @@ callbacks.register({
     monitor,
     min_delta: { schema: { type: 'number' }, description: 'Minimum change in the monitored quantity to qualify as an improvement.', default: 0 },
     patience: { schema: { type: 'integer', minimum: 0 }, description: 'Number of epochs with no improvement after which training is stopped.', default: 0 },
-    verbose,
+    verbose: { ...verbose, description: 'Accepted for Keras compatibility; kerats always reports when and why training stopped early and which epoch\'s weights were restored.' },
     mode: { schema: { enum: [...MODES] }, description: 'Whether the monitored quantity should decrease (`min`) or increase (`max`); `auto` infers it from the name.', default: 'auto' },
     baseline: { schema: { type: ['number', 'null'] }, description: 'Baseline value for the monitored quantity; training stops if the model does not improve over it within `patience` epochs.', default: null },
     restore_best_weights: { schema: { type: 'boolean' }, description: 'Whether to restore the weights from the epoch with the best monitored value at the end of training.', default: false },

@@ -157,7 +157,7 @@ function objectSchema(table: ObjectKind[], nullable: boolean): JsonSchema {
     if (positional) inner.push(positional.schema);
     return [k.name, k.className].map((n) => ({
       type: 'object',
-      properties: { [n]: { anyOf: inner } },
+      properties: { [n]: { description: k.description, anyOf: inner } },
       required: [n],
       additionalProperties: false,
     }));

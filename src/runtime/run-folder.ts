@@ -16,6 +16,8 @@ export function timestamp(d = new Date()): string {
 
 /** Names unsafe on Windows or in shells become `_`, so a config name is always a valid folder name. */
 export function safeName(name: string): string {
+  // Control characters are exactly what must go, so the regex names them.
+  // eslint-disable-next-line no-control-regex
   const cleaned = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim();
   return cleaned.length > 0 ? cleaned : 'model';
 }

@@ -23,11 +23,20 @@ export const COMMON_LAYER_ARGS: Record<string, ArgSpec> = {
   },
 };
 
-/** Splits a layer's Keras arguments into its own and the common ones (translated to tfjs names). */
-export function splitCommonArgs(args: ArgMap): { own: ArgMap; common: TfLayerCommonArgs } {
+/**
+ * Splits a layer's Keras arguments into its own and the common ones (translated to tfjs names).
+ * `ownArgs` are the layer's own argument names: they win over a common name (Embedding's
+ * `input_dim` is its vocabulary size, not an input shape).
+ */
+export function splitCommonArgs(args: ArgMap, ownArgs: Iterable<string> = []): { own: ArgMap; common: TfLayerCommonArgs } {
   const own: ArgMap = {};
   const common: TfLayerCommonArgs = {};
+  const mine = new Set(ownArgs);
   for (const [k, v] of Object.entries(args)) {
+    if (mine.has(k)) {
+      own[k] = v;
+      continue;
+    }
     switch (k) {
       case 'name': common.name = v as string; break;
       case 'trainable': common.trainable = v as boolean; break;

@@ -50,6 +50,26 @@ export const Flatten: LayerEntry = {
   },
 };
 
+type Shape = (number | null)[];
+const ReshapeBase = tf.layers.reshape({ targetShape: [1] }).constructor as new (args: Parameters<typeof tf.layers.reshape>[0]) => tf.layers.Layer;
+
+/** tfjs reports a -1 in target_shape as an unknown (None) dimension (and rewrites the array it is given); Keras infers it. */
+class KerasReshape extends ReshapeBase {
+  constructor(private readonly target: number[], args: Parameters<typeof tf.layers.reshape>[0]) {
+    super(args);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const dims = s.slice(1);
+    const known = this.target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    if (dims.some((d) => d === null) || !this.target.includes(-1) || known === 0) {
+      return super.computeOutputShape(inputShape) as Shape;
+    }
+    const total = (dims as number[]).reduce((a, b) => a * b, 1);
+    return [s[0] ?? null, ...this.target.map((d) => (d === -1 ? total / known : d))];
+  }
+}
+
 export const Reshape: LayerEntry = {
   name: 'Reshape',
   category: 'reshaping',
@@ -65,7 +85,7 @@ export const Reshape: LayerEntry = {
     },
   },
   build(a, common) {
-    return tf.layers.reshape({ ...common, targetShape: a.target_shape as number[] });
+    return new KerasReshape([...(a.target_shape as number[])], { ...common, targetShape: [...(a.target_shape as number[])] });
   },
 };
 

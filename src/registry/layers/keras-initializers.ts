@@ -4,7 +4,8 @@
  *  - `RandomUniform({minval: 0})` silently becomes -0.05 (tfjs uses `||` for defaults);
  *  - VarianceScaling's truncated normal omits Keras's 0.8796 correction, so he_normal,
  *    glorot_normal and lecun_normal start with ~12% too small a spread;
- *  - Orthogonal prints a console warning for any matrix over 2000 elements (every LSTM);
+ *  - Orthogonal prints a console warning for any matrix over 2000 elements (every LSTM) and takes
+ *    ~30 s for an LSTM(128) recurrent kernel;
  *  - Identity refuses non-square matrices, which Keras accepts;
  *  - a seeded initializer draws the same numbers for every weight it is applied to.
  * These classes keep tfjs's class names and config keys, so a saved model still loads in plain
@@ -55,7 +56,7 @@ export class KerasZeros extends InitializerBase {
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     return tf.zeros(shape, dtype);
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return {};
   }
 }
@@ -65,7 +66,7 @@ export class KerasOnes extends InitializerBase {
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     return tf.ones(shape, dtype);
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return {};
   }
 }
@@ -80,7 +81,7 @@ export class KerasConstant extends InitializerBase {
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     return tf.fill(shape, this.value, dtype);
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { value: this.value };
   }
 }
@@ -97,7 +98,7 @@ export class KerasRandomUniform extends SeededInitializer {
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     return tf.randomUniform(shape, this.minval, this.maxval, floatDtype(dtype), this.nextSeed());
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { minval: this.minval, maxval: this.maxval, seed: this.seed ?? null };
   }
 }
@@ -114,7 +115,7 @@ export class KerasRandomNormal extends SeededInitializer {
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     return tf.randomNormal(shape, this.mean, this.stddev, floatDtype(dtype), this.nextSeed());
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { mean: this.mean, stddev: this.stddev, seed: this.seed ?? null };
   }
 }
@@ -161,9 +162,33 @@ export class KerasVarianceScaling extends SeededInitializer {
     // Keras: the stddev of a unit normal truncated at two stddevs is 0.8796; divide it out.
     return tf.truncatedNormal(shape, 0, Math.sqrt(scale) / 0.8796256610342398, dt, this.nextSeed());
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { scale: this.scale, mode: this.mode, distribution: this.distribution, seed: this.seed ?? null };
   }
+}
+
+/**
+ * Gram-Schmidt (modified, twice for stability) on the n rows of `a` (each of length m): the Q of
+ * a QR decomposition with R's diagonal made positive, which is exactly what Keras computes with
+ * `q * sign(diag(r))`. Done in plain JS: tfjs's linalg.qr takes ~30 s for an LSTM(128) kernel.
+ */
+function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    const vj = j * m;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < j; i++) {
+        const vi = i * m;
+        let dot = 0;
+        for (let k = 0; k < m; k++) dot += (a[vi + k] as number) * (a[vj + k] as number);
+        for (let k = 0; k < m; k++) a[vj + k] = (a[vj + k] as number) - dot * (a[vi + k] as number);
+      }
+    }
+    let norm = 0;
+    for (let k = 0; k < m; k++) norm += (a[vj + k] as number) ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < m; k++) a[vj + k] = (a[vj + k] as number) / norm;
+  }
+  return a;
 }
 
 export class KerasOrthogonal extends SeededInitializer {
@@ -175,19 +200,20 @@ export class KerasOrthogonal extends SeededInitializer {
   }
   apply(shape: Shape, dtype?: tf.DataType): tf.Tensor {
     if (shape.length < 2) throw new Error(`the orthogonal initializer needs a weight of rank 2 or more, got shape [${shape.join(', ')}]`);
-    const seed = this.nextSeed();
+    const cols = shape[shape.length - 1] ?? 1;
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const m = Math.max(rows, cols);
+    const n = Math.min(rows, cols);
+    const a = tf.tidy(() => tf.randomNormal([n, m], 0, 1, 'float32', this.nextSeed()).dataSync());
+    const q = orthonormalColumns(Float64Array.from(a), m, n);
     return tf.tidy(() => {
-      const cols = shape[shape.length - 1] ?? 1;
-      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      const a = tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32', seed);
-      const [q0, r] = tf.linalg.qr(a);
-      // Make the decomposition unique (Keras multiplies Q by the signs of R's diagonal).
-      let q: tf.Tensor2D = tf.mul(q0, tf.sign(tf.linalg.bandPart(r, 0, 0).sum(0)));
-      if (rows < cols) q = q.transpose();
-      return tf.mul(q, this.gain).reshape(shape).cast(floatDtype(dtype));
+      // q holds n orthonormal vectors of length m: the columns of an m x n matrix.
+      let mat: tf.Tensor2D = tf.tensor2d(Float32Array.from(q), [n, m]);
+      if (rows >= cols) mat = mat.transpose();
+      return tf.mul(mat, this.gain).reshape(shape).cast(floatDtype(dtype));
     });
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { gain: this.gain, seed: this.seed ?? null };
   }
 }
@@ -203,7 +229,7 @@ export class KerasIdentity extends InitializerBase {
     if (shape.length !== 2) throw new Error(`the identity initializer needs a 2-D weight, got shape [${shape.join(', ')}]`);
     return tf.tidy(() => tf.mul(tf.eye(shape[0] ?? 1, shape[1] ?? 1), this.gain).cast(floatDtype(dtype)));
   }
-  getConfig(): Config {
+  override getConfig(): Config {
     return { gain: this.gain };
   }
 }

@@ -102,7 +102,7 @@ export class SeededAlphaDropout extends AlphaDropoutBase {
     if (!training(kwargs) || this.rate <= 0 || this.rate >= 1) return x;
     const seed = this.stream.next();
     const rate = this.rate;
-    const noiseShape = this.noiseShape ?? x.shape;
+    const noiseShape = (this.noiseShape ?? x.shape).map((d, i) => d ?? x.shape[i] ?? 1);
     return tf.tidy(() => {
       // Keras's AlphaDropout: dropped units go to SELU's negative saturation, then an affine
       // transform restores the mean and variance.

@@ -170,25 +170,46 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
       lines = nl;
     }
     lines[rows] = line;
+    const recordStart = pos;
+    const recordLine = line;
     const base = rows * nf;
     let col = 0;
     for (;;) {
-      if (col >= width) {
-        throw cellError(file, line, col + 1, `row has more fields than the header's ${width} columns`);
-      }
+      if (col >= width) throw longRow(col);
       const cellLine = line;
       const r = role[col] ?? -1;
-      if (r === -1 && text.charCodeAt(pos) !== QUOTE) {
-        // Unused unquoted column: skip without allocating a string.
+      if (r !== -2 && text.charCodeAt(pos) !== QUOTE) {
+        // Unquoted feature or unused cell: find its end without allocating a string.
+        const start = pos;
         while (pos < end) {
           const c = text.charCodeAt(pos);
           if (c === COMMA || c === LF || c === CR) break;
           pos++;
         }
+        if (r >= 0) {
+          let v = plainDecimal(text, start, pos);
+          if (Number.isNaN(v)) {
+            const s = text.slice(start, pos);
+            v = toNumber(s);
+            if (Number.isNaN(v)) {
+              // A short row shifts cells into the wrong columns: say the row is short, not that a label isn't a number.
+              raggedCheck(recordStart, recordLine);
+              throw numberError(s, file, cellLine, col + 1, header[col] ?? '');
+            }
+          }
+          x[base + r] = v;
+        }
       } else {
         const s = readField(col + 1);
-        if (r >= 0) x[base + r] = toNumber(s, file, cellLine, col + 1, header[col] ?? '');
-        else if (r === -2) labels?.push(s);
+        if (r >= 0) {
+          const v = toNumber(s);
+          if (Number.isNaN(v)) {
+            // A short row shifts cells into the wrong columns: say the row is short, not that a label isn't a number.
+            raggedCheck(recordStart, recordLine);
+            throw numberError(s, file, cellLine, col + 1, header[col] ?? '');
+          }
+          x[base + r] = v;
+        } else if (r === -2) labels?.push(s);
       }
       col++;
       if (pos < end && text.charCodeAt(pos) === COMMA) {
@@ -197,17 +218,40 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
       }
       break;
     }
-    if (col < width) {
-      throw cellError(
-        file,
-        line,
-        col + 1,
-        `row has ${col} field${col === 1 ? '' : 's'} but the header has ${width} columns ` +
-          `(column "${header[col] ?? ''}" is missing)`,
-      );
-    }
+    if (col < width) throw shortRow(col);
     endRecord();
     rows++;
+  }
+
+  // Throws the ragged-row error if the record starting at `start` does not have `width` fields.
+  function raggedCheck(start: number, startLine: number): void {
+    pos = start;
+    line = startLine;
+    let col = 0;
+    for (;;) {
+      if (col >= width) throw longRow(col);
+      readField(col + 1);
+      col++;
+      if (pos < end && text.charCodeAt(pos) === COMMA) {
+        pos++;
+        continue;
+      }
+      break;
+    }
+    if (col < width) throw shortRow(col);
+  }
+
+  function shortRow(col: number): DataError {
+    return cellError(
+      file,
+      line,
+      col + 1,
+      `row has ${col} field${col === 1 ? '' : 's'} but the header has ${width} columns (column "${header[col] ?? ''}" is missing)`,
+    );
+  }
+
+  function longRow(col: number): DataError {
+    return cellError(file, line, col + 1, `row has more fields than the header's ${width} columns`);
   }
 
   if (rows === 0) throw new DataError(`${file}: the file has a header but no data rows`);
@@ -215,14 +259,81 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
   return { file, header, rows, x: x.slice(0, rows * nf), labels, lines: lines.slice(0, rows) };
 }
 
-/** A finite number, or a DataError naming the cell. Empty and blank cells are errors too. */
-function toNumber(s: string, file: string, line: number, col: number, name: string): number {
+/** Exact powers of ten as doubles (10^22 is the largest exactly representable one). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Fast path for the common cell `-12.345` or `1.5e-3`: digits are accumulated as an exact integer
+ * and scaled by one exact power of ten, a single correctly rounded operation, so the result is the
+ * same double `Number()` gives. Returns NaN for anything else (too many digits, spaces, `0x`,
+ * `Infinity`, empty), and the caller falls back to `Number()`.
+ */
+function plainDecimal(text: string, a: number, b: number): number {
+  let i = a;
+  let neg = false;
+  let c = text.charCodeAt(i);
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    i++;
+  }
+  let mant = 0;
+  let digits = 0;
+  let scale = 0;
+  for (; i < b; i++) {
+    c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    mant = mant * 10 + c;
+    digits++;
+  }
+  if (i < b && text.charCodeAt(i) === 46) {
+    for (i++; i < b; i++) {
+      c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      mant = mant * 10 + c;
+      digits++;
+      scale--;
+    }
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  if (i < b && (text.charCodeAt(i) | 32) === 101) {
+    i++;
+    let eneg = false;
+    c = text.charCodeAt(i);
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      i++;
+    }
+    let e = 0;
+    const first = i;
+    for (; i < b && i - first < 4; i++) {
+      c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      e = e * 10 + c;
+    }
+    if (i === first) return NaN;
+    scale += eneg ? -e : e;
+  }
+  if (i !== b) return NaN;
+  let v: number;
+  if (scale === 0) v = mant;
+  else if (scale > 0 && scale <= 22) v = mant * (POW10[scale] ?? NaN);
+  else if (scale < 0 && scale >= -22) v = mant / (POW10[-scale] ?? NaN);
+  else return NaN;
+  return neg ? -v : v;
+}
+
+/** A finite number, or NaN for anything else (empty and blank cells included). */
+function toNumber(s: string): number {
   const v = Number(s);
   // Number('') and Number('  ') are 0: a zero must come from a cell that has a digit.
-  if (Number.isFinite(v) && (v !== 0 || /[0-9]/.test(s))) return v;
-  if (s.trim() === '') throw cellError(file, line, col, `column "${name}" is empty (expected a number)`);
-  if (Number.isNaN(v)) throw cellError(file, line, col, `column "${name}" is not a number: ${JSON.stringify(s)}`);
-  throw cellError(file, line, col, `column "${name}" is not a finite number: ${JSON.stringify(s)}`);
+  return Number.isFinite(v) && (v !== 0 || /[0-9]/.test(s)) ? v : NaN;
+}
+
+function numberError(s: string, file: string, line: number, col: number, name: string): DataError {
+  const v = Number(s);
+  if (s.trim() === '') return cellError(file, line, col, `column "${name}" is empty (expected a number)`);
+  if (Number.isNaN(v)) return cellError(file, line, col, `column "${name}" is not a number: ${JSON.stringify(s)}`);
+  return cellError(file, line, col, `column "${name}" is not a finite number: ${JSON.stringify(s)}`);
 }
 
 function checkHeader(header: string[], file: string, line: number): void {

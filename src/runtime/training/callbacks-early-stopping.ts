@@ -31,7 +31,6 @@ export class EarlyStopping implements Callback {
   private wait = 0;
   private best = Infinity;
   private bestEpoch = 0;
-  private stoppedEpoch = 0;
   private bestWeights: tf.Tensor[] | undefined;
   private greater = false;
   private minDelta: number;
@@ -57,7 +56,6 @@ export class EarlyStopping implements Callback {
     }
     this.best = this.greater ? -Infinity : Infinity;
     this.wait = 0;
-    this.stoppedEpoch = 0;
     this.bestEpoch = 0;
     this.disposeBest();
   }
@@ -94,7 +92,6 @@ export class EarlyStopping implements Callback {
       return;
     }
     if (this.wait >= this.o.patience && epoch > 0) {
-      this.stoppedEpoch = epoch;
       const epochs = `${this.wait} epoch${this.wait === 1 ? '' : 's'}`;
       const since =
         this.o.baseline !== undefined && !this.isImprovement(this.best, this.o.baseline)
@@ -107,9 +104,10 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(_logs: Logs, ctx: TrainingContext): void {
-    if (this.stoppedEpoch > 0 && this.o.verbose > 0) ctx.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    // Keras prints "Epoch N: early stopping" / "Restoring model weights ..." with verbose=1; the
+    // progress reporter always prints both facts (from stopReason and restoredEpoch), so the
+    // callback itself stays silent rather than say them twice.
     if (this.o.restoreBestWeights && this.bestWeights) {
-      if (this.o.verbose > 0) ctx.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       ctx.setWeights(this.bestWeights);
       ctx.restoredEpoch = this.bestEpoch + 1;
       ctx.bestEpoch = this.bestEpoch + 1;

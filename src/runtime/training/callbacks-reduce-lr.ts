@@ -61,7 +61,7 @@ export class ReduceLROnPlateau implements Callback {
         if (old > Math.fround(this.o.minLr)) {
           const next = Math.max(old * this.o.factor, this.o.minLr);
           ctx.setLearningRate(next);
-          if (this.o.verbose > 0) ctx.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
+          if (this.o.verbose > 0) ctx.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${Number(next.toPrecision(6))}.`);
           this.cooldownCounter = this.o.cooldown;
           this.wait = 0;
         }

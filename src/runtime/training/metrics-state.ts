@@ -81,11 +81,22 @@ export class MeanMetric implements StatefulMetric {
 }
 
 /**
+ * Labels as 0/1 per prediction element. Integer class ids against a several-unit output are
+ * one-hot encoded first (Keras would reject the shapes; counting each class's column as a binary
+ * decision is the micro-averaged reading of precision/recall/AUC).
+ */
+function binaryLabels(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  const depth = yPred.shape[yPred.shape.length - 1] ?? 1;
+  if (depth > 1 && yTrue.size * depth === yPred.size) return tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), depth);
+  return yTrue;
+}
+
+/**
  * Counts of a thresholded binary confusion matrix over all elements (Keras flattens multi-output
  * predictions the same way). Predictions strictly above a threshold count as positive.
  */
 function confusionCounts(yTrue: tf.Tensor, yPred: tf.Tensor, thresholds: number[], sampleWeight?: tf.Tensor) {
-  const t = tf.reshape(tf.cast(yTrue, 'float32'), [-1, 1]);
+  const t = tf.reshape(tf.cast(binaryLabels(yTrue, yPred), 'float32'), [-1, 1]);
   const p = tf.reshape(yPred, [-1, 1]);
   const w = sampleWeight ? tf.reshape(weightLike(sampleWeight, yPred), [-1, 1]) : tf.onesLike(t);
   const predPos = tf.cast(tf.greater(p, tf.tensor2d(thresholds, [1, thresholds.length])), 'float32'); // [n, T]

@@ -1,4 +1,106 @@
-/** Placeholder until the wasm-kernels work lands: registers nothing. */
+/**
+ * Training kernels for the embedded WebAssembly backend (@tensorflow/tfjs-backend-wasm 4.22).
+ *
+ * Stock wasm cannot train a CNN (Conv2DBackpropFilter is missing), an Embedding
+ * (UnsortedSegmentSum) or a DepthwiseConv2D/SeparableConv2D, and runs every backward matmul and
+ * conv input-gradient through scalar loops. This module adds the missing kernels and replaces the
+ * slow ones with compositions of XNNPACK-backed wasm kernels; see each file for the method.
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { makeBatchMatMul } from './batch-matmul.js';
+import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv-backprop.js';
+import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop.js';
+import { SLOW_BROADCAST_KERNELS, makeBroadcastBinary } from './broadcast-binary.js';
+import { makeMaxPoolGrad } from './max-pool-grad.js';
+import { makeBlockReduce } from './reduce.js';
+import { unsortedSegmentSum } from './segment-sum.js';
+import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
+import { makeTile } from './tile.js';
+
+const BACKEND = 'wasm';
+
+/** Kernel functions installed by this module, to recognise them on a repeated call. */
+const ours = new WeakSet<tf.KernelFunc>();
+let installed: string[] | undefined;
+/** What each installed name replaced (undefined: the kernel was missing), for unregistering. */
+const replaced = new Map<string, tf.KernelConfig | undefined>();
+
+/** Loads the wasm backend package if nobody has yet, so its own kernels are registered first. */
+function wasmPackageLoaded(): boolean {
+  if (tf.getKernel('BatchMatMul', BACKEND)) return true;
+  try {
+    createRequire(import.meta.url)('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    return false;
+  }
+  return tf.getKernel('BatchMatMul', BACKEND) !== undefined;
+}
+
+function install(config: tf.KernelConfig): void {
+  ours.add(config.kernelFunc);
+  if (tf.getKernel(config.kernelName, BACKEND)) tf.unregisterKernel(config.kernelName, BACKEND);
+  tf.registerKernel(config);
+}
+
+/**
+ * Registers the wasm training kernels; returns the kernel names registered or overridden.
+ * Idempotent, and usable before or after `tf.setBackend('wasm')`: the replacements keep the stock
+ * kernels' setup functions and look up everything else lazily per backend instance.
+ * Returns [] when @tensorflow/tfjs-backend-wasm cannot be loaded.
+ */
 export function registerWasmTrainingKernels(): string[] {
-  return [];
+  if (installed) return [...installed];
+  if (!wasmPackageLoaded()) return [];
+  const names: string[] = [];
+
+  /** Replaces a stock kernel; the replacement falls back to it for cases it does not speed up. */
+  const override = (kernelName: string, make: (stock: tf.KernelConfig) => tf.KernelFunc): void => {
+    const stock = tf.getKernel(kernelName, BACKEND);
+    if (!stock || ours.has(stock.kernelFunc)) return;
+    const config: tf.KernelConfig = { kernelName, backendName: BACKEND, kernelFunc: make(stock) };
+    if (stock.setupFunc) config.setupFunc = stock.setupFunc;
+    replaced.set(kernelName, stock);
+    install(config);
+    names.push(kernelName);
+  };
+  /** Adds a kernel the wasm package lacks (left alone if a later tfjs version provides it). */
+  const add = (kernelName: string, kernelFunc: tf.KernelFunc): void => {
+    const existing = tf.getKernel(kernelName, BACKEND);
+    if (existing && !ours.has(existing.kernelFunc)) return;
+    replaced.set(kernelName, undefined);
+    install({ kernelName, backendName: BACKEND, kernelFunc });
+    names.push(kernelName);
+  };
+
+  override('BatchMatMul', makeBatchMatMul);
+  override('Conv2DBackpropInput', makeConv2DBackpropInput);
+  override('MaxPoolGrad', makeMaxPoolGrad);
+  override('Sum', (stock) => makeBlockReduce(stock, false));
+  override('Mean', (stock) => makeBlockReduce(stock, true));
+  override('Tile', makeTile);
+  override('Slice', makeSlice);
+  override('Unpack', makeUnpack);
+  override('SplitV', makeSplitV);
+  for (const name of SLOW_BROADCAST_KERNELS) override(name, makeBroadcastBinary);
+  add('Conv2DBackpropFilter', makeConv2DBackpropFilter());
+  add('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput);
+  add('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dNativeBackpropFilter);
+  add('UnsortedSegmentSum', unsortedSegmentSum);
+
+  installed = names;
+  return [...names];
+}
+
+/**
+ * Puts the stock wasm kernels back (benchmarks compare both in one process). A later
+ * `registerWasmTrainingKernels()` installs the training kernels again.
+ */
+export function unregisterWasmTrainingKernels(): void {
+  for (const [kernelName, stock] of replaced) {
+    if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
+    if (stock) tf.registerKernel(stock);
+  }
+  replaced.clear();
+  installed = undefined;
 }

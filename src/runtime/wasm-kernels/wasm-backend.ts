@@ -100,9 +100,9 @@ export class Scratch {
     return info;
   }
 
-  /** Removes `info` from the intermediates, e.g. because it becomes the kernel's result. */
+  /** Removes `info` (or a reshape of it) from the intermediates, e.g. because it is the result. */
   release(info: tf.TensorInfo): tf.TensorInfo {
-    const i = this.temps.indexOf(info);
+    const i = this.temps.findIndex((t) => t.dataId === info.dataId);
     if (i >= 0) this.temps.splice(i, 1);
     return info;
   }
@@ -117,16 +117,25 @@ export class Scratch {
     return info;
   }
 
-  dispose(): void {
-    for (const v of this.views) {
-      // Unregister from C (runs its disposal callbacks, e.g. cached XNNPACK operators) and from JS,
-      // but do not free: the memory belongs to the base tensor.
-      const data = this.backend.dataIdMap.get(v.dataId);
-      if (data) {
-        this.backend.wasm.tfjs.disposeData(data.id);
-        this.backend.dataIdMap.delete(v.dataId);
-      }
+  /** Ends a view early (loops would otherwise keep one XNNPACK operator alive per view). */
+  dropView(info: tf.TensorInfo): void {
+    const i = this.views.indexOf(info);
+    if (i >= 0) this.views.splice(i, 1);
+    this.unregister(info);
+  }
+
+  private unregister(view: tf.TensorInfo): void {
+    // Unregister from C (runs its disposal callbacks, e.g. cached XNNPACK operators) and from JS,
+    // but do not free: the memory belongs to the base tensor.
+    const data = this.backend.dataIdMap.get(view.dataId);
+    if (data) {
+      this.backend.wasm.tfjs.disposeData(data.id);
+      this.backend.dataIdMap.delete(view.dataId);
     }
+  }
+
+  dispose(): void {
+    for (const v of this.views) this.unregister(v);
     for (const t of this.temps) this.backend.disposeData(t.dataId);
     this.views.length = 0;
     this.temps.length = 0;

@@ -1,0 +1,64 @@
+/**
+ * Loading a config: read → parse (YAML or JSON) → normalise → validate → typed `KeratsConfig`.
+ * Every problem the user can fix is collected and thrown at once as a `ConfigError`, each with
+ * the file:line:col of the offending text.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ConfigError, type Problem } from '../util/errors.js';
+import { buildConfig } from './build.js';
+import { checkRules } from './checks.js';
+import { resolveInput } from './input-shape.js';
+import { normalize } from './normalize.js';
+import { parseConfigText } from './parse.js';
+import type { KeratsConfig } from './types.js';
+import { validateDocument } from './validate.js';
+
+export interface LoadOptions {
+  /** Folder that a relative `file` is resolved against; the process's cwd by default. */
+  cwd?: string;
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/** Reads and checks a YAML or JSON config file. Locations in errors use `file` as given. */
+export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<KeratsConfig> {
+  const abs = path.resolve(opts.cwd ?? process.cwd(), file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new ConfigError(`cannot read config "${file}": ${READ_ERRORS[code] ?? (e as Error).message}`);
+  }
+  return loadConfigText(text, file, opts);
+}
+
+/**
+ * The same from text in memory. `file` is the name shown in error locations and the place data
+ * paths are resolved from (against `opts.cwd`).
+ */
+export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): KeratsConfig {
+  const abs = path.resolve(opts.cwd ?? process.cwd(), file);
+  const root = parseConfigText(text.replace(/^\uFEFF/, ''), file);
+  const norm = normalize(root);
+  const problems: Problem[] = [...norm.problems];
+  if (!norm.reported.has('')) {
+    problems.push(...validateDocument(norm));
+    problems.push(...checkRules(norm));
+  }
+  const input = resolveInput(norm);
+  problems.push(...input.problems);
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  return buildConfig({ doc: norm.doc, locs: norm.locs, input, absFile: abs });
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  const key = (p: Problem) => (p.loc ? p.loc.line * 100_000 + p.loc.col : Number.MAX_SAFE_INTEGER);
+  return [...problems].sort((a, b) => key(a) - key(b));
+}

@@ -1,0 +1,65 @@
+/** Options and results of kerats' training loop (see trainer.ts). */
+import type { NamedEntry } from '../../config/types.js';
+import type { Examples } from '../data/types.js';
+import type { Callback, Logs } from './callbacks-types.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  /** Seed of the per-epoch shuffle: the same seed gives the same batch order. Random when absent. */
+  seed?: number;
+  validation?: Examples;
+  /** Callbacks from the config (`fit.callbacks`), resolved through the callback registry. */
+  callbacks: NamedEntry[];
+  reporter?: ProgressReporter;
+  /** Polled after every batch; true stops training at once (SIGINT), without finishing the epoch. */
+  shouldStop?: () => boolean;
+  /** Callbacks built by code rather than the config (run-folder checkpoints, tests). They run after the config's. */
+  extraCallbacks?: Callback[];
+  /** Folder that relative file names of callbacks (CSVLogger) resolve against; the current directory when absent. */
+  outputDir?: string;
+}
+
+export interface TrainResult {
+  /** One array per logged name, one value per completed epoch (`loss`, `accuracy`, `val_loss`, ...). */
+  history: Record<string, number[]>;
+  epochsCompleted: number;
+  /** True when a callback (EarlyStopping, TerminateOnNaN) or `shouldStop` ended training before `epochs`. */
+  stoppedEarly: boolean;
+  stopReason?: string;
+  /** 1-based epoch with the best monitored value, when a callback tracks one. */
+  bestEpoch?: number;
+  /** 1-based epoch whose weights the model holds after training, when a callback restored them. */
+  restoredEpoch?: number;
+  /** True when `shouldStop` ended training (the last epoch is then incomplete and not in `history`). */
+  interrupted?: boolean;
+  /** The seed the shuffle used (the given one, or the random one drawn), so a run can be repeated. */
+  seed: number;
+  /** Wall time of the whole fit, seconds. */
+  seconds: number;
+}
+
+export interface TrainBeginInfo {
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  samples: number;
+  validationSamples?: number;
+  /** Names that each epoch logs, in display order. */
+  logKeys: string[];
+}
+
+/**
+ * What the loop tells the user. Epoch numbers given to a reporter are 1-based (display numbers);
+ * `step` is the number of batches done in the epoch.
+ */
+export interface ProgressReporter {
+  onTrainBegin(info: TrainBeginInfo): void;
+  onEpochBegin(epoch: number, epochs: number, steps: number): void;
+  onBatchEnd(step: number, logs: Logs): void;
+  onEpochEnd(epoch: number, epochs: number, logs: Logs, seconds: number): void;
+  onTrainEnd(result: TrainResult): void;
+  /** A message from a callback (`verbose: 1`). */
+  onMessage?(text: string): void;
+}

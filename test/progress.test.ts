@@ -1,0 +1,91 @@
+/** Progress output: one plain line per epoch for logs and CI, a Keras-style bar on terminals. */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { CompileSpec } from '../src/config/types.js';
+import { createProgressReporter, formatBar } from '../src/runtime/training/progress.js';
+import { mulberry32 } from '../src/runtime/training/rng.js';
+import { train } from '../src/runtime/training/trainer.js';
+
+before(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+const ESC = '\u001b';
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+/** Train labels vs flipped validation labels: val_loss rises, so EarlyStopping fires. */
+async function run(reporterOpts: { tty: boolean; color: boolean; quiet?: boolean }) {
+  const out = capture();
+  const rand = mulberry32(5);
+  const n = 32;
+  const xs = Array.from({ length: n }, () => rand() * 4 - 2);
+  const x = tf.tensor2d(xs, [n, 1]);
+  const y = tf.tensor2d(xs.map((v) => (v > 0 ? 1 : 0)), [n, 1]);
+  const yFlip = tf.tensor2d(xs.map((v) => (v > 0 ? 0 : 1)), [n, 1]);
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [1], kernelInitializer: 'zeros' })] });
+  const compile: CompileSpec = { optimizer: { type: 'SGD', args: { learning_rate: 0.5 } }, loss: 'binary_crossentropy', metrics: ['accuracy'] };
+  const result = await train(model, compile, { x, y, size: n }, {
+    epochs: 20, batchSize: 8, shuffle: true, seed: 2,
+    validation: { x, y: yFlip, size: n },
+    callbacks: [{ type: 'EarlyStopping', args: { patience: 2, restore_best_weights: true } }],
+    reporter: createProgressReporter({ stream: out.stream, ...reporterOpts }),
+  });
+  tf.dispose([x, y, yFlip]);
+  model.dispose();
+  return { text: out.text(), result };
+}
+
+describe('progress', () => {
+  it('prints one plain line per epoch without ANSI codes, then why training stopped', async () => {
+    const { text, result } = await run({ tty: false, color: false });
+    assert.ok(!text.includes('\x1b'), JSON.stringify(text));
+    const lines = text.trimEnd().split('\n');
+    const epochLines = lines.filter((l) => l.startsWith('Epoch '));
+    assert.equal(epochLines.length, result.epochsCompleted);
+    epochLines.forEach((l, i) =>
+      assert.match(
+        l,
+        new RegExp(`^Epoch ${i + 1}/20 - \\d+\\.\\ds - loss: \\d\\.\\d{4} - accuracy: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_accuracy: \\d\\.\\d{4}$`),
+      ),
+    );
+    // The numbers printed are the history's, to 4 decimals.
+    assert.ok(epochLines[0]?.includes(`loss: ${(result.history.loss?.[0] ?? NaN).toFixed(4)}`));
+    assert.equal(result.stoppedEarly, true);
+    const stopLine = lines.find((l) => l.startsWith('Stopped early'));
+    assert.equal(stopLine, `Stopped early at epoch ${result.epochsCompleted}/20: ${result.stopReason}.`);
+    assert.match(text, new RegExp(`Restored the model weights from the end of epoch ${result.restoredEpoch} `));
+  });
+
+  it('prints nothing when quiet', async () => {
+    const { text } = await run({ tty: false, color: false, quiet: true });
+    assert.equal(text, '');
+  });
+
+  it('draws a Keras-style bar on a terminal, coloured only when asked', async () => {
+    const plain = await run({ tty: true, color: false });
+    assert.match(plain.text, /Epoch 1\/20 \[=+\] 4\/4 - \d+\.\ds - loss: \d\.\d{4}/);
+    assert.ok(!plain.text.includes(`${ESC}[39m`), 'no colour codes without color');
+    const coloured = await run({ tty: true, color: true });
+    assert.ok(coloured.text.includes(`${ESC}[39m`), 'colour codes with color');
+  });
+
+  it('formats the bar with an arrow head while the epoch runs', () => {
+    assert.equal(formatBar(0, 8, 10), `[${' '.repeat(10)}]`);
+    assert.equal(formatBar(4, 8, 10), '[====>     ]');
+    assert.equal(formatBar(8, 8, 10), '[==========]');
+  });
+});

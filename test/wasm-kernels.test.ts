@@ -1,0 +1,336 @@
+/**
+ * The wasm training kernels (src/runtime/wasm-kernels) against the cpu backend: forward results and
+ * gradients on random inputs agree to a relative error of 1e-4, for the shapes Keras layers produce;
+ * whole-model gradients agree; and a small CNN trains on wasm.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
+
+const TOL = 1e-4;
+
+/** Deterministic uniform [-1, 1) values (mulberry32). */
+function randoms(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+interface Array_ {
+  data: Float32Array | Int32Array | Uint8Array;
+  shape: number[];
+}
+type Fn = (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+let seed = 1;
+function input(shape: number[], map?: (v: number) => number): Array_ {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = randoms(n, seed++);
+  if (map) for (let i = 0; i < n; i++) data[i] = map(data[i] as number);
+  return { data, shape };
+}
+
+/** Runs fn on `backend` with fresh tensors built from the same arrays; returns plain arrays. */
+function runOn(backend: string, fn: Fn, inputs: Array_[]): Array_[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => {
+    const ts = inputs.map((a) => tf.tensor(a.data, a.shape));
+    const out = fn(...ts);
+    return (Array.isArray(out) ? out : [out]).map((t) => ({ data: t.dataSync(), shape: t.shape }));
+  });
+}
+
+/** Largest |cpu - wasm| over the largest |cpu|, per output; asserts shapes match and error <= TOL. */
+function assertSameOnBothBackends(label: string, fn: Fn, inputs: Array_[]): void {
+  const cpu = runOn('cpu', fn, inputs);
+  const wasm = runOn('wasm', fn, inputs);
+  tf.setBackend('wasm');
+  assert.equal(wasm.length, cpu.length, label);
+  cpu.forEach((c, i) => {
+    const w = wasm[i] as Array_;
+    assert.deepEqual(w.shape, c.shape, `${label}: output ${i} shape`);
+    let scale = 0;
+    let diff = 0;
+    for (let j = 0; j < c.data.length; j++) {
+      const a = Number(c.data[j]);
+      scale = Math.max(scale, Math.abs(a));
+      diff = Math.max(diff, Math.abs(a - Number(w.data[j])));
+    }
+    const rel = diff / (scale || 1);
+    assert.ok(rel <= TOL, `${label}: output ${i} relative error ${rel.toExponential(2)} > ${TOL}`);
+  });
+}
+
+const lossOf = (y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(y, tf.sin(tf.mul(y, 3))));
+
+before(async () => {
+  registerWasmTrainingKernels();
+  assert.ok(await tf.setBackend('wasm'));
+  await tf.ready();
+});
+
+describe('registerWasmTrainingKernels', () => {
+  it('registers the missing training kernels and is idempotent', () => {
+    const names = registerWasmTrainingKernels();
+    for (const k of ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Tile']) {
+      assert.ok(names.includes(k), `${k} in ${names.join(',')}`);
+      assert.ok(tf.getKernel(k, 'wasm'), `${k} registered`);
+    }
+    const fn = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
+    assert.deepEqual(registerWasmTrainingKernels(), names);
+    assert.equal(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc, fn);
+  });
+
+  it('can be undone and redone after the backend is initialised', () => {
+    const names = registerWasmTrainingKernels();
+    unregisterWasmTrainingKernels();
+    assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
+    assert.deepEqual(registerWasmTrainingKernels(), names);
+    assertSameOnBothBackends('matMul transposeB after re-register', (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true), [
+      input([24, 40]),
+      input([30, 40]),
+    ]);
+  });
+});
+
+describe('BatchMatMul', () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`transposeA=${ta} transposeB=${tb}: values, gradients, batched and broadcast`, () => {
+      const a2 = ta ? [33, 20] : [20, 33];
+      const b2 = tb ? [17, 33] : [33, 17];
+      const mm = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.matMul(a, b, ta, tb);
+      assertSameOnBothBackends('2-D', mm, [input(a2), input(b2)]);
+      assertSameOnBothBackends('2-D grads', (a, b) => tf.grads((p, q) => lossOf(mm(p, q)))([a, b] as tf.Tensor[]), [input(a2), input(b2)]);
+      assertSameOnBothBackends('batch 3', mm, [input([3, ...a2]), input([3, ...b2])]);
+      assertSameOnBothBackends('b broadcast', mm, [input([2, 3, ...a2]), input([1, ...b2])]);
+      assertSameOnBothBackends('a broadcast', mm, [input([1, ...a2]), input([4, ...b2])]);
+      assertSameOnBothBackends('batched grads', (a, b) => tf.grads((p, q) => lossOf(mm(p, q)))([a, b] as tf.Tensor[]), [
+        input([2, ...a2]),
+        input([2, ...b2]),
+      ]);
+    });
+  }
+
+  it('Dense-sized products (XNNPACK path) and tiny ones (stock loop)', () => {
+    assertSameOnBothBackends('128x512 . 512x256', (a, b) => tf.grads((p, q) => lossOf(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D)))([a, b] as tf.Tensor[]), [
+      input([128, 512]),
+      input([512, 256]),
+    ]);
+    assertSameOnBothBackends('3x4 . 4x2', (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true), [input([4, 3]), input([2, 4])]);
+  });
+});
+
+describe('convolution gradients', () => {
+  // [x shape, kernel size, out channels, stride, padding]: Keras-style conv layers, including
+  // both filter-gradient methods (kh·kw·cin < cout and >=) and strides that do not divide.
+  const cases: Array<[number[], number, number, number, 'same' | 'valid']> = [
+    [[2, 9, 9, 3], 3, 8, 1, 'same'],
+    [[1, 9, 9, 1], 3, 16, 1, 'valid'],
+    [[3, 10, 11, 8], 3, 4, 2, 'same'],
+    [[2, 10, 11, 3], 3, 5, 2, 'valid'],
+    [[2, 7, 7, 8], 5, 3, 3, 'valid'],
+    [[2, 8, 8, 1], 2, 8, 2, 'same'],
+    [[1, 12, 12, 3], 3, 32, 2, 'valid'],
+    [[2, 9, 9, 3], 1, 4, 1, 'valid'],
+  ];
+  for (const [xs, k, cout, s, pad] of cases) {
+    const cin = xs[3] as number;
+    it(`conv2d x[${xs}] ${k}x${k}x${cout} stride ${s} ${pad}`, () => {
+      const conv = (x: tf.Tensor, f: tf.Tensor): tf.Tensor => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad);
+      assertSameOnBothBackends('grads', (x, f) => tf.grads((p, q) => lossOf(conv(p, q)))([x, f] as tf.Tensor[]), [input(xs), input([k, k, cin, cout])]);
+    });
+    it(`depthwiseConv2d x[${xs}] ${k}x${k} multiplier 1 and 2, stride ${s} ${pad}`, () => {
+      for (const m of [1, 2]) {
+        const dw = (x: tf.Tensor, f: tf.Tensor): tf.Tensor => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad);
+        assertSameOnBothBackends(`m=${m} grads`, (x, f) => tf.grads((p, q) => lossOf(dw(p, q)))([x, f] as tf.Tensor[]), [input(xs), input([k, k, cin, m])]);
+      }
+    });
+  }
+
+  it('conv1d, separableConv2d and conv2dTranspose (Conv1D, SeparableConv2D, Conv2DTranspose layers)', () => {
+    assertSameOnBothBackends('conv1d', (x, f) => tf.grads((p, q) => lossOf(tf.conv1d(p as tf.Tensor3D, q as tf.Tensor3D, 2, 'same')))([x, f] as tf.Tensor[]), [
+      input([2, 20, 3]),
+      input([5, 3, 6]),
+    ]);
+    assertSameOnBothBackends(
+      'separableConv2d',
+      (x, d, p) => tf.grads((a, b, c) => lossOf(tf.separableConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, 1, 'same')))([x, d, p] as tf.Tensor[]),
+      [input([2, 8, 8, 3]), input([3, 3, 3, 2]), input([1, 1, 6, 4])],
+    );
+    assertSameOnBothBackends(
+      'conv2dTranspose',
+      (x, f) => tf.grads((a, b) => lossOf(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 9, 9, 3], 2, 'same')))([x, f] as tf.Tensor[]),
+      [input([2, 5, 5, 4]), input([3, 3, 3, 4])],
+    );
+  });
+});
+
+describe('pooling, reductions, gather, slicing and broadcasting', () => {
+  it('maxPool gradients, including ties (first maximum wins, as on cpu)', () => {
+    for (const [xs, k, s, pad] of [[[2, 8, 8, 3], 2, 2, 'valid'], [[3, 9, 9, 4], 3, 2, 'same'], [[1, 7, 7, 1], 2, 1, 'same']] as const) {
+      const pool = (x: tf.Tensor): tf.Tensor => tf.maxPool(x as tf.Tensor4D, k, s, pad);
+      assertSameOnBothBackends(`maxPool ${xs}`, (x) => tf.grads((p) => lossOf(pool(p)))([x] as tf.Tensor[]), [input([...xs])]);
+      assertSameOnBothBackends(`maxPool ties ${xs}`, (x) => tf.grads((p) => lossOf(pool(p)))([x] as tf.Tensor[]), [input([...xs], Math.round)]);
+    }
+  });
+
+  it('gather gradient (Embedding) through UnsortedSegmentSum, out-of-range ids dropped', () => {
+    const ids = { data: new Int32Array([0, 3, 3, 1, 7, 0, 2, 3]), shape: [2, 4] };
+    assertSameOnBothBackends('gather grad', (x, i) => tf.grads((p) => lossOf(tf.gather(p, tf.cast(i as tf.Tensor, 'int32'))))([x] as tf.Tensor[]), [
+      input([8, 5]),
+      ids,
+    ]);
+    const seg = { data: new Int32Array([0, 2, 2, -1, 1, 9]), shape: [6] };
+    assertSameOnBothBackends('unsortedSegmentSum', (x, i) => tf.unsortedSegmentSum(x as tf.Tensor, tf.cast(i as tf.Tensor, 'int32') as tf.Tensor1D, 4), [input([6, 3]), seg]);
+  });
+
+  it('sum and mean over leading and other axes, keepDims', () => {
+    assertSameOnBothBackends(
+      'reductions',
+      (x) => [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1, 2]), tf.sum(x, 0), tf.mean(x, [1, 0], true), tf.sum(x, [1, 2]), tf.mean(x, -1), tf.sum(x)],
+      [input([4, 5, 6, 7])],
+    );
+  });
+
+  it('tile, slice, unstack and split (RNN sequence handling)', () => {
+    assertSameOnBothBackends(
+      'tile',
+      (x) => [tf.tile(x, [2, 1, 3, 1]), tf.tile(x, [1, 1, 1, 4]), tf.tile(tf.reshape(x, [840]), [3]), tf.tile(tf.cast(x, 'int32'), [1, 2, 1, 1])],
+      [input([4, 5, 6, 7], (v) => v * 5)],
+    );
+    assertSameOnBothBackends(
+      'slicing',
+      (x) => [tf.slice(x, [1, 0, 2, 3], [2, 5, 3, -1]), ...tf.unstack(x, 1), ...tf.split(x, [1, 2, 3], 2), ...tf.split(x, 2, 0)],
+      [input([4, 5, 6, 7])],
+    );
+  });
+
+  it('comparisons and maximum with a broadcast middle axis (GlobalMaxPooling1D gradient)', () => {
+    assertSameOnBothBackends(
+      'broadcast compare',
+      (a, b) => [tf.equal(a, b), tf.greater(a, b), tf.maximum(a, b), tf.minimum(b, a), tf.logicalAnd(tf.greater(a, 0), tf.greater(b, 0))],
+      [input([3, 5, 4], Math.round), input([3, 1, 4], Math.round)],
+    );
+    assertSameOnBothBackends('max over time grad', (x) => tf.grads((p) => lossOf(tf.max(p, 1)))([x] as tf.Tensor[]), [input([3, 7, 5])]);
+  });
+});
+
+/** Gradients of a model's loss w.r.t. all its weights, on one backend, from given weights. */
+function modelGrads(backend: string, build: () => tf.LayersModel, weights: Array_[], x: Array_, y: Array_): Array_[] {
+  tf.setBackend(backend);
+  const model = build();
+  model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  const out = tf.tidy(() => {
+    const xt = tf.tensor(x.data, x.shape, x.data instanceof Int32Array ? 'int32' : 'float32');
+    const yt = tf.tensor(y.data, y.shape);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(yt, model.apply(xt, { training: true }) as tf.Tensor) as tf.Scalar);
+    return model.trainableWeights.map((w) => {
+      const g = grads[w.originalName] as tf.Tensor;
+      return { data: g.dataSync(), shape: g.shape };
+    });
+  });
+  model.dispose();
+  return out;
+}
+
+function assertModelGradsMatch(label: string, build: () => tf.LayersModel, x: Array_, y: Array_): void {
+  tf.setBackend('wasm');
+  const ref = build();
+  const weights = ref.getWeights().map((w) => ({ data: w.dataSync(), shape: w.shape }));
+  ref.dispose();
+  const cpu = modelGrads('cpu', build, weights, x, y);
+  const wasm = modelGrads('wasm', build, weights, x, y);
+  tf.setBackend('wasm');
+  cpu.forEach((c, i) => {
+    const w = wasm[i] as Array_;
+    let scale = 0;
+    let diff = 0;
+    for (let j = 0; j < c.data.length; j++) {
+      scale = Math.max(scale, Math.abs(Number(c.data[j])));
+      diff = Math.max(diff, Math.abs(Number(c.data[j]) - Number(w.data[j])));
+    }
+    assert.ok(diff / (scale || 1) <= TOL, `${label}: weight ${i} gradient relative error ${(diff / (scale || 1)).toExponential(2)}`);
+  });
+}
+
+describe('whole-model gradients match the cpu backend', () => {
+  it('Conv2D / DepthwiseConv2D / SeparableConv2D / BatchNormalization / pooling / Dense', () => {
+    const build = (): tf.LayersModel => {
+      const m = tf.sequential();
+      m.add(tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
+      // No bias before BatchNormalization: its exact gradient is 0, so only rounding noise is left to compare.
+      m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false }));
+      m.add(tf.layers.batchNormalization());
+      m.add(tf.layers.separableConv2d({ filters: 8, kernelSize: 3, activation: 'relu' }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      m.add(tf.layers.averagePooling2d({ poolSize: 2 }));
+      m.add(tf.layers.flatten());
+      m.add(tf.layers.dense({ units: 4 }));
+      return m;
+    };
+    const y = { data: new Float32Array(16).map((_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)), shape: [4, 4] };
+    assertModelGradsMatch('image model', build, input([4, 12, 12, 3]), y);
+  });
+
+  it('Embedding / Conv1D / LSTM / GlobalMaxPooling1D / Dense', () => {
+    const build = (): tf.LayersModel => {
+      const inp = tf.input({ shape: [10], dtype: 'int32' });
+      const e = tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(inp) as tf.SymbolicTensor;
+      const c = tf.layers.conv1d({ filters: 8, kernelSize: 3, activation: 'relu' }).apply(e) as tf.SymbolicTensor;
+      const r = tf.layers.lstm({ units: 5, returnSequences: true }).apply(c) as tf.SymbolicTensor;
+      const g = tf.layers.globalMaxPooling1d({}).apply(r) as tf.SymbolicTensor;
+      return tf.model({ inputs: inp, outputs: tf.layers.dense({ units: 3 }).apply(g) as tf.SymbolicTensor });
+    };
+    const ids = { data: new Int32Array(30).map((_, i) => (i * 7) % 20), shape: [3, 10] };
+    const y = { data: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), shape: [3, 3] };
+    assertModelGradsMatch('sequence model', build, ids, y);
+  });
+});
+
+describe('training on wasm', () => {
+  it('a small CNN (Conv2D-MaxPool-Conv2D-Flatten-Dense) learns: loss goes down', async () => {
+    tf.setBackend('wasm');
+    // Class 1 images have a bright 3x3 square somewhere, class 0 do not.
+    const n = 64;
+    const noise = randoms(n * 14 * 14, 99);
+    const xs = new Float32Array(n * 14 * 14);
+    const ys = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      const cls = i % 2;
+      ys[i * 2 + cls] = 1;
+      for (let p = 0; p < 196; p++) xs[i * 196 + p] = 0.2 * (noise[i * 196 + p] as number);
+      if (cls === 1) {
+        const r = 2 + (i % 8);
+        const c = 2 + ((i >> 3) % 8);
+        for (let dr = 0; dr < 3; dr++) for (let dc = 0; dc < 3; dc++) xs[i * 196 + (r + dr) * 14 + c + dc] = 1;
+      }
+    }
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [14, 14, 1], filters: 8, kernelSize: 3, activation: 'relu' }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu' }));
+    model.add(tf.layers.flatten());
+    model.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    const x = tf.tensor4d(xs, [n, 14, 14, 1]);
+    const y = tf.tensor2d(ys, [n, 2]);
+    const hist = await model.fit(x, y, { epochs: 15, batchSize: 16, shuffle: false, verbose: 0 });
+    const losses = hist.history['loss'] as number[];
+    const first = losses[0] as number;
+    const last = losses[losses.length - 1] as number;
+    assert.ok(Number.isFinite(last), 'loss is finite');
+    assert.ok(last < first * 0.5, `loss ${first.toFixed(4)} -> ${last.toFixed(4)} should at least halve`);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
