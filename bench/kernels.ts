@@ -7,6 +7,7 @@
  * Models (Adam, batch 128, random data, `model.trainOnBatch`):
  *   mlp: Dense 784-512-512-10
  *   cnn: Conv2D(32,3)-MaxPool-Conv2D(64,3)-MaxPool-Flatten-Dense(10) on 28x28x1
+ *   lstm (opt-in): Embedding(1000,64)-LSTM(64, sequences)-LSTM(64)-Dense(10) on 40 tokens
  * Stock tfjs-backend-wasm 4.22 cannot train the CNN (Conv2DBackpropFilter is not registered), so the
  * "stock" CNN column adds only that kernel as a plain loop (the tfjs cpu backend's method).
  */
@@ -52,9 +53,19 @@ function buildCnn(): tf.LayersModel {
   return m;
 }
 
-const MODELS: Record<string, { build: () => tf.LayersModel; input: number[] }> = {
+function buildLstm(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.embedding({ inputDim: 1000, outputDim: 64, inputLength: 40 }));
+  m.add(tf.layers.lstm({ units: 64, returnSequences: true, recurrentInitializer: 'glorotUniform' }));
+  m.add(tf.layers.lstm({ units: 64, recurrentInitializer: 'glorotUniform' }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  return m;
+}
+
+const MODELS: Record<string, { build: () => tf.LayersModel; input: number[]; tokens?: number }> = {
   mlp: { build: buildMlp, input: [784] },
   cnn: { build: buildCnn, input: [28, 28, 1] },
+  lstm: { build: buildLstm, input: [40], tokens: 1000 },
 };
 
 /** The cpu backend's Conv2DBackpropFilter loop on the wasm heap: the stock baseline for the CNN. */
@@ -105,14 +116,18 @@ const loopConv2DBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   return be.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32', undefined, dW);
 };
 
+let loopKernelRegistered = false;
+
 function useKernels(on: boolean): void {
   if (on) {
-    if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    if (loopKernelRegistered) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    loopKernelRegistered = false;
     registerWasmTrainingKernels();
   } else {
     unregisterWasmTrainingKernels();
     if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
       tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: loopConv2DBackpropFilter });
+      loopKernelRegistered = true;
     }
   }
 }
@@ -123,7 +138,7 @@ async function samplesPerSecond(name: string, steps: number): Promise<number> {
   if (!spec) throw new Error(`unknown model ${name}`);
   const model = spec.build();
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const x = tf.randomNormal([BATCH, ...spec.input]);
+  const x = spec.tokens ? tf.randomUniform([BATCH, ...spec.input], 0, spec.tokens, 'int32') : tf.randomNormal([BATCH, ...spec.input]);
   const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32'), 10);
   await model.trainOnBatch(x, y);
   const t0 = performance.now();

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec, NamedEntry } from '../src/config/types.js';
 import { callbacks } from '../src/registry/callbacks.js';
 import type { Callback, Logs, TrainingContext } from '../src/runtime/training/callbacks-types.js';
-import { mulberry32 } from '../src/runtime/training/rng.js';
+import { Prng } from '../src/util/prng.js';
 import { train } from '../src/runtime/training/trainer.js';
 
 before(async () => {
@@ -87,7 +87,8 @@ describe('EarlyStopping', () => {
 
   it('restores the best epoch\'s weights after stopping on a real model', async () => {
     // Validation labels are the opposite of training labels: the better the fit, the worse val_loss.
-    const rand = mulberry32(3);
+    const rng = new Prng(3);
+    const rand = () => rng.next();
     const n = 64;
     const xs = Array.from({ length: n }, () => rand() * 4 - 2);
     const x = tf.tensor2d(xs, [n, 1]);

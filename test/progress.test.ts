@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec } from '../src/config/types.js';
 import { createProgressReporter, formatBar } from '../src/runtime/training/progress.js';
-import { mulberry32 } from '../src/runtime/training/rng.js';
+import { Prng } from '../src/util/prng.js';
 import { train } from '../src/runtime/training/trainer.js';
 
 before(async () => {
@@ -30,7 +30,8 @@ function capture(): { stream: Writable; text: () => string } {
 /** Train labels vs flipped validation labels: val_loss rises, so EarlyStopping fires. */
 async function run(reporterOpts: { tty: boolean; color: boolean; quiet?: boolean }) {
   const out = capture();
-  const rand = mulberry32(5);
+  const rng = new Prng(5);
+  const rand = () => rng.next();
   const n = 32;
   const xs = Array.from({ length: n }, () => rand() * 4 - 2);
   const x = tf.tensor2d(xs, [n, 1]);

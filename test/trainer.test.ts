@@ -6,12 +6,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec } from '../src/config/types.js';
 import type { Examples } from '../src/runtime/data/types.js';
 import type { Callback } from '../src/runtime/training/callbacks-types.js';
-import { mulberry32 } from '../src/runtime/training/rng.js';
+import { Prng } from '../src/util/prng.js';
 import { buildOptimizer, evaluate, train } from '../src/runtime/training/trainer.js';
 
 /** Three Gaussian blobs in 2-D, well separated: class id = blob. */
 function blobs(n: number, seed: number, encoding: 'sparse' | 'categorical' | 'binary'): Examples {
-  const rand = mulberry32(seed);
+  const rng = new Prng(seed);
+  const rand = () => rng.next();
   const centers = encoding === 'binary' ? [[-2, -2], [2, 2]] : [[-3, 0], [3, 0], [0, 3]];
   const xs: number[] = [];
   const ys: number[] = [];

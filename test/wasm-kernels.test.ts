@@ -330,6 +330,10 @@ describe('training on wasm', () => {
     const last = losses[losses.length - 1] as number;
     assert.ok(Number.isFinite(last), 'loss is finite');
     assert.ok(last < first * 0.5, `loss ${first.toFixed(4)} -> ${last.toFixed(4)} should at least halve`);
+    // The kernels free every intermediate: further steps leave the backend's tensor count unchanged.
+    const before = tf.engine().backend.numDataIds();
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    assert.equal(tf.engine().backend.numDataIds(), before);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -4,6 +4,7 @@
  * first `Input: {shape: [...]}` entry. All three end up in `ModelSpec.inputShape`; giving two
  * different shapes is a problem, giving the same one twice is fine.
  */
+import { layers } from '../registry/layers/index.js';
 import type { Problem } from '../util/errors.js';
 import type { JsonObject, Normalized } from './normalize.js';
 import type { SourceLocation } from './types.js';
@@ -88,7 +89,11 @@ export function resolveInput(norm: Normalized): InputInfo {
       info.problems.push({ message: `${first.name} has both input_shape and input_dim; give one`, loc: locOf(`${ptr}/input_dim`) });
     }
     offer(first.args.input_shape, what, `${ptr}/input_shape`);
-    if (Number.isInteger(first.args.input_dim)) offer([first.args.input_dim], what, `${ptr}/input_dim`);
+    // Embedding's own input_dim is its vocabulary size, not an input shape: its input is
+    // (None, input_length), as in Keras 2.
+    const ownInputDim = layers.find(first.name)?.args.input_dim !== undefined;
+    if (!ownInputDim && Number.isInteger(first.args.input_dim)) offer([first.args.input_dim], what, `${ptr}/input_dim`);
+    if (ownInputDim && Number.isInteger(first.args.input_length)) offer([first.args.input_length], what, `${ptr}/input_length`);
     const bis = first.args.batch_input_shape;
     if (Array.isArray(bis)) {
       offer(bis.slice(1), what, `${ptr}/batch_input_shape`);

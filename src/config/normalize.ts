@@ -133,12 +133,15 @@ export function normalize(root: LNode): Normalized {
     return { [found.name]: { [found.positional]: argValue(value, posSpec, posPtr, posPath, nameLoc) } };
   };
 
-  /** A loss or metric string → its canonical name. */
-  const named = (node: LNode, ptr: string, path: string, noun: string, r: { find(n: string): RegistryEntry | undefined; allNames(): string[] }, key?: SourceLocation): Json => {
+  /**
+   * A loss or metric string → its canonical name. Metrics keep an exact spelling (`acc`, `mse`),
+   * because Keras logs a metric under the name the user wrote (`val_acc`), and CI scripts read it.
+   */
+  const named = (node: LNode, ptr: string, path: string, noun: string, r: { find(n: string): RegistryEntry | undefined; allNames(): string[] }, key?: SourceLocation, keepSpelling = false): Json => {
     const v = plain(node, ptr, path, key);
     if (node.kind !== 'scalar' || typeof node.value !== 'string') return v;
     const found = r.find(node.value);
-    if (found) return found.name;
+    if (found) return keepSpelling && r.allNames().includes(node.value) ? node.value : found.name;
     report(ptr, `unknown ${noun} "${node.value}"${suggestOnce(node.value, r.allNames(), (c) => r.find(c)?.name ?? c)}`, node.loc);
     return v;
   };
@@ -155,7 +158,7 @@ export function normalize(root: LNode): Normalized {
       case '/fit/callbacks':
         return list((it, p, up) => entry(it, p, up, CALLBACK));
       case '/compile/metrics':
-        return list((it, p, up) => named(it, p, up, 'metric', metrics));
+        return list((it, p, up) => named(it, p, up, 'metric', metrics, undefined, true));
       case '/compile/loss':
         return named(node, ptr, path, 'loss', losses, key);
       case '/compile/optimizer':

@@ -101,6 +101,9 @@ export interface ActiveBackend {
 
 /** Activates the requested backend, or the best available one for `auto`. */
 export async function useBackend(choice: BackendChoice = 'auto'): Promise<ActiveBackend> {
+  // tfjs's console nags ("install our node backend") would interleave with kerats' own output;
+  // kerats reports the backend it chose itself.
+  tf.env().set('PROD', true);
   const candidates: readonly BackendName[] = choice === 'auto' ? BACKEND_NAMES : [choice];
   const reasons: string[] = [];
   for (const name of candidates) {

@@ -3,6 +3,7 @@
  * compare parameter counts line by line. The structured form is what `summary --json` prints.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { formatShape } from './model-builder.js';
 
 export interface LayerSummary {
   name: string;
@@ -44,11 +45,9 @@ export function summarize(model: tf.LayersModel, name: string): ModelSummary {
 }
 
 /** `(None, 28, 28, 1)`; several outputs as a list of such tuples. */
-export function formatShape(shape: LayerSummary['output_shape']): string {
-  const one = (s: (number | null)[]) =>
-    `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
-  if (shape.length > 0 && Array.isArray(shape[0])) return `[${(shape as (number | null)[][]).map(one).join(', ')}]`;
-  return one(shape as (number | null)[]);
+export function formatOutputShape(shape: LayerSummary['output_shape']): string {
+  if (shape.length > 0 && Array.isArray(shape[0])) return `[${(shape as (number | null)[][]).map((s) => formatShape(s)).join(', ')}]`;
+  return formatShape(shape as (number | null)[]);
 }
 
 const LINE_LENGTH = 65;
@@ -81,7 +80,7 @@ export function formatSummary(s: ModelSummary): string {
   out.push(...row([' Layer (type)', 'Output Shape', 'Param #']));
   out.push('='.repeat(LINE_LENGTH));
   s.layers.forEach((l, i) => {
-    out.push(...row([` ${l.name} (${l.type})`, formatShape(l.output_shape), String(l.params)]));
+    out.push(...row([` ${l.name} (${l.type})`, formatOutputShape(l.output_shape), String(l.params)]));
     if (i < s.layers.length - 1) out.push(' '.repeat(LINE_LENGTH));
   });
   out.push('='.repeat(LINE_LENGTH));

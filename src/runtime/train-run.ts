@@ -98,6 +98,8 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       callbacks: config.fit.callbacks,
       reporter: opts.reporter,
       shouldStop: opts.shouldStop,
+      // Relative file paths in callbacks (CSVLogger) land in the run folder, which moves into place whole.
+      outputDir: folder.dir,
     });
     if (opts.shouldStop?.()) throw new KeratsError('training interrupted; no run folder was written', ExitCode.interrupted);
 

@@ -6,7 +6,7 @@
  * Classification: one Gaussian blob per class, class means far apart relative to the noise, and
  * class sizes balanced to within one sample. Regression: y = W·x + b + small noise, x ~ N(0, 1).
  */
-import { Prng, seedToUint32 } from './prng.js';
+import { Prng, seedToUint32 } from '../../util/prng.js';
 
 export interface Teacher {
   /** Values per sample (the product of xShape). */

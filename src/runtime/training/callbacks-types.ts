@@ -51,5 +51,7 @@ export interface Callback {
 export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  return Math.abs(v) > 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
+  if (Math.abs(v) > 1e-3 || v === 0) return v.toFixed(4);
+  // Python's %.4e pads the exponent to two digits (6.1612e-04), and Keras logs look like that.
+  return v.toExponential(4).replace(/e([+-])(\d)$/, (_m, sign: string, digit: string) => `e${sign}0${digit}`);
 }

@@ -21,7 +21,7 @@ import type { Examples } from '../data/types.js';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
 import type { Direction, StatefulMetric } from './metrics-state.js';
-import { mulberry32, permutation, randomSeed } from './rng.js';
+import { Prng, permutation, randomSeed } from '../../util/prng.js';
 import { checkTargets } from './targets-check.js';
 import type { TrainOptions, TrainResult } from './types.js';
 
@@ -206,7 +206,7 @@ export async function train(
   const ctx = new Context(model, optimizer, opts.epochs, steps, logKeys, trainMetrics, (t) => reporter?.onMessage?.(t));
 
   const seed = opts.seed ?? randomSeed();
-  const rand = mulberry32(seed);
+  const rng = new Prng(seed);
   // The variables minimize() may update: exactly the model's trainable weights (without a list,
   // tfjs would update every trainable variable alive in the engine, other models' included).
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -234,7 +234,7 @@ export async function train(
       let lossTotal = 0;
       let seen = 0;
       let logs: Logs = {};
-      const order = opts.shuffle ? tf.tensor1d(permutation(trainData.size, rand), 'int32') : undefined;
+      const order = opts.shuffle ? tf.tensor1d(permutation(trainData.size, rng), 'int32') : undefined;
       try {
         for (let step = 0; step < steps; step++) {
           for (const cb of cbs) await cb.onBatchBegin?.(step, ctx);

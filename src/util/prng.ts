@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG for synthetic data: runs must be reproducible from the config's seed, so
- * nothing here touches Math.random. mulberry32 is tiny, fast and good enough for test data.
+ * The one seeded PRNG kerats uses (synthetic data, shuffling): runs must be reproducible from the
+ * config's seed, and Math.random cannot be seeded. mulberry32 is tiny, fast and good enough for
+ * data generation and batch order.
  */
 
 /** Folds any JS number (negative, fractional, > 2^32) into a 32-bit seed. */
@@ -66,4 +67,17 @@ export class Prng {
       a[j] = t;
     }
   }
+}
+
+/** A seed for runs without one, recorded in the run's manifest so the run can be repeated. */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 0x100000000) >>> 0;
+}
+
+/** A permutation of 0..n-1 drawn from `rng`. */
+export function permutation(n: number, rng: Prng): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  rng.shuffle(p);
+  return p;
 }
