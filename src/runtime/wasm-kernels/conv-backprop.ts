@@ -1,11 +1,12 @@
 /**
- * Conv2D gradients for the wasm backend, both expressed as one XNNPACK forward convolution (the
- * wasm Conv2D kernel), so they run at forward-conv speed:
+ * Conv2D gradients for the wasm backend, expressed as XNNPACK forward convolutions or matmuls, so
+ * they run at about forward-conv speed:
  *
  * - Conv2DBackpropFilter (missing from tfjs-backend-wasm 4.22): the filter gradient
  *   dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s+kh-pad, ow·s+kw-pad, ci] · dy[b,oh,ow,co]
  *   is a convolution of x seen as [ci, h, w, b] (batch ↔ channels) with dy seen as the filter
- *   [oh, ow, b, co], whose taps are spaced by the forward stride (dilation = stride).
+ *   [oh, ow, b, co], whose taps are spaced by the forward stride (dilation = stride); when the
+ *   filter has fewer taps·in-channels than out-channels (first layers) an im2col matmul is cheaper.
  * - Conv2DBackpropInput (the stock kernel is a scalar loop, ~10x slower than the forward conv): dx
  *   is the convolution of dy, with zeros inserted between rows/columns when stride > 1, with the
  *   filter rotated 180° and its in/out channels swapped, padded by (filter - 1 - pad).

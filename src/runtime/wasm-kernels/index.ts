@@ -4,7 +4,10 @@
  * Stock wasm cannot train a CNN (Conv2DBackpropFilter is missing), an Embedding
  * (UnsortedSegmentSum) or a DepthwiseConv2D/SeparableConv2D, and runs every backward matmul and
  * conv input-gradient through scalar loops. This module adds the missing kernels and replaces the
- * slow ones with compositions of XNNPACK-backed wasm kernels; see each file for the method.
+ * slow ones, either by compositions of XNNPACK-backed wasm kernels (matmul, conv gradients) or by
+ * single-pass heap-to-heap copies/accumulations where the stock kernel does per-element index
+ * arithmetic or copies whole tensors (Tile, Slice/Unpack/SplitV, broadcast comparisons, MaxPoolGrad,
+ * leading-axis Sum/Mean). Each file says what it replaces and why.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
