@@ -8,7 +8,10 @@ import { Chalk, type ChalkInstance } from 'chalk';
 export interface OutputOptions {
   json?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
   color?: boolean;
+  /** Put human logs on stderr even without --json (stdout carries `--events` NDJSON). */
+  logsToStderr?: boolean;
 }
 
 export function colorWanted(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -20,6 +23,7 @@ export function colorWanted(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv =
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
+  readonly verbose: boolean;
   /** The stream human-readable logs and progress go to. */
   readonly logStream: NodeJS.WriteStream;
   readonly tty: boolean;
@@ -29,7 +33,8 @@ export class Output {
   constructor(opts: OutputOptions = {}) {
     this.json = opts.json === true;
     this.quiet = opts.quiet === true;
-    this.logStream = this.json ? process.stderr : process.stdout;
+    this.verbose = opts.verbose === true && !this.quiet;
+    this.logStream = this.json || opts.logsToStderr === true ? process.stderr : process.stdout;
     this.tty = this.logStream.isTTY === true;
     this.color = opts.color === false ? false : colorWanted(this.logStream);
     this.chalk = new Chalk({ level: this.color ? 1 : 0 });
@@ -38,6 +43,11 @@ export class Output {
   /** A line of human output (suppressed by --quiet). */
   log(line: string): void {
     if (!this.quiet) this.logStream.write(line + '\n');
+  }
+
+  /** A detail line, shown only with --verbose (on stderr, so it never mixes with results). */
+  detail(line: string): void {
+    if (this.verbose) process.stderr.write(this.chalk.dim(line) + '\n');
   }
 
   /** A warning: always shown, on stderr. */

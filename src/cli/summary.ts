@@ -9,7 +9,7 @@ import { buildSequential } from '../runtime/model-builder.js';
 import { loadModel } from '../runtime/model-io.js';
 import { formatSummary, summarize } from '../runtime/summary.js';
 import { ConfigError } from '../util/errors.js';
-import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
+import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */
 async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name: string }> {
@@ -22,11 +22,11 @@ async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name:
 }
 
 export function registerSummary(program: Command): void {
-  withBackendOption(withOutputOptions(program.command('summary')))
+  withConfigOptions(withBackendOption(withOutputOptions(program.command('summary'))))
     .argument('<target>', 'a config file, a run folder, or a TensorFlow.js model.json')
     .description('print the Keras model.summary() table: layers, output shapes and parameter counts')
     .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/20261122-101500-000 --json'))
-    .action(async (target: string, opts: CommonOptions & { backend: BackendChoice }) => {
+    .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice }) => {
       const out = outputFor(opts);
       const stat = await fs.stat(target).catch(() => undefined);
       if (!stat) throw new ConfigError(`cannot read "${target}": no such file or folder`);
@@ -34,7 +34,7 @@ export function registerSummary(program: Command): void {
       const isSaved = stat.isDirectory() || path.basename(target) === 'model.json';
       const { model, name } = isSaved
         ? await loadSaved(target)
-        : await loadConfig(target).then((c) => ({ model: buildSequential(c.model, { seed: c.seed }), name: c.name }));
+        : await loadConfig(target, configLoadOptions(opts)).then((c) => ({ model: buildSequential(c.model, { seed: c.seed }), name: c.name }));
       const s = summarize(model, name);
       model.dispose();
       out.result(s, () => formatSummary(s));

@@ -4,16 +4,16 @@ import { loadConfig } from '../config/load.js';
 import { useBackend } from '../runtime/backend.js';
 import { buildSequential } from '../runtime/model-builder.js';
 import { summarize } from '../runtime/summary.js';
-import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
+import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {
-  withBackendOption(withOutputOptions(program.command('validate')))
+  withConfigOptions(withBackendOption(withOutputOptions(program.command('validate'))))
     .argument('<config>', 'config file (YAML or JSON)')
     .description('check a config: schema, names, arguments and layer shapes; reports every problem as file:line:col')
     .addHelpText('after', example('kerats validate configs/iris.yaml'))
-    .action(async (file: string, opts: CommonOptions & { backend: string }) => {
+    .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: string }) => {
       const out = outputFor(opts);
-      const config = await loadConfig(file);
+      const config = await loadConfig(file, configLoadOptions(opts));
       await useBackend(opts.backend as never);
       const model = buildSequential(config.model, { seed: config.seed });
       const s = summarize(model, config.name);

@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import { ConfigError, type Problem } from '../util/errors.js';
 import { buildConfig } from './build.js';
 import { checkRules } from './checks.js';
+import { substituteEnv } from './env.js';
+import { resolveExtends } from './extends.js';
+import { applyOverrides } from './overrides.js';
 import { resolveInput } from './input-shape.js';
 import { normalize } from './normalize.js';
 import { parseConfigText } from './parse.js';
@@ -17,6 +20,10 @@ import { validateDocument } from './validate.js';
 export interface LoadOptions {
   /** Folder that a relative `file` is resolved against; the process's cwd by default. */
   cwd?: string;
+  /** `--set path=value` overrides, applied after `extends` and environment substitution. */
+  sets?: readonly string[];
+  /** Environment for `${NAME}` substitution; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const READ_ERRORS: Record<string, string> = {
@@ -45,7 +52,9 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
  */
 export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): KeratsConfig {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
-  const root = parseConfigText(text.replace(/^\uFEFF/, ''), file);
+  const parsed = parseConfigText(text.replace(/^\uFEFF/, ''), file);
+  // Bases first (their values keep their own file's locations), then ${ENV}, then --set on top.
+  const root = applyOverrides(substituteEnv(resolveExtends(parsed, abs), opts.env), opts.sets ?? []);
   const norm = normalize(root);
   const problems: Problem[] = [...norm.problems];
   if (!norm.reported.has('')) {

@@ -55,11 +55,20 @@ const LAYER: Kind = {
 const OPTIMIZER: Kind = { noun: 'optimizer', find: (n) => optimizers.find(n), names: () => optimizers.allNames(), example: 'Adam: {learning_rate: 0.001}' };
 const CALLBACK: Kind = { noun: 'callback', find: (n) => callbacks.find(n), names: () => callbacks.allNames(), example: 'EarlyStopping: {patience: 5}' };
 
+/** A list node whose items are normalised by `f` (records the list's own location). */
+function walkListWith(locs: Map<string, LocInfo>) {
+  return (node: LNode, ptr: string, path: string, key: SourceLocation | undefined, f: (it: LNode, p: string, up: string) => Json): Json => {
+    locs.set(ptr, { key, value: node.loc, path });
+    return node.kind === 'seq' ? node.items.map((it, i) => f(it, `${ptr}/${i}`, childPath(path, i))) : [];
+  };
+}
+
 export function normalize(root: LNode): Normalized {
   const locs = new Map<string, LocInfo>();
   const problems: Problem[] = [];
   const reported = new Set<string>();
   const entries = new Map<string, { kind: string; name: string }>();
+  const walkList = walkListWith(locs);
   const report = (pointer: string, message: string, loc: SourceLocation): void => {
     problems.push({ message, loc });
     reported.add(pointer);
@@ -152,19 +161,31 @@ export function normalize(root: LNode): Normalized {
       locs.set(ptr, { key, value: node.loc, path });
       return node.items.map((it, i) => f(it, `${ptr}/${i}`, childPath(path, i)));
     };
+    /** `{output_name: value}` maps (multi-output compile settings): each value normalised by `f`. */
+    const byOutput = (f: (v: LNode, p: string, up: string, k: SourceLocation) => Json): Json => {
+      if (node.kind !== 'map') return plain(node, ptr, path, key);
+      locs.set(ptr, { key, value: node.loc, path });
+      const out: JsonObject = {};
+      for (const e of node.entries) out[e.key] = f(e.value, `${ptr}/${pointerSegment(e.key)}`, childPath(path, e.key), e.keyLoc);
+      return out;
+    };
+    // Layer lists of models defined under `models:` are normalised like model.layers.
+    if (/^\/models\/[^/]+\/layers$/.test(ptr)) return list((it, p, up) => entry(it, p, up, LAYER));
     switch (ptr) {
       case '/model/layers':
         return list((it, p, up) => entry(it, p, up, LAYER));
       case '/fit/callbacks':
         return list((it, p, up) => entry(it, p, up, CALLBACK));
       case '/compile/metrics':
+        if (node.kind === 'map') return byOutput((v, p, up, k) => (v.kind === 'seq' ? walkList(v, p, up, k, (it, ip, iup) => named(it, ip, iup, 'metric', metrics, undefined, true)) : named(v, p, up, 'metric', metrics, k, true)));
         return list((it, p, up) => named(it, p, up, 'metric', metrics, undefined, true));
       case '/compile/loss':
+        if (node.kind === 'map') return byOutput((v, p, up, k) => named(v, p, up, 'loss', losses, k));
         return named(node, ptr, path, 'loss', losses, key);
       case '/compile/optimizer':
         return entry(node, ptr, path, OPTIMIZER, key);
     }
-    if (node.kind !== 'map' || !['', '/model', '/compile', '/fit'].includes(ptr)) return plain(node, ptr, path, key);
+    if (node.kind !== 'map' || !(['', '/model', '/compile', '/fit', '/models'].includes(ptr) || /^\/models\/[^/]+$/.test(ptr))) return plain(node, ptr, path, key);
     locs.set(ptr, { key, value: node.loc, path });
     const out: JsonObject = {};
     for (const e of node.entries) out[e.key] = walk(e.value, `${ptr}/${pointerSegment(e.key)}`, childPath(path, e.key), e.keyLoc);

@@ -42,14 +42,40 @@ export const INPUT_ENTRY: RegistryEntry = {
   },
 };
 
-/** The layer registry plus `Input` when no registry entry answers to that name. */
+/**
+ * `Call: {layer: NAME, inputs: [...]}` in a functional model: calls a layer defined earlier (a shared
+ * layer: one set of weights) or a model from `models:` on new inputs. Not a registry layer: the
+ * graph builder resolves it.
+ */
+export const CALL_ENTRY: RegistryEntry = {
+  name: 'Call',
+  description: 'Calls a layer defined earlier in the model (shared weights) or a model from `models:` on the given inputs, like `shared_lstm(tweet_b)` in Keras.',
+  positional: 'layer',
+  args: {
+    layer: {
+      schema: { type: 'string', minLength: 1 },
+      description: 'Name of the layer (given by its `name`) or of the model under `models:` to call.',
+      required: true,
+    },
+    name: { schema: { type: 'string', minLength: 1 }, description: 'A name for this call\'s output, to refer to it in `inputs` and `model.outputs` (otherwise `LAYER@N`, N counting calls from 0).' },
+  },
+};
+
+/** `inputs:` on a layer of a functional model: what it is called on. */
+export const INPUTS_ARG: ArgSpec = {
+  schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+  description: 'Functional models: the input(s) this layer is called on, by name (a model input, a layer, or `LAYER@N` for the N-th call of a shared layer); the previous entry when omitted.',
+};
+
+/** The layer registry plus `Input` when no registry entry answers to that name, plus `Call`. */
 export function layerEntries(): readonly RegistryEntry[] {
-  return layers.find('Input') ? layers.all() : [INPUT_ENTRY, ...layers.all()];
+  return layers.find('Input') ? [...layers.all(), CALL_ENTRY] : [INPUT_ENTRY, ...layers.all(), CALL_ENTRY];
 }
 
-/** Finds a layer by any spelling, including the built-in `Input` entry. */
+/** Finds a layer by any spelling, including the built-in `Input` and `Call` entries. */
 export function findLayer(name: string): RegistryEntry | undefined {
-  return layers.find(name) ?? (name.toLowerCase() === 'input' ? INPUT_ENTRY : undefined);
+  const lower = name.toLowerCase();
+  return layers.find(name) ?? (lower === 'input' ? INPUT_ENTRY : lower === 'call' ? CALL_ENTRY : undefined);
 }
 
 /** An argument that is itself a layer (`Bidirectional: {layer: {LSTM: {units: 8}}}`). */
@@ -59,7 +85,9 @@ export function isNestedLayerArg(spec: ArgSpec | undefined): boolean {
 
 /** The arguments a layer accepts: its own plus the common ones (name, trainable, input_shape...). */
 export function layerArgs(entry: RegistryEntry): Record<string, ArgSpec> {
-  return entry === INPUT_ENTRY ? entry.args : { ...COMMON_LAYER_ARGS, ...entry.args };
+  if (entry === INPUT_ENTRY) return entry.args;
+  if (entry === CALL_ENTRY) return { ...entry.args, inputs: INPUTS_ARG };
+  return { ...COMMON_LAYER_ARGS, inputs: INPUTS_ARG, ...entry.args };
 }
 
 /**
@@ -164,6 +192,30 @@ function namesWithLowercase(r: Registry<RegistryEntry>): string[] {
 
 const shape = (min: number): JsonSchema => ({ type: 'array', items: { type: 'integer', minimum: 1 }, minItems: min });
 
+/** `inputs` and `outputs` of a functional model (in `model` and in each `models:` entry). */
+const GRAPH_MODEL_PROPERTIES: Record<string, JsonSchema> = {
+  inputs: {
+    description: 'Functional models: the model inputs, each `{name, shape}` (like Keras `Input(shape=..., name=...)`).',
+    type: 'array',
+    minItems: 1,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'shape'],
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'Name of the input; layers refer to it in `inputs`, data in `data.*.inputs`.' },
+        shape: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] }, minItems: 1, description: 'Shape of one sample, without the batch dimension (null for any length).' },
+        dtype: { enum: ['float32', 'int32'], description: 'Data type of the input (int32 for token ids).', default: 'float32' },
+        batch_size: { type: 'integer', minimum: 1, description: 'Fixed batch size (stateful recurrent layers).' },
+      },
+    },
+  },
+  outputs: {
+    description: 'Functional models: the layer(s) whose outputs are the model\'s outputs, by name; the last layer when omitted.',
+    anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true }],
+  },
+};
+
 function dataDefinitions(): Record<string, JsonSchema> {
   return {
     source: {
@@ -240,6 +292,10 @@ export function buildSchema(): JsonSchema {
     required: ['model', 'compile'],
     properties: {
       $schema: { type: 'string', description: 'The JSON Schema this file follows (for editors); ignored by kerats.' },
+      extends: {
+        description: 'Base config file(s) this one starts from (paths relative to this file). Maps merge key by key; lists and scalars replace.',
+        oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }],
+      },
       name: { type: 'string', minLength: 1, description: 'Name of the model and its runs; the config file\'s name when omitted.' },
       seed: { type: 'integer', minimum: 0, description: 'Seed for weight initialisation, shuffling and dropout, for reproducible runs.' },
       data: {
@@ -272,6 +328,51 @@ export function buildSchema(): JsonSchema {
             minItems: 1,
             items: { $ref: '#/definitions/layerItem' },
           },
+          ...GRAPH_MODEL_PROPERTIES,
+        },
+      },
+      models: {
+        description: 'Models defined once and used as layers of `model` (or of each other) with `Call: {layer: NAME}`: their weights are shared by every call. Sequential (just `layers`) or functional (`inputs`, `outputs`).',
+        type: 'object',
+        additionalProperties: {
+          description: 'One model: `layers` (with `input_shape` on the model or its first layer for a Sequential model), or `inputs`, `layers` and `outputs`.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['layers'],
+          properties: {
+            input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension.' },
+            layers: { description: 'The model\'s layers, in order.', type: 'array', minItems: 1, items: { $ref: '#/definitions/layerItem' } },
+            ...GRAPH_MODEL_PROPERTIES,
+          },
+        },
+      },
+      blocks: {
+        description: 'Reusable groups of layers with parameters, used in `layers` like a layer: `- TransformerBlock: {embed_dim: 128}`. Inside, `${expr}` computes a value from the parameters (numbers, names, + - * / // % **, parentheses, min, max, int).',
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['layers'],
+          description: 'One block: its parameters, its input names and its layers.',
+          properties: {
+            params: {
+              description: 'Parameter names, in order; `{name: default}` for an optional one. E.g. [embed_dim, num_heads, {rate: 0.1}].',
+              anyOf: [
+                { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object', minProperties: 1, maxProperties: 1 }] } },
+                { type: 'object' },
+              ],
+            },
+            inputs: {
+              description: 'Names the block\'s layers use for the block\'s inputs; [input] when omitted.',
+              anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+            },
+            layers: {
+              description: 'The block\'s layers, as in model.layers; `${param}` and `${expr}` in values are replaced per instance, `name` and `inputs` are local to the block.',
+              type: 'array',
+              minItems: 1,
+              items: { type: ['object', 'string'] },
+            },
+          },
         },
       },
       compile: {
@@ -281,11 +382,31 @@ export function buildSchema(): JsonSchema {
         required: hasRmsprop ? ['loss'] : ['optimizer', 'loss'],
         properties: {
           optimizer,
-          loss: { description: 'The loss, as a Keras loss string.', enum: losses.allNames() },
+          loss: {
+            description: 'The loss, as a Keras loss string; or a map from output layer name to loss, for models with several outputs.',
+            if: { type: 'object' },
+            then: { type: 'object', minProperties: 1, additionalProperties: { description: 'The loss of this output.', enum: losses.allNames() } },
+            else: { enum: losses.allNames() },
+          },
+          loss_weights: {
+            description: 'Multi-output models: weight of each output\'s loss in the total, as a list in `model.outputs` order or a map by output name (1 each when omitted).',
+            if: { type: 'array' },
+            then: { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 },
+            else: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0 } },
+          },
           metrics: {
-            description: 'Metrics reported during training and evaluation, as Keras metric strings.',
-            type: 'array',
-            items: { enum: metrics.allNames() },
+            description: 'Metrics reported during training and evaluation, as Keras metric strings; or a map from output layer name to its metrics.',
+            if: { type: 'object' },
+            then: {
+              type: 'object',
+              additionalProperties: {
+                description: 'Metrics of this output.',
+                if: { type: 'array' },
+                then: { type: 'array', items: { enum: metrics.allNames() } },
+                else: { enum: metrics.allNames() },
+              },
+            },
+            else: { type: 'array', items: { enum: metrics.allNames() } },
             default: [],
           },
         },
@@ -295,7 +416,7 @@ export function buildSchema(): JsonSchema {
         type: 'object',
         additionalProperties: false,
         properties: {
-          epochs: { type: 'integer', minimum: 1, default: FIT_DEFAULTS.epochs, description: 'Number of passes over the training data.' },
+          epochs: { type: 'integer', minimum: 1, maximum: 1_000_000, default: FIT_DEFAULTS.epochs, description: 'Number of passes over the training data.' },
           batch_size: { type: 'integer', minimum: 1, default: FIT_DEFAULTS.batch_size, description: 'Examples per gradient update.' },
           shuffle: { type: 'boolean', default: FIT_DEFAULTS.shuffle, description: 'Whether to shuffle the training data before each epoch.' },
           callbacks: {

@@ -47,6 +47,52 @@ export interface CsvSource {
   /** Feature columns; all but the label when omitted. */
   features?: string[];
   loc?: SourceLocation;
+  /** File format (`csv` unless the key was `tsv`, `json` or `ndjson`). */
+  format?: 'csv' | 'tsv' | 'json' | 'ndjson';
+  /** `label: 4`: the label is the column at this 0-based position. */
+  labelPosition?: number;
+  /** Features chosen by a glob (`pixel*`) or a regular expression over the column names. */
+  featurePattern?: { glob?: string; regex?: string };
+  /** false: the file has no header line (names from `columns`, else "0", "1", ...). */
+  header?: boolean;
+  columns?: string[];
+  delimiter?: string;
+  missing?: 'error' | 'drop' | 'fill';
+  fill?: number | string | Record<string, number | string>;
+  /** Per-feature preprocessing requests, by column name or `'*'` (see runtime/data/preprocess.ts). */
+  preprocess?: Record<string, unknown>;
+  /** Sliding windows over the rows (Keras `timeseries_dataset_from_array`). */
+  timeseries?: { sequenceLength: number; sequenceStride: number; samplingRate: number; targetOffset?: number };
+}
+
+/** Arrays in binary files: NumPy `.npy` / `.npz`, or IDX (the MNIST format, plain or `.gz`). */
+export interface ArraySource {
+  kind: 'arrays';
+  format: 'npy' | 'npz' | 'idx';
+  /** Absolute path of the x file; `given` as written. */
+  path: string;
+  given: string;
+  /** The labels file (npy / idx), absolute and as written. */
+  labelsPath?: string;
+  labelsGiven?: string;
+  /** `.npz`: the names of the x and y arrays inside the archive. */
+  xKey?: string;
+  yKey?: string;
+  /** Multiplies every x value (e.g. 1/255). */
+  rescale?: number;
+  loc?: SourceLocation;
+}
+
+/** A folder with one subfolder of PNG / JPEG images per class (Keras `image_dataset_from_directory`). */
+export interface ImageSource {
+  kind: 'images';
+  path: string;
+  given: string;
+  /** [height, width] every image is resized to (bilinear). */
+  imageSize: [number, number];
+  colorMode: 'grayscale' | 'rgb' | 'rgba';
+  rescale?: number;
+  loc?: SourceLocation;
 }
 
 export interface SyntheticSource {
@@ -62,7 +108,7 @@ export interface SyntheticSource {
   loc?: SourceLocation;
 }
 
-export type DataSource = CsvSource | SyntheticSource;
+export type DataSource = CsvSource | SyntheticSource | ArraySource | ImageSource;
 
 export interface DataSpec {
   train: DataSource;
@@ -72,12 +118,23 @@ export interface DataSpec {
   test?: DataSource;
 }
 
+/**
+ * One loss: a Keras loss string (`"mse"`, canonical name) or a loss class with arguments
+ * (`{CategoricalCrossentropy: {from_logits: true}}` → `{type, args}`).
+ */
+export type LossRef = string | NamedEntry;
+
 export interface CompileSpec {
   optimizer: NamedEntry;
-  /** Keras loss string (canonical name). */
-  loss: string;
-  /** Keras metric strings (canonical names, `accuracy` kept as written; the trainer resolves it). */
-  metrics: string[];
+  /** One loss for every output, or a map by output layer name (multi-output models). */
+  loss: LossRef | Record<string, LossRef>;
+  /** Keras's `loss_weights`: a list in output order or a map by output name; 1 for each when absent. */
+  lossWeights?: number[] | Record<string, number>;
+  /**
+   * Keras metric strings (canonical names, `accuracy` kept as written; the trainer resolves it):
+   * one list for every output, or lists by output name.
+   */
+  metrics: string[] | Record<string, string[]>;
 }
 
 export interface FitSpec {
@@ -85,6 +142,16 @@ export interface FitSpec {
   batchSize: number;
   shuffle: boolean;
   callbacks: NamedEntry[];
+  /** Keras's `initial_epoch` (0-based): the epoch to start at when resuming. */
+  initialEpoch?: number;
+  /** Batches per epoch (Keras's `steps_per_epoch`); all the data when absent. */
+  stepsPerEpoch?: number;
+  /** Validate every n epochs (`validation_freq: 2`), or at the listed 1-based epochs. */
+  validationFreq?: number | number[];
+  /** Keras's `class_weight`: weight by class id, or by class name (resolved with preprocessing.classes). */
+  classWeight?: Record<string, number>;
+  /** 0 silent, 1 progress bar, 2 one line per epoch; `auto` is 1. */
+  verbose?: 0 | 1 | 2 | 'auto';
 }
 
 export interface KeratsConfig {

@@ -36,7 +36,7 @@ const ENGINE_NAMES: Record<BackendName, string> = {
   cpu: 'cpu',
 };
 
-function describeLoadFailure(pkg: string, err: unknown): string {
+export function describeLoadFailure(pkg: string, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
@@ -59,6 +59,9 @@ const probed = new Map<BackendName, BackendStatus>();
 export async function probeBackend(name: BackendName): Promise<BackendStatus> {
   const cached = probed.get(name);
   if (cached) return cached;
+  // tfjs's console nags ("install our node backend", kernels registered twice by a half-installed
+  // tfjs-node) would interleave with kerats' own output; kerats reports backends itself.
+  tf.env().set('PROD', true);
   const pkg = PACKAGES[name];
   let status: BackendStatus = { name, package: pkg, available: true };
   try {
@@ -101,9 +104,6 @@ export interface ActiveBackend {
 
 /** Activates the requested backend, or the best available one for `auto`. */
 export async function useBackend(choice: BackendChoice = 'auto'): Promise<ActiveBackend> {
-  // tfjs's console nags ("install our node backend") would interleave with kerats' own output;
-  // kerats reports the backend it chose itself.
-  tf.env().set('PROD', true);
   const candidates: readonly BackendName[] = choice === 'auto' ? BACKEND_NAMES : [choice];
   const reasons: string[] = [];
   for (const name of candidates) {

@@ -23,6 +23,7 @@ export interface Problem {
 }
 
 export function formatLocation(loc: SourceLocation | undefined): string {
+  if (loc && loc.line <= 0) return loc.file; // line 0: the command line (`--set fit.epochs=x`), no line:col
   return loc ? `${loc.file}:${loc.line}:${loc.col}` : '';
 }
 

@@ -21,6 +21,17 @@ export class Prng {
     this.state = seedToUint32(seed);
   }
 
+  /** The generator's position, to resume a sequence later (training resume: the shuffle order). */
+  getState(): number {
+    return this.state;
+  }
+
+  /** Continues from a position `getState` returned (the Gaussian spare is dropped). */
+  setState(state: number): void {
+    this.state = state >>> 0;
+    this.spare = undefined;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

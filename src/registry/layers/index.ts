@@ -12,6 +12,7 @@ import * as regularization from './regularization.js';
 import * as reshaping from './reshaping.js';
 import * as activation from './activation.js';
 import * as preprocessing from './preprocessing.js';
+import * as merging from './merging.js';
 
 export const layers = new Registry<LayerEntry>('layer');
 
@@ -25,6 +26,7 @@ for (const entry of Object.values(regularization)) layers.register(entry);
 for (const entry of Object.values(reshaping)) layers.register(entry);
 for (const entry of Object.values(activation)) layers.register(entry);
 for (const entry of Object.values(preprocessing)) layers.register(entry);
+for (const entry of Object.values(merging)) if (typeof entry === 'object') layers.register(entry);
 
 // Wrappers (Bidirectional, TimeDistributed) look their inner layer up here.
 setNestedRegistry(layers);

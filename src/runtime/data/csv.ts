@@ -9,11 +9,29 @@ import { DataError } from '../../util/errors.js';
 
 /** Which columns to keep, decided from the header. */
 export interface CsvPlan {
-  /** Column indices (0-based) of the features, in the order they go into each x row. */
+  /** Column indices (0-based) of the numeric features, in the order they go into each x row. */
   features: number[];
   /** Column index (0-based) kept as text (the label), or -1 for none. */
   label: number;
+  /** More columns kept as text (categorical and text features, extra label columns), in this order. */
+  strings?: number[];
 }
+
+/** How the file is laid out (all optional: comma-separated with a header line by default). */
+export interface CsvLayout {
+  /** One character; `,` by default (`\t` for TSV). */
+  delimiter?: string;
+  /** false: the first line is data. Column names are then `columns`, or "0", "1", ... by position. */
+  header?: boolean;
+  columns?: string[];
+  /** Missing numeric cells become NaN (the caller applies the missing-value policy) instead of an error. */
+  allowMissing?: boolean;
+  /** Added to every reported line number (a chunk of a bigger file). */
+  lineOffset?: number;
+}
+
+/** Cells pandas reads as missing (NaN) by default, besides the empty cell. */
+export const MISSING_TOKENS = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '?']);
 
 export interface CsvData {
   /** The file as the user wrote it, for messages. */
@@ -25,11 +43,13 @@ export interface CsvData {
   x: Float32Array;
   /** The label cell of each record, when the plan asked for one. */
   labels?: string[];
+  /** The cells of the plan's `strings` columns, one array per column. */
+  strings: string[][];
   /** 1-based line on which each record starts (for messages about labels). */
   lines: Int32Array;
 }
 
-const COMMA = 44;
+let COMMA = 44;
 const QUOTE = 34;
 const CR = 13;
 const LF = 10;
@@ -42,10 +62,16 @@ export function cellError(file: string, line: number, col: number, message: stri
  * Parses CSV text. `choosePlan` sees the header and says which columns to keep (it may throw a
  * DataError, e.g. for a missing label column). Every feature cell must be a finite number.
  */
-export function parseCsv(text: string, file: string, choosePlan: (header: string[]) => CsvPlan): CsvData {
+export function parseCsv(text: string, file: string, choosePlan: (header: string[]) => CsvPlan, layout: CsvLayout = {}): CsvData {
+  const delimiter = layout.delimiter ?? ',';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new DataError(`${file}: the delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
+  }
+  // The parser reads the delimiter from this module-level code (set per call: parsing is synchronous).
+  COMMA = delimiter.charCodeAt(0);
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const end = text.length;
-  let line = 1;
+  let line = 1 + (layout.lineOffset ?? 0);
 
   // Skips blank lines before a record; returns false at the end of the text.
   const skipBlank = (): boolean => {
@@ -129,11 +155,15 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
     }
   };
 
-  if (!skipBlank()) throw new DataError(`${file}: the file is empty (expected a header line with column names)`);
+  const hasHeader = layout.header !== false;
+  if (!skipBlank()) {
+    throw new DataError(`${file}: the file is empty (expected ${hasHeader ? 'a header line with column names' : 'data rows'})`);
+  }
 
-  // Header.
+  // Header (or, without one, the first record, read only to count its fields).
   const headerLine = line;
-  const header: string[] = [];
+  const headerPos = pos;
+  let header: string[] = [];
   for (;;) {
     header.push(readField(header.length + 1));
     if (pos < end && text.charCodeAt(pos) === COMMA) {
@@ -143,20 +173,32 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
     break;
   }
   endRecord();
+  if (!hasHeader) {
+    const cols = layout.columns;
+    if (cols && cols.length !== header.length) {
+      throw cellError(file, headerLine, 1, `the first row has ${header.length} fields but \`columns\` names ${cols.length} (${cols.join(', ')})`);
+    }
+    header = cols ? [...cols] : header.map((_, i) => String(i));
+    pos = headerPos;
+    line = headerLine;
+  }
   checkHeader(header, file, headerLine);
 
   const plan = choosePlan(header);
   const width = header.length;
   const nf = plan.features.length;
-  // role[c]: feature slot (>= 0), -2 for the label, -1 for a column nobody asked for.
+  // role[c]: feature slot (>= 0), -2 - k for text column k, -1 for a column nobody asked for.
   const role = new Int32Array(width).fill(-1);
   plan.features.forEach((c, slot) => (role[c] = slot));
-  if (plan.label >= 0) role[plan.label] = -2;
+  const stringCols = [...(plan.label >= 0 ? [plan.label] : []), ...(plan.strings ?? [])];
+  stringCols.forEach((c, k) => (role[c] = -2 - k));
+  const strings: string[][] = stringCols.map(() => []);
+  const allowMissing = layout.allowMissing === true;
 
   let capacity = Math.max(16, Math.ceil(end / Math.max(8, 2 * width)));
   let x = new Float32Array(capacity * nf);
   let lines = new Int32Array(capacity);
-  const labels: string[] | undefined = plan.label >= 0 ? [] : undefined;
+  const labels: string[] | undefined = plan.label >= 0 ? strings[0] : undefined;
   let rows = 0;
 
   while (skipBlank()) {
@@ -178,7 +220,7 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
       if (col >= width) throw longRow(col);
       const cellLine = line;
       const r = role[col] ?? -1;
-      if (r !== -2 && text.charCodeAt(pos) !== QUOTE) {
+      if (r >= -1 && text.charCodeAt(pos) !== QUOTE) {
         // Unquoted feature or unused cell: find its end without allocating a string.
         const start = pos;
         while (pos < end) {
@@ -191,7 +233,7 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
           if (Number.isNaN(v)) {
             const s = text.slice(start, pos);
             v = toNumber(s);
-            if (Number.isNaN(v)) {
+            if (Number.isNaN(v) && !(allowMissing && MISSING_TOKENS.has(s.trim()))) {
               // A short row shifts cells into the wrong columns: say the row is short, not that a label isn't a number.
               raggedCheck(recordStart, recordLine);
               throw numberError(s, file, cellLine, col + 1, header[col] ?? '');
@@ -203,13 +245,13 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
         const s = readField(col + 1);
         if (r >= 0) {
           const v = toNumber(s);
-          if (Number.isNaN(v)) {
+          if (Number.isNaN(v) && !(allowMissing && MISSING_TOKENS.has(s.trim()))) {
             // A short row shifts cells into the wrong columns: say the row is short, not that a label isn't a number.
             raggedCheck(recordStart, recordLine);
             throw numberError(s, file, cellLine, col + 1, header[col] ?? '');
           }
           x[base + r] = v;
-        } else if (r === -2) labels?.push(s);
+        } else if (r <= -2) strings[-2 - r]?.push(s);
       }
       col++;
       if (pos < end && text.charCodeAt(pos) === COMMA) {
@@ -254,9 +296,9 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
     return cellError(file, line, col + 1, `row has more fields than the header's ${width} columns`);
   }
 
-  if (rows === 0) throw new DataError(`${file}: the file has a header but no data rows`);
+  if (rows === 0) throw new DataError(`${file}: the file has ${hasHeader ? 'a header but ' : ''}no data rows`);
   // Copy to the exact size: the estimate may have over-allocated, and a view would pin it all.
-  return { file, header, rows, x: x.slice(0, rows * nf), labels, lines: lines.slice(0, rows) };
+  return { file, header, rows, x: x.slice(0, rows * nf), labels, strings: plan.label >= 0 ? strings.slice(1) : strings, lines: lines.slice(0, rows) };
 }
 
 /** Exact powers of ten as doubles (10^22 is the largest exactly representable one). */
@@ -331,8 +373,24 @@ function toNumber(s: string): number {
 
 function numberError(s: string, file: string, line: number, col: number, name: string): DataError {
   const v = Number(s);
-  if (s.trim() === '') return cellError(file, line, col, `column "${name}" is empty (expected a number)`);
-  if (Number.isNaN(v)) return cellError(file, line, col, `column "${name}" is not a number: ${JSON.stringify(s)}`);
+  if (MISSING_TOKENS.has(s.trim())) {
+    return cellError(
+      file,
+      line,
+      col,
+      `column "${name}" ${s.trim() === '' ? 'is empty' : `is missing (${JSON.stringify(s)})`} (expected a number; ` +
+        'set `missing: drop` or `missing: fill` on the data source to accept missing values)',
+    );
+  }
+  if (Number.isNaN(v)) {
+    return cellError(
+      file,
+      line,
+      col,
+      `column "${name}" is not a number: ${JSON.stringify(s)} (for a column of categories declare ` +
+        `\`preprocess: {${name}: one_hot}\` or integer_lookup; for free text, \`text\`)`,
+    );
+  }
   return cellError(file, line, col, `column "${name}" is not a finite number: ${JSON.stringify(s)}`);
 }
 

@@ -8,12 +8,44 @@ import type * as tf from '@tensorflow/tfjs';
  */
 export type TargetEncoding = 'sparse' | 'categorical' | 'binary' | 'regression';
 
-/** In-memory examples: x is float32 [n, ...inputShape]; y is float32, shaped by the encoding. */
+/** Tensors by the model's input or output layer name (multi-input / multi-output models). */
+export type TensorMap = Record<string, tf.Tensor>;
+
+/**
+ * In-memory examples: x is float32 [n, ...inputShape]; y is float32, shaped by the encoding.
+ * Multi-input/multi-output models take maps keyed by input / output layer name instead.
+ */
 export interface Examples {
-  x: tf.Tensor;
-  y: tf.Tensor;
+  x: tf.Tensor | TensorMap;
+  y: tf.Tensor | TensorMap;
+  /** Per-sample weights, [n] (Keras's `sample_weight`); multiplies each sample's loss. */
+  sampleWeight?: tf.Tensor;
   /** Number of rows (x.shape[0]). */
   size: number;
+}
+
+/** One batch of streamed examples; the consumer (the trainer) disposes its tensors. */
+export interface ExampleBatch {
+  x: tf.Tensor | TensorMap;
+  y: tf.Tensor | TensorMap;
+  sampleWeight?: tf.Tensor;
+}
+
+/**
+ * Examples that never exist as whole tensors: the trainer pulls batches per epoch. `size` (rows
+ * per epoch), when known, sizes the progress bar; otherwise steps are counted as they come.
+ */
+export interface StreamingExamples {
+  kind: 'stream';
+  size?: number;
+  batches(batchSize: number, opts: { epoch: number; shuffle: boolean; seed: number }): AsyncIterable<ExampleBatch>;
+}
+
+/** Either kind of examples the trainer accepts. */
+export type AnyExamples = Examples | StreamingExamples;
+
+export function isStreaming(d: AnyExamples): d is StreamingExamples {
+  return (d as Partial<StreamingExamples>).kind === 'stream';
 }
 
 /**

@@ -13,7 +13,14 @@ export interface TrainingContext {
   readonly model: tf.LayersModel;
   readonly optimizer: tf.Optimizer;
   readonly epochs: number;
+  /** Batches per epoch; for streamed data of unknown size, the count seen so far (0 before the first epoch ends). */
   readonly stepsPerEpoch: number;
+  /** The current epoch, 0-based (Keras's `epoch` argument), `initialEpoch` before the first one begins. */
+  readonly epoch: number;
+  /** Optimizer steps taken in this fit so far (batches across epochs; the `iterations` Keras counts). */
+  readonly step: number;
+  /** The shuffle generator's state at the start of the current epoch (save it to resume the same batch order). */
+  rngState(): number;
   /** Names logged each epoch (`loss`, `accuracy`, `val_loss`, ...), known before training starts. */
   readonly logKeys: readonly string[];
   /** `up`/`down` for a logged name (`val_` prefix ignored), undefined when unknown. */
@@ -37,6 +44,10 @@ export interface TrainingContext {
 
 export interface Callback {
   readonly name: string;
+  /** The callback's progress (best value, wait count, ...) as JSON-able data, for checkpoints. */
+  getState?(): unknown;
+  /** Restores what `getState` returned; called before `onTrainBegin`, which must then keep it. */
+  setState?(state: unknown): void;
   onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
   onEpochBegin?(epoch: number, ctx: TrainingContext): void | Promise<void>;
   onBatchBegin?(batch: number, ctx: TrainingContext): void | Promise<void>;

@@ -1,6 +1,7 @@
 /** Options and results of kerats' training loop (see trainer.ts). */
+import type * as tf from '@tensorflow/tfjs';
 import type { NamedEntry } from '../../config/types.js';
-import type { Examples } from '../data/types.js';
+import type { AnyExamples } from '../data/types.js';
 import type { Callback, Logs } from './callbacks-types.js';
 
 export interface TrainOptions {
@@ -9,7 +10,19 @@ export interface TrainOptions {
   shuffle: boolean;
   /** Seed of the per-epoch shuffle: the same seed gives the same batch order. Random when absent. */
   seed?: number;
-  validation?: Examples;
+  validation?: AnyExamples;
+  /** Keras's `initial_epoch` (0-based): training runs epochs initialEpoch..epochs-1 (resume). */
+  initialEpoch?: number;
+  /** An optimizer to train with (a restored one, its slots intact) instead of building one from the compile section. Not disposed by train(). */
+  optimizer?: tf.Optimizer;
+  /** The shuffle generator's state to start from (from `TrainingContext.rngState()` of a checkpoint); `seed` otherwise. */
+  rngState?: number;
+  /** Batches per epoch (Keras's `steps_per_epoch`); all the data when absent. */
+  stepsPerEpoch?: number;
+  /** Validate every n epochs, or at the listed 1-based epochs (Keras's `validation_freq`). */
+  validationFreq?: number | number[];
+  /** Keras's `class_weight`: class id → weight (names already resolved to ids). */
+  classWeight?: Record<number, number>;
   /** Callbacks from the config (`fit.callbacks`), resolved through the callback registry. */
   callbacks: NamedEntry[];
   reporter?: ProgressReporter;

@@ -1,0 +1,99 @@
+/**
+ * The callback that writes resume checkpoints (checkpoint.ts) as training goes: the run folder's
+ * `checkpoints/last/` and BackupAndRestore's backup folder both use it. It runs after every other
+ * callback, so the callbacks' state it records already includes the epoch it saves.
+ */
+import type { Callback, Logs, TrainingContext } from '../training/callbacks-types.js';
+import { removeDir } from './atomic-dir.js';
+import { writeCheckpoint, type CallbackState } from './checkpoint.js';
+
+export interface CheckpointerOptions {
+  /** Folder replaced by each checkpoint. */
+  dir: string;
+  seed: number;
+  configSha256: string;
+  dataSha256: string;
+  /** History of the epochs before this fit (a resumed run's), which checkpoints carry on. */
+  history?: Record<string, number[]>;
+  /** Optimizer steps before this fit. */
+  step?: number;
+  /** The callbacks whose `getState()` is recorded, in list order. */
+  callbacks: () => readonly Callback[];
+  /** Checkpoint before the first epoch too, so an interrupt in epoch 1 leaves something to resume. */
+  saveAtStart?: boolean;
+  /** Remove the checkpoint when training ends normally (BackupAndRestore's `delete_checkpoint`). */
+  deleteOnEnd?: boolean;
+  /** True when training was interrupted (Ctrl-C): the checkpoint is then kept whatever `deleteOnEnd` says. */
+  interrupted?: () => boolean;
+  /** Called after each checkpoint is on disk, with the number of epochs it holds. */
+  onSaved?: (epochs: number) => void;
+}
+
+/** Copies of the history's arrays, so later epochs don't alias a saved one. */
+function copyHistory(h: Record<string, number[]>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, [...v]]));
+}
+
+export class Checkpointer implements Callback {
+  readonly name: string = 'Checkpointer';
+  private history: Record<string, number[]>;
+  /** Epochs completed, counting those before this fit. */
+  private epochsDone = 0;
+  /** Shuffle state at the start of the next epoch. */
+  private nextRng = 0;
+  private stepsAtFitStart: number;
+
+  constructor(private readonly o: CheckpointerOptions) {
+    this.history = copyHistory(o.history ?? {});
+    this.stepsAtFitStart = o.step ?? 0;
+  }
+
+  async onTrainBegin(ctx: TrainingContext): Promise<void> {
+    this.epochsDone = ctx.epoch;
+    this.nextRng = ctx.rngState();
+    if (this.o.saveAtStart) await this.save(ctx);
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): Promise<void> {
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    this.epochsDone = epoch + 1;
+    this.nextRng = ctx.rngState();
+    await this.save(ctx);
+  }
+
+  async onTrainEnd(): Promise<void> {
+    // Training ended by itself (all epochs, or a callback stopped it): the backup has served.
+    if (this.o.deleteOnEnd && !this.o.interrupted?.()) await removeDir(this.o.dir);
+  }
+
+  private async save(ctx: TrainingContext): Promise<void> {
+    const callbacks: CallbackState[] = [];
+    for (const cb of this.o.callbacks()) {
+      if (cb === this || !cb.getState) continue;
+      callbacks.push({ name: cb.name, state: cb.getState() });
+    }
+    await writeCheckpoint(this.o.dir, ctx.model, ctx.optimizer, {
+      epoch: this.epochsDone,
+      step: this.stepsAtFitStart + ctx.step,
+      history: this.history,
+      seed: this.o.seed,
+      rngState: this.nextRng,
+      callbacks,
+      configSha256: this.o.configSha256,
+      dataSha256: this.o.dataSha256,
+    });
+    this.o.onSaved?.(this.epochsDone);
+  }
+}
+
+/** Gives each callback the state saved for the callback at its position (same name), before training. */
+export function restoreCallbackStates(cbs: readonly Callback[], saved: readonly CallbackState[]): void {
+  const queue = [...saved];
+  for (const cb of cbs) {
+    if (!cb.getState || !cb.setState) continue;
+    const i = queue.findIndex((s) => s.name === cb.name);
+    if (i < 0) continue;
+    const [s] = queue.splice(i, 1);
+    cb.setState(s?.state);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Keras's MultiHeadAttention for tfjs (which lacks it). Weights have Keras's shapes, so parameter
+ * counts match Keras: per projection p in {query, key, value} a kernel (dim_p, num_heads, key_dim
+ * or value_dim) and a bias (num_heads, key_dim|value_dim); the output projection a kernel
+ * (num_heads, value_dim, output_dim) and a bias (output_dim). Called on a single tensor
+ * (self-attention), on [query, value], or on [query, value, key]. Inputs are (batch, seq, features);
+ * attention is over the sequence axis, Keras's default `attention_axes` for rank-3 inputs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type Kwargs, type Shape } from './util.js';
+
+export interface MultiHeadAttentionArgs {
+  numHeads: number;
+  keyDim: number;
+  valueDim?: number | null;
+  dropout?: number;
+  useBias?: boolean;
+  outputShape?: number | number[] | null;
+  attentionAxes?: number | number[] | null;
+  kernelInitializer?: Initializer | ConfigDict;
+  biasInitializer?: Initializer | ConfigDict;
+  name?: string;
+  trainable?: boolean;
+  inputShape?: Shape;
+  batchInputShape?: Shape;
+  batchSize?: number;
+  dtype?: tf.DataType;
+}
+
+type Var = tf.LayerVariable;
+
+export class MultiHeadAttention extends tf.layers.Layer {
+  static className = 'MultiHeadAttention';
+  readonly numHeads: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly rate: number;
+  readonly useBias: boolean;
+  readonly outDim: number | null;
+  readonly attentionAxes: number[] | null;
+  readonly kernelInit: Initializer;
+  readonly biasInit: Initializer;
+  private w: Record<string, Var | null> = {};
+
+  constructor(args: MultiHeadAttentionArgs) {
+    super(args as ConstructorParameters<typeof tf.layers.Layer>[0]);
+    this.numHeads = args.numHeads;
+    this.keyDim = args.keyDim;
+    this.valueDim = args.valueDim ?? args.keyDim;
+    this.rate = args.dropout ?? 0;
+    this.useBias = args.useBias ?? true;
+    const os = args.outputShape;
+    this.outDim = os === undefined || os === null ? null : Array.isArray(os) ? (os[os.length - 1] ?? null) : os;
+    const ax = args.attentionAxes;
+    this.attentionAxes = ax === undefined || ax === null ? null : Array.isArray(ax) ? ax : [ax];
+    this.kernelInit = deserializeInit(args.kernelInitializer, () => tf.initializers.glorotUniform({}));
+    this.biasInit = deserializeInit(args.biasInitializer, () => tf.initializers.zeros());
+    this.supportsMasking = false;
+  }
+
+  /** [query, value, key] shapes; key defaults to value, value to query. */
+  private qvk(inputShape: Shape | Shape[]): [Shape, Shape, Shape] {
+    const l = shapeList(inputShape);
+    const q = l[0] as Shape;
+    const v = l[1] ?? q;
+    return [q, v, l[2] ?? v];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const [q, v, k] = this.qvk(inputShape);
+    for (const s of [q, v, k]) {
+      if (s.length !== 3) throw new Error(`MultiHeadAttention expects inputs of rank 3 (batch, sequence, features), got rank ${s.length}`);
+    }
+    if (this.attentionAxes && !(this.attentionAxes.length === 1 && (this.attentionAxes[0] === 1 || this.attentionAxes[0] === -2))) {
+      throw new Error(`MultiHeadAttention supports attention over the sequence axis only (attention_axes [1] or null), got [${this.attentionAxes.join(', ')}]`);
+    }
+    const dq = q[2] as number;
+    const dk = k[2] as number;
+    const dv = v[2] as number;
+    const H = this.numHeads;
+    const add = (name: string, shape: number[], init: Initializer): Var => this.addWeight(name, shape, 'float32', init, undefined, true);
+    this.w.qk = add('query/kernel', [dq, H, this.keyDim], this.kernelInit);
+    this.w.qb = this.useBias ? add('query/bias', [H, this.keyDim], this.biasInit) : null;
+    this.w.kk = add('key/kernel', [dk, H, this.keyDim], this.kernelInit);
+    this.w.kb = this.useBias ? add('key/bias', [H, this.keyDim], this.biasInit) : null;
+    this.w.vk = add('value/kernel', [dv, H, this.valueDim], this.kernelInit);
+    this.w.vb = this.useBias ? add('value/bias', [H, this.valueDim], this.biasInit) : null;
+    const out = this.outDim ?? dq;
+    this.w.ok = add('attention_output/kernel', [H, this.valueDim, out], this.kernelInit);
+    this.w.ob = this.useBias ? add('attention_output/bias', [out], this.biasInit) : null;
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const [q] = this.qvk(inputShape);
+    return [...q.slice(0, -1), this.outDim ?? q[q.length - 1] ?? null];
+  }
+
+  /** (B, T, D) → (B, H, T, d) through a (D, H, d) kernel. */
+  private project(x: tf.Tensor, kernel: Var, bias: Var | null, d: number): tf.Tensor {
+    const [B, T, D] = x.shape as [number, number, number];
+    let y = tf.matMul(tf.reshape(x, [B * T, D]), tf.reshape(kernel.read(), [D, this.numHeads * d]));
+    if (bias) y = tf.add(y, tf.reshape(bias.read(), [this.numHeads * d]));
+    return tf.transpose(tf.reshape(y, [B, T, this.numHeads, d]), [0, 2, 1, 3]);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const l = tensorList(inputs);
+      const query = l[0] as tf.Tensor;
+      const value = l[1] ?? query;
+      const key = l[2] ?? value;
+      const w = this.w as Record<string, Var>;
+      const q = tf.mul(this.project(query, w.qk as Var, this.w.qb ?? null, this.keyDim), 1 / Math.sqrt(this.keyDim));
+      const k = this.project(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
+      const v = this.project(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
+      const scores = tf.softmax(tf.matMul(q, k, false, true));
+      const ctx = tf.matMul(maybeDropout(scores, this.rate, kwargs), v);
+      const [B, Tq] = query.shape as [number, number];
+      const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B * Tq, this.numHeads * this.valueDim]);
+      const okv = (w.ok as Var).read();
+      const out = okv.shape[2] as number;
+      let y = tf.matMul(merged, tf.reshape(okv, [this.numHeads * this.valueDim, out]));
+      if (this.w.ob) y = tf.add(y, this.w.ob.read());
+      return tf.reshape(y, [B, Tq, out]);
+    });
+  }
+
+  override getConfig(): ConfigDict {
+    return {
+      ...super.getConfig(),
+      numHeads: this.numHeads,
+      keyDim: this.keyDim,
+      valueDim: this.valueDim,
+      dropout: this.rate,
+      useBias: this.useBias,
+      outputShape: this.outDim,
+      attentionAxes: this.attentionAxes,
+      kernelInitializer: serializeInit(this.kernelInit),
+      biasInitializer: serializeInit(this.biasInit),
+    };
+  }
+}
+register(MultiHeadAttention);

@@ -1,0 +1,50 @@
+/** Backend selection: what `auto` picks here, and the reasons given for what it cannot use. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import util from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { describeLoadFailure, listBackends, useBackend } from '../src/runtime/backend.js';
+import { installNodeCompat } from '../src/runtime/node-compat.js';
+import { KeratsError } from '../src/util/errors.js';
+
+test('auto picks wasm when the native backends are absent, and says why they are', async () => {
+  const list = await listBackends();
+  assert.deepEqual(list.map((b) => b.name), ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+  for (const b of list.slice(0, 2)) {
+    assert.equal(b.available, false);
+    // Absent (npm skipped it) or present without libtensorflow (its download failed): both say why.
+    assert.match(b.reason ?? '', /^(not installed \(npm install @tensorflow\/tfjs-node(-gpu)?\)|native library missing: .*tfjs_binding\.node.*)$/);
+  }
+  const active = await useBackend('auto');
+  assert.equal(active.name, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.equal(active.tfjsVersion, '4.22.0');
+});
+
+test('asking for an unavailable backend is a usage error naming the reason', async () => {
+  await assert.rejects(useBackend('tensorflow'), (e: unknown) => {
+    assert.ok(e instanceof KeratsError);
+    assert.equal(e.exitCode, 2);
+    assert.match(e.message, /backend "tensorflow" is not available: tensorflow: (not installed|native library missing)/);
+    return true;
+  });
+  const cpu = await useBackend('cpu');
+  assert.equal(cpu.name, 'cpu');
+  assert.equal(tf.getBackend(), 'cpu');
+});
+
+test('load failures are explained: missing package, missing libtensorflow, no CUDA', () => {
+  const notFound = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from x"), { code: 'ERR_MODULE_NOT_FOUND' });
+  assert.equal(describeLoadFailure('@tensorflow/tfjs-node', notFound), 'not installed (npm install @tensorflow/tfjs-node)');
+  const dlopen = new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');
+  assert.match(describeLoadFailure('@tensorflow/tfjs-node', dlopen), /^native library missing: libtensorflow\.so\.2.*reinstall @tensorflow\/tfjs-node/);
+  assert.match(describeLoadFailure('@tensorflow/tfjs-node-gpu', new Error('Could not load dynamic library libcudart.so.11.0')), /^no usable CUDA/);
+});
+
+test('util.isNullOrUndefined exists for tfjs-node even on Node versions that removed it', () => {
+  installNodeCompat();
+  const u = util as typeof util & { isNullOrUndefined: (v: unknown) => boolean };
+  assert.equal(u.isNullOrUndefined(null), true);
+  assert.equal(u.isNullOrUndefined(undefined), true);
+  assert.equal(u.isNullOrUndefined(0), false);
+});
