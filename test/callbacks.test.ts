@@ -26,6 +26,9 @@ function fakeContext(logKeys: string[], lr = 0.1) {
     optimizer: undefined as unknown as tf.Optimizer,
     epochs: 100,
     stepsPerEpoch: 1,
+    epoch: 0,
+    step: 0,
+    rngState: () => 0,
     logKeys,
     stopReason: undefined as string | undefined,
     get stopRequested() {
@@ -169,4 +172,193 @@ describe('other callbacks', () => {
     tf.dispose([x, y]);
     model.dispose();
   });
+
+  it('ReduceLROnPlateau on a real run: the rate halves after `patience` epochs without improvement and the optimizer uses it', async () => {
+    const x = tf.tensor2d([0, 1, 2, 3], [4, 1]);
+    const y = tf.tensor2d([1, 3, 5, 7], [4, 1]);
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1], kernelInitializer: 'zeros' })] });
+    const used: number[] = [];
+    const probe: Callback = { name: 'probe', onBatchBegin: (_b, ctx) => void used.push(ctx.getLearningRate()) };
+    // min_delta 100: no epoch after the first counts as an improvement, so the loss "plateaus".
+    const r = await train(model, { optimizer: { type: 'SGD', args: { learning_rate: 0.02 } }, loss: 'mse', metrics: [] }, { x, y, size: 4 }, {
+      epochs: 6, batchSize: 4, shuffle: false,
+      callbacks: [{ type: 'ReduceLROnPlateau', args: { monitor: 'loss', factor: 0.5, patience: 2, min_delta: 100 } }],
+      extraCallbacks: [probe],
+    });
+    // Keras logs the rate the epoch ran with; epochs 3 and 5 (0-based 2, 4) end with a reduction.
+    assert.deepEqual(r.history.learning_rate, [0.02, 0.02, 0.02, 0.01, 0.01, 0.005]);
+    assert.deepEqual(used, [0.02, 0.02, 0.02, 0.01, 0.01, 0.005]);
+    assert.ok((r.history.loss?.[5] ?? 1e9) < (r.history.loss?.[0] ?? 0));
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('LearningRateScheduler sets the rate at each epoch start from a declarative schedule', async () => {
+    const x = tf.tensor2d([0, 1, 2, 3], [4, 1]);
+    const y = tf.tensor2d([1, 3, 5, 7], [4, 1]);
+    const run = async (schedule: unknown) => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1], kernelInitializer: 'zeros' })] });
+      const used: number[] = [];
+      const probe: Callback = { name: 'probe', onBatchBegin: (_b, ctx) => void used.push(ctx.getLearningRate()) };
+      const r = await train(model, { optimizer: { type: 'SGD', args: { learning_rate: 0.04 } }, loss: 'mse', metrics: [] }, { x, y, size: 4 }, {
+        epochs: 5, batchSize: 4, shuffle: false, callbacks: [{ type: 'LearningRateScheduler', args: { schedule } }], extraCallbacks: [probe],
+      });
+      model.dispose();
+      assert.deepEqual(r.history.learning_rate, used);
+      return used;
+    };
+    assert.deepEqual(await run({ step: { every: 2, factor: 0.5 } }), [0.04, 0.04, 0.02, 0.02, 0.01]);
+    const exp = await run({ ExponentialDecay: { initial_learning_rate: 0.1, decay_steps: 1, decay_rate: 0.5 } });
+    exp.forEach((v, e) => assert.ok(Math.abs(v - 0.1 * 0.5 ** e) < 1e-12));
+    assert.throws(
+      () => callbacks.get('LearningRateScheduler').create({ schedule: { stpe: { every: 2, factor: 0.5 } } }, {}),
+      (e: Error) => e.name === 'ConfigError' && /did you mean "step"/.test(e.message),
+    );
+    tf.dispose([x, y]);
+  });
+
+  it('TensorBoard writes TFRecord event files that an independent reader parses: CRCs, tags, steps, values', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kerats-tb-'));
+    const x = tf.tensor2d([0, 1, 2, 3, 4, 5], [6, 1]);
+    const y = tf.tensor2d([0, 2, 4, 6, 8, 10], [6, 1]);
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
+    const r = await train(model, { optimizer: { type: 'SGD', args: {} }, loss: 'mse', metrics: ['mae'] }, { x, y, size: 6 }, {
+      epochs: 3, batchSize: 3, shuffle: false, outputDir: dir, validation: { x, y, size: 6 },
+      callbacks: [{ type: 'TensorBoard', args: { log_dir: 'tb' } }],
+    });
+    const read = (sub: string) => {
+      const files = fs.readdirSync(path.join(dir, 'tb', sub));
+      assert.equal(files.length, 1);
+      assert.match(files[0] ?? '', /^events\.out\.tfevents\.\d+\./);
+      return readEvents(fs.readFileSync(path.join(dir, 'tb', sub, files[0] ?? '')));
+    };
+    const train_ = read('train');
+    assert.equal(train_[0]?.fileVersion, 'brain.Event:2');
+    const scalars = train_.slice(1);
+    assert.deepEqual(scalars.map((e) => e.step), [0, 1, 2]);
+    for (const [i, e] of scalars.entries()) {
+      assert.equal(e.values.epoch_loss, Math.fround(r.history.loss?.[i] ?? NaN));
+      assert.equal(e.values.epoch_mae, Math.fround(r.history.mae?.[i] ?? NaN));
+      assert.equal(e.values.epoch_learning_rate, Math.fround(0.01));
+      assert.ok(Math.abs((e.wallTime ?? 0) - Date.now() / 1000) < 600);
+    }
+    const val = read('validation').slice(1);
+    assert.deepEqual(val.map((e) => e.values.epoch_loss), (r.history.val_loss ?? []).map((v) => Math.fround(v)));
+    fs.rmSync(dir, { recursive: true });
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('EarlyStopping and ReduceLROnPlateau state survives getState → JSON → setState (resume)', async () => {
+    const values = [1, 0.5, 0.6, 0.7, 0.4, 0.45, 0.5, 0.55, 0.6];
+    const entry = { type: 'EarlyStopping', args: { monitor: 'val_loss', patience: 3 } };
+    const uninterrupted = await stopEpoch(entry, 'val_loss', values);
+    // Same run, interrupted after epoch 5 and resumed with a new callback from the saved state.
+    const first = callbacks.get('EarlyStopping').create(entry.args, {});
+    const a = fakeContext(['val_loss']).ctx;
+    await first.onTrainBegin?.(a);
+    for (let e = 0; e <= 5; e++) await first.onEpochEnd?.(e, { val_loss: values[e] as number }, a);
+    const saved = JSON.parse(JSON.stringify(first.getState?.())) as unknown;
+    const second = callbacks.get('EarlyStopping').create(entry.args, {});
+    second.setState?.(saved);
+    const b = fakeContext(['val_loss']).ctx;
+    await second.onTrainBegin?.(b);
+    let stopped: number | undefined;
+    for (let e = 6; e < values.length && stopped === undefined; e++) {
+      await second.onEpochEnd?.(e, { val_loss: values[e] as number }, b);
+      if (b.stopRequested) stopped = e;
+    }
+    assert.equal(uninterrupted, 7);
+    assert.equal(stopped, uninterrupted);
+
+    const rl = callbacks.get('ReduceLROnPlateau').create({ monitor: 'loss', patience: 2, factor: 0.5 }, {});
+    const c = fakeContext(['loss'], 0.1).ctx;
+    await rl.onTrainBegin?.(c);
+    await rl.onEpochEnd?.(0, { loss: 1 }, c);
+    await rl.onEpochEnd?.(1, { loss: 1 }, c);
+    const rl2 = callbacks.get('ReduceLROnPlateau').create({ monitor: 'loss', patience: 2, factor: 0.5 }, {});
+    rl2.setState?.(JSON.parse(JSON.stringify(rl.getState?.())));
+    await rl2.onTrainBegin?.(c);
+    await rl2.onEpochEnd?.(2, { loss: 1 }, c);
+    assert.equal(c.getLearningRate(), 0.05);
+  });
 });
+
+/** CRC-32C, bit by bit (independent of kerats' table-driven one). */
+function crc32cBitwise(bytes: Uint8Array): number {
+  let crc = ~0 >>> 0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0x82f63b78 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+const masked = (b: Uint8Array) => {
+  const c = crc32cBitwise(b);
+  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
+};
+
+interface ParsedEvent {
+  wallTime?: number;
+  step: number;
+  fileVersion?: string;
+  values: Record<string, number>;
+}
+
+/** Reads TFRecord framing (checking both CRCs) and decodes Event / Summary / Summary.Value fields. */
+function readEvents(buf: Buffer): ParsedEvent[] {
+  const out: ParsedEvent[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    const lenBytes = buf.subarray(off, off + 8);
+    const len = Number(buf.readBigUInt64LE(off));
+    assert.equal(buf.readUInt32LE(off + 8), masked(lenBytes), 'length CRC');
+    const data = buf.subarray(off + 12, off + 12 + len);
+    assert.equal(buf.readUInt32LE(off + 12 + len), masked(data), 'data CRC');
+    off += 16 + len;
+    const ev: ParsedEvent = { step: 0, values: {} };
+    for (const f of fields(data)) {
+      if (f.no === 1 && f.wire === 1) ev.wallTime = f.buf.readDoubleLE(0);
+      else if (f.no === 2 && f.wire === 0) ev.step = f.int;
+      else if (f.no === 3 && f.wire === 2) ev.fileVersion = f.buf.toString('utf8');
+      else if (f.no === 5 && f.wire === 2) {
+        for (const v of fields(f.buf)) {
+          if (v.no !== 1) continue;
+          let tag = '';
+          let value = NaN;
+          for (const g of fields(v.buf)) {
+            if (g.no === 1) tag = g.buf.toString('utf8');
+            if (g.no === 2 && g.wire === 5) value = g.buf.readFloatLE(0);
+          }
+          ev.values[tag] = value;
+        }
+      }
+    }
+    out.push(ev);
+  }
+  return out;
+}
+
+function fields(b: Buffer): { no: number; wire: number; int: number; buf: Buffer }[] {
+  const out: { no: number; wire: number; int: number; buf: Buffer }[] = [];
+  let i = 0;
+  const varint = () => {
+    let v = 0, mul = 1, byte;
+    do {
+      byte = b[i++] ?? 0;
+      v += (byte & 0x7f) * mul;
+      mul *= 128;
+    } while (byte & 0x80);
+    return v;
+  };
+  while (i < b.length) {
+    const key = varint();
+    const no = key >>> 3, wire = key & 7;
+    if (wire === 0) out.push({ no, wire, int: varint(), buf: Buffer.alloc(0) });
+    else if (wire === 1) { out.push({ no, wire, int: 0, buf: b.subarray(i, i + 8) }); i += 8; }
+    else if (wire === 5) { out.push({ no, wire, int: 0, buf: b.subarray(i, i + 4) }); i += 4; }
+    else if (wire === 2) { const n = varint(); out.push({ no, wire, int: 0, buf: b.subarray(i, i + n) }); i += n; }
+    else throw new Error(`unexpected wire type ${wire}`);
+  }
+  return out;
+}

@@ -214,7 +214,7 @@ test('misspelled optimizer, metric and callback names; the old Keras "lr"', () =
     'bad.yaml:9:13: unknown metric "accuraccy"; did you mean "accuracy"?',
     'bad.yaml:11:15: unknown callback "EarlyStoping"; did you mean "EarlyStopping"?',
   ]);
-  assert.deepEqual(problems(BASE.replace('optimizer: adam', 'optimizer: adamm')), ['bad.yaml:7:14: unknown optimizer "adamm"; did you mean "Adam"?']);
+  assert.deepEqual(problems(BASE.replace('optimizer: adam', 'optimizer: adamm')), ['bad.yaml:7:14: unknown optimizer "adamm"; did you mean one of "Adam", "AdamW"?']);
 });
 
 test('arguments indented at the level of the layer name: says how to fix the indentation', () => {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsvSource, DataSpec, SyntheticSource } from '../src/config/types.js';
 import { applyPreprocessing, loadData } from '../src/runtime/data/index.js';
 import { parseCsv } from '../src/runtime/data/csv.js';
+import type { TensorMap } from '../src/runtime/data/types.js';
 import { DataError, ExitCode, KeratsError } from '../src/util/errors.js';
 
 await tf.setBackend('cpu');
@@ -33,8 +34,13 @@ const irisRows = readFileSync(IRIS, 'utf8')
 const irisX = irisRows.map((r) => r.slice(0, 4).map(Number));
 const irisLabels = irisRows.map((r) => r[4] ?? '');
 
-const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
-const rows2d = (t: tf.Tensor): number[][] => t.arraySync() as number[][];
+/** The single tensor of a single-input / single-output example set. */
+const one = (t: tf.Tensor | TensorMap): tf.Tensor => {
+  assert.ok(t instanceof tf.Tensor, 'expected a tensor, not a map');
+  return t;
+};
+const values = (t: tf.Tensor | TensorMap): number[] => Array.from(one(t).dataSync());
+const rows2d = (t: tf.Tensor | TensorMap): number[][] => one(t).arraySync() as number[][];
 /** float32 rounding of a JS number, to compare with tensor values. */
 const f32 = (v: number): number => Math.fround(v);
 
@@ -68,7 +74,7 @@ test('iris loads to x [150, 4] with sparse class ids in sorted class order', asy
   // The loss registry's sparse loss must accept this target shape against [n, 3] predictions.
   const { losses } = await import('../src/registry/losses.js');
   const probs = tf.fill([150, 3], 1 / 3);
-  const loss = losses.get('sparse_categorical_crossentropy').compute(d.train.y, probs);
+  const loss = losses.get('sparse_categorical_crossentropy').compute(one(d.train.y), probs);
   assert.deepEqual(loss.shape, [150]);
   assert.ok(Math.abs((loss.dataSync()[0] ?? 0) - Math.log(3)) < 1e-5);
 });
@@ -217,7 +223,7 @@ test('RFC 4180: CRLF line ends, a BOM, no trailing newline and blank lines all p
   const c = parseCsv('a,b,c\n1,2,"two\r\nlines"\n3,4,x\n', 't.csv', plan);
   assert.deepEqual(Array.from(c.lines), [2, 4]);
   assert.deepEqual(c.labels, ['two\r\nlines', 'x']);
-  assert.throws(() => parseCsv('a,b,c\n1,2,"two\nlines"\n3,oops,x\n', 't.csv', plan), { message: 't.csv:4:2: column "b" is not a number: "oops"' });
+  assert.throws(() => parseCsv('a,b,c\n1,2,"two\nlines"\n3,oops,x\n', 't.csv', plan), { message: /^t\.csv:4:2: column "b" is not a number: "oops" \(for a column of categories declare `preprocess: \{b: one_hot\}`/ });
 });
 
 test('numeric cells parse to the same float32 as Number() (fast path and fallbacks)', () => {
@@ -238,13 +244,13 @@ test('numeric cells parse to the same float32 as Number() (fast path and fallbac
     message: 't.csv:2:1: column "v" is not a finite number: "1e400"',
   });
   assert.throws(() => parseCsv('v,l\n1,a\n   ,b\n', 't.csv', () => ({ features: [0], label: 1 })), {
-    message: 't.csv:3:1: column "v" is empty (expected a number)',
+    message: /^t\.csv:3:1: column "v" is empty \(expected a number; set `missing: drop` or `missing: fill`/,
   });
 });
 
 test('cell errors give file:line:column and the column name', async () => {
-  await rejectsWith(() => loadData({ train: fx('bad-cell.csv') }, { encoding: 'sparse' }), 'data/bad-cell.csv:5:2: column "sepal_width" is not a number: "abc"');
-  await rejectsWith(() => loadData({ train: fx('empty-cell.csv') }, { encoding: 'sparse' }), 'data/empty-cell.csv:6:3: column "petal_length" is empty (expected a number)');
+  await rejectsWith(() => loadData({ train: fx('bad-cell.csv') }, { encoding: 'sparse' }), /^data\/bad-cell\.csv:5:2: column "sepal_width" is not a number: "abc"/);
+  await rejectsWith(() => loadData({ train: fx('empty-cell.csv') }, { encoding: 'sparse' }), /^data\/empty-cell\.csv:6:3: column "petal_length" is empty \(expected a number/);
   await rejectsWith(
     () => loadData({ train: fx('ragged-short.csv') }, { encoding: 'sparse' }),
     'data/ragged-short.csv:4:5: row has 4 fields but the header has 5 columns (column "species" is missing)',
@@ -258,7 +264,7 @@ test('cell errors give file:line:column and the column name', async () => {
         encoding: 'sparse',
       }),
     ),
-    'new.csv:2:4: column "petal_width" is not a number: "NaN"',
+    /^new\.csv:2:4: column "petal_width" is missing \("NaN"\) \(expected a number; set `missing: drop`/,
   );
 });
 
@@ -356,8 +362,8 @@ test('synthetic regression: y [n, ...y_shape] is a linear function of x plus sma
   assert.deepEqual(d.train.x.shape, [400, 3]);
   assert.deepEqual(d.train.y.shape, [400, 2]);
   // Least squares with a bias on the first output leaves a residual near the noise level (0.05).
-  const X = tf.concat([d.train.x, tf.ones([400, 1])], 1);
-  const y0 = tf.slice(d.train.y, [0, 0], [400, 1]);
+  const X = tf.concat([one(d.train.x), tf.ones([400, 1])], 1);
+  const y0 = tf.slice(one(d.train.y), [0, 0], [400, 1]);
   const w = tf.matMul(inv(tf.matMul(X, X, true, false)), tf.matMul(X, y0, true, false));
   const residual = tf.sub(tf.matMul(X, w), y0);
   const rms = Math.sqrt(tf.mean(tf.square(residual)).dataSync()[0] ?? NaN);

@@ -137,8 +137,8 @@ describe('train', () => {
     const compile: CompileSpec = { optimizer: { type: 'SGD', args: {} }, loss: 'sparse_categorical_crossentropy', metrics: [] };
     const ev = await evaluate(model, compile, data, 30);
     const expected = tf.tidy(() => {
-      const p = model.predict(data.x) as tf.Tensor;
-      const ids = tf.cast(tf.reshape(data.y, [-1]), 'int32');
+      const p = model.predict(data.x as tf.Tensor) as tf.Tensor;
+      const ids = tf.cast(tf.reshape(data.y as tf.Tensor, [-1]), 'int32');
       const nll = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(ids, 3), tf.log(tf.clipByValue(p, 1e-7, 1 - 1e-7))), -1)));
       const kernel = model.layers[0]?.getWeights()[0] as tf.Tensor;
       return tf.add(nll, tf.mul(0.5, tf.sum(tf.square(kernel)))).dataSync()[0] ?? NaN;
@@ -169,8 +169,8 @@ describe('train', () => {
       (e: Error) => e.name === 'ConfigError' && /categorical_crossentropy/.test(e.message) && /\[30, 3\]/.test(e.message),
     );
     await assert.rejects(
-      train(model, { ...sparseCompile, optimizer: { type: 'Adam', args: { amsgrad: true } } }, blobs(9, 1, 'sparse'), { epochs: 1, batchSize: 8, shuffle: false, callbacks: [] }),
-      (e: Error) => e.name === 'ConfigError' && /amsgrad/.test(e.message),
+      train(model, { ...sparseCompile, optimizer: { type: 'Adam', args: { clipnorm: 1, clipvalue: 0.5 } } }, blobs(9, 1, 'sparse'), { epochs: 1, batchSize: 8, shuffle: false, callbacks: [] }),
+      (e: Error) => e.name === 'ConfigError' && /clipnorm/.test(e.message) && /clipvalue/.test(e.message),
     );
     tf.dispose([data.x, data.y]);
     model.dispose();
@@ -183,12 +183,15 @@ describe('train', () => {
       o.dispose();
       return c;
     };
-    assert.deepEqual(cfg('Adam'), { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    assert.deepEqual(cfg('Adagrad'), { learningRate: 0.001, initialAccumulatorValue: 0.1 });
-    assert.deepEqual(cfg('Adadelta'), { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
-    assert.equal(cfg('SGD').learningRate, 0.01);
-    assert.deepEqual(cfg('SGD', { momentum: 0.9, nesterov: true }), { learningRate: 0.01, momentum: 0.9, useNesterov: true });
-    assert.equal(cfg('RMSprop').decay, 0.9);
+    const none = { weight_decay: null, clipnorm: null, clipvalue: null, global_clipnorm: null };
+    assert.deepEqual(cfg('Adam'), { learning_rate: 0.001, ...none, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false });
+    assert.deepEqual(cfg('AdamW'), { learning_rate: 0.001, ...none, weight_decay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false });
+    assert.deepEqual(cfg('Adagrad'), { learning_rate: 0.001, ...none, initialAccumulatorValue: 0.1, epsilon: 1e-7 });
+    assert.deepEqual(cfg('Adadelta'), { learning_rate: 0.001, ...none, rho: 0.95, epsilon: 1e-7 });
+    assert.equal(cfg('SGD').learning_rate, 0.01);
+    assert.deepEqual(cfg('SGD', { momentum: 0.9, nesterov: true }), { learning_rate: 0.01, ...none, momentum: 0.9, nesterov: true });
+    assert.equal(cfg('RMSprop').rho, 0.9);
+    assert.equal(cfg('Nadam').beta2, 0.999);
   });
 
   it('keeps centered RMSprop finite where a gradient is zero (Keras adds epsilon under the root)', () => {

@@ -17,7 +17,7 @@ import { registerReproduce } from './reproduce.js';
 import { registerExport } from './export.js';
 import { registerPlotModel } from './plot-model.js';
 import { registerPredict } from './predict.js';
-import { reportError } from './errors.js';
+import { reportError, reportUsageJson } from './errors.js';
 import { Output } from './output.js';
 import { registerSummary } from './summary.js';
 import { registerTrain } from './train.js';
@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExamples:\n  $ kerats train configs/iris.yaml\n  $ kerats summary configs/mnist-mlp.yaml\n  $ kerats validate configs/broken.yaml\n\nExit codes: 0 ok, 1 runtime failure, 2 bad usage, config or data.\n',
+      '\nExamples:\n  $ kerats train configs/iris.yaml\n  $ kerats summary configs/mnist-mlp.yaml\n  $ kerats validate configs/broken.yaml\n\nExit codes: 0 ok, 1 runtime failure, 2 bad usage, config or data, 3 quality gate missed, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).\nEnvironment: NO_COLOR / FORCE_COLOR (colour), KERATS_HOME (cache folder, default ~/.kerats), KERATS_DEBUG=1 (stack traces).\n',
     );
   registerTrain(program);
   registerSummary(program);
@@ -64,6 +64,8 @@ export async function main(argv: string[]): Promise<void> {
       // Help and --version "errors" are successes; every other commander error is a usage error.
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
       process.exitCode = ok ? ExitCode.ok : ExitCode.usage;
+      // Under --json a usage error is a JSON document too, so a pipeline parsing stdout gets one.
+      if (!ok && argv.includes('--json')) reportUsageJson(err.message);
       return;
     }
     const json = argv.includes('--json');

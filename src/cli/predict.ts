@@ -1,6 +1,61 @@
-/** `kerats predict`: NOT YET IMPLEMENTED — placeholder registered so owners can fill it without editing main.ts. */
+/**
+ * `kerats predict RUN_DIR INPUT`: applies a run's saved preprocessing and model to new data and
+ * writes one output row per input row (CSV, JSON or NDJSON by the output file's extension).
+ */
 import type { Command } from 'commander';
+import { useBackend, type BackendChoice } from '../runtime/backend.js';
+import { runPredict } from '../runtime/data/predict-run.js';
+import { ConfigError } from '../util/errors.js';
+import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
-export function registerPredict(_program: Command): void {
-  // Filled by the engineer who owns `kerats predict`; registers nothing until then.
+interface PredictCliOptions extends CommonOptions {
+  backend: BackendChoice;
+  out?: string;
+  batchSize: string;
+  idColumn?: string[];
+  skipBadRows?: boolean;
+  layer?: string;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function registerPredict(program: Command): void {
+  withBackendOption(withOutputOptions(program.command('predict')))
+    .argument('<run_dir>', 'run folder written by `kerats train` (model.json, preprocessing.json)')
+    .argument('<input>', 'data to predict: a CSV/TSV/JSON/NDJSON file (- for stdin), an image or image folder, or an .npy/.npz/IDX file')
+    .option('-o, --out <file>', 'output file: .csv, .json or .ndjson (default: CSV on stdout; - for stdout)')
+    .option('--batch-size <n>', 'samples per prediction batch', '32')
+    .option('--id-column <col>', 'copy this input column into the output (repeatable)', collect)
+    .option('--skip-bad-rows', 'skip rows that cannot be read or encoded (and count them) instead of stopping')
+    .option('--layer <name>', "write this layer's activations instead of the model's predictions")
+    .description("predict with a trained model: the run's preprocessing is applied to the input exactly as in training")
+    .addHelpText(
+      'after',
+      example(
+        'kerats predict runs/iris/20250101-120000 new-flowers.csv -o predictions.csv',
+        'cat rows.csv | kerats predict runs/iris/latest - --id-column id > out.csv',
+      ),
+    )
+    .action(async (runDir: string, input: string, opts: PredictCliOptions) => {
+      const out = outputFor({ ...opts, quiet: opts.quiet || opts.out === undefined || opts.out === '-' });
+      const batchSize = Number(opts.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize <= 0) {
+        throw new ConfigError(`--batch-size must be a positive integer, got ${JSON.stringify(opts.batchSize)}`);
+      }
+      await useBackend(opts.backend);
+      const result = await runPredict({
+        runDir,
+        input,
+        ...(opts.out !== undefined ? { out: opts.out } : {}),
+        batchSize,
+        idColumns: opts.idColumn ?? [],
+        skipBadRows: opts.skipBadRows === true,
+        ...(opts.layer !== undefined ? { layer: opts.layer } : {}),
+      });
+      if (result.skipped > 0) {
+        process.stderr.write(`skipped ${result.skipped} bad row${result.skipped === 1 ? '' : 's'}:\n${result.skipped_reasons.map((r) => `  ${r}`).join('\n')}\n`);
+      }
+      // Predictions on stdout leave no room for a summary there; --json only when writing a file.
+      if (result.output !== '-') out.result(result, () => `Wrote ${result.rows} predictions to ${result.output}\n`);
+    });
 }

@@ -1,6 +1,54 @@
-/** `kerats profile`: NOT YET IMPLEMENTED — placeholder registered so owners can fill it without editing main.ts. */
-import type { Command } from 'commander';
+/**
+ * `kerats profile CONFIG [--backend B] [--batches N] [--batch-size N] [--json]`: where a model
+ * spends its training time, per layer, forward and backward (Caffe's `caffe time`).
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { useBackend, type BackendChoice } from '../runtime/backend.js';
+import { buildModel } from '../runtime/model-builder.js';
+import { formatProfile } from '../runtime/profile/format.js';
+import { profileModel } from '../runtime/profile/layer-profile.js';
+import { syntheticBatch } from '../runtime/profile/synthetic-batch.js';
+import { buildOptimizer } from '../runtime/training/trainer.js';
+import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
-export function registerProfile(_program: Command): void {
-  // Filled by the engineer who owns `kerats profile`; registers nothing until then.
+function positiveInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a whole number of at least 1, got "${v}"`);
+    return n;
+  };
+}
+
+interface ProfileOptions extends CommonOptions, ConfigOptions {
+  backend: BackendChoice;
+  batches: number;
+  batchSize?: number;
+}
+
+export function registerProfile(program: Command): void {
+  withConfigOptions(withBackendOption(withOutputOptions(program.command('profile'))))
+    .argument('<config>', 'a kerats config file (YAML or JSON)')
+    .option('--batches <n>', 'batches to time, after one warm-up batch', positiveInt('--batches'), 10)
+    .option('--batch-size <n>', "batch size (default: the config's fit.batch_size)", positiveInt('--batch-size'))
+    .description("time each layer's forward and backward pass over a few training batches of random data, like Caffe's `caffe time`")
+    .addHelpText('after', example('kerats profile configs/mnist-mlp.yaml', 'kerats profile configs/mnist-mlp.yaml --backend cpu --batches 5 --json'))
+    .action(async (file: string, opts: ProfileOptions) => {
+      const out = outputFor(opts);
+      const config = await loadConfig(file, configLoadOptions(opts));
+      const backend = await useBackend(opts.backend);
+      out.detail(`backend: ${backend.name}`);
+      const model = buildModel(config.model, { seed: config.seed });
+      const optimizer = buildOptimizer(config.compile);
+      const batch = opts.batchSize ?? config.fit.batchSize;
+      const { xs, ys } = syntheticBatch(model, config.compile, batch);
+      try {
+        const result = await profileModel(model, config.compile, optimizer, xs, ys, opts.batches);
+        out.result({ name: config.name, ...result }, () => formatProfile(result, config.name));
+      } finally {
+        for (const t of [...xs, ...ys]) t.dispose();
+        optimizer.dispose();
+        model.dispose();
+      }
+    });
 }

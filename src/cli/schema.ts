@@ -1,6 +1,14 @@
-/** `kerats schema`: NOT YET IMPLEMENTED — placeholder registered so owners can fill it without editing main.ts. */
+/** `kerats schema`: the JSON Schema of config files (for editors and CI linting). */
 import type { Command } from 'commander';
+import { schemaText } from '../config/schema.js';
+import { example, withOutputOptions, type CommonOptions } from './common.js';
 
-export function registerSchema(_program: Command): void {
-  // Filled by the engineer who owns `kerats schema`; registers nothing until then.
+export function registerSchema(program: Command): void {
+  withOutputOptions(program.command('schema'))
+    .description('print the JSON Schema of kerats config files (it is already JSON, with or without --json)')
+    .addHelpText('after', example('kerats schema > kerats.schema.json'))
+    .action((_opts: CommonOptions) => {
+      // Generated from the registries on the spot, so it always matches this kerats; --quiet does not silence a result.
+      process.stdout.write(schemaText());
+    });
 }

@@ -5,10 +5,13 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../config/load.js';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { buildSequential } from '../runtime/model-builder.js';
+import { buildModel } from '../runtime/model-builder.js';
 import { loadModel } from '../runtime/model-io.js';
 import { formatSummary, summarize } from '../runtime/summary.js';
 import { ConfigError } from '../util/errors.js';
+import { modelFromKerasJson, sniffModelJson } from '../runtime/keras-json/index.js';
+import { loadConfigPlugins } from '../runtime/plugins.js';
+import { buildModelFromSources } from '../runtime/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */
@@ -23,19 +26,26 @@ async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name:
 
 export function registerSummary(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('summary'))))
-    .argument('<target>', 'a config file, a run folder, or a TensorFlow.js model.json')
+    .argument('<target>', 'a config file, a run folder, a TensorFlow.js model.json, or a Keras model.to_json() file')
+    .option('--allow-plugins', 'load the ES modules the config lists under plugins: (they are code)')
+    .option('--expand', 'also list the layers of nested models (Keras expand_nested=True)')
     .description('print the Keras model.summary() table: layers, output shapes and parameter counts')
     .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/20261122-101500-000 --json'))
-    .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice }) => {
+    .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; allowPlugins?: boolean; expand?: boolean }) => {
       const out = outputFor(opts);
       const stat = await fs.stat(target).catch(() => undefined);
       if (!stat) throw new ConfigError(`cannot read "${target}": no such file or folder`);
       await useBackend(opts.backend);
-      const isSaved = stat.isDirectory() || path.basename(target) === 'model.json';
-      const { model, name } = isSaved
+      // A .json file may be a Keras model.to_json() architecture, a TensorFlow.js model.json or a config.
+      const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;
+      const isSaved = stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');
+      if (!isSaved && jsonKind === undefined) await loadConfigPlugins(target, { allow: opts.allowPlugins });
+      const { model, name } = jsonKind === 'keras'
+        ? await modelFromKerasJson(target).then((m) => ({ model: m, name: m.name }))
+        : isSaved
         ? await loadSaved(target)
-        : await loadConfig(target, configLoadOptions(opts)).then((c) => ({ model: buildSequential(c.model, { seed: c.seed }), name: c.name }));
-      const s = summarize(model, name);
+        : await loadConfig(target, configLoadOptions(opts)).then(async (c) => ({ model: (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed }), name: c.name }));
+      const s = summarize(model, name, { expand: opts.expand === true });
       model.dispose();
       out.result(s, () => formatSummary(s));
     });

@@ -6,15 +6,21 @@ import type { BackendChoice } from '../runtime/backend.js';
 import { runTraining, type TrainRunResult } from '../runtime/train-run.js';
 import { createProgressReporter } from '../runtime/training/progress.js';
 import { KeratsError, ExitCode } from '../util/errors.js';
+import { configFileOf } from '../runtime/checkpoint/resume.js';
+import { textChart } from '../runtime/plot/text-chart.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 import { EventReporter } from './events.js';
 import { Output } from './output.js';
+import { loadConfigPlugins } from '../runtime/plugins.js';
 
 interface TrainOptions extends CommonOptions, ConfigOptions {
   backend: BackendChoice;
   events?: boolean;
   out?: string;
   runs: string;
+  allowPlugins?: boolean;
+  resume?: string;
+  force?: boolean;
 }
 
 function fmt(logs: Record<string, number> | undefined): string {
@@ -26,13 +32,20 @@ function fmt(logs: Record<string, number> | undefined): string {
 export function registerTrain(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('train'))))
     .option('--events', 'print NDJSON training events on stdout (train_begin, epoch_end, checkpoint, early_stop, done); logs go to stderr')
-    .argument('<config>', 'config file (YAML or JSON)')
+    .argument('[config]', 'config file (YAML or JSON); with --resume DIR, defaults to the one the run was started with')
+    .option('--allow-plugins', 'load the ES modules the config lists under plugins: (they are code)')
     .option('-o, --out <dir>', 'write the run folder exactly here instead of <runs>/<name>/<timestamp>')
     .option('--runs <dir>', 'folder that holds run folders', 'runs')
+    .option('--resume <dir|auto>', 'continue an interrupted run from its last checkpoint: its (partial) folder, or "auto" for the newest unfinished run of this config (starts a new run when there is none)')
+    .option('--force', 'with --resume: continue even though the config or the data changed')
     .description('train the model a config describes and write a run folder (model, history, metrics, summary)')
     .addHelpText('after', example('kerats train configs/iris.yaml', 'kerats train configs/iris.yaml --json > result.json'))
-    .action(async (file: string, opts: TrainOptions) => {
+    .action(async (given: string | undefined, opts: TrainOptions) => {
+      if (opts.force && !opts.resume) throw new KeratsError('--force only applies to --resume; add --resume DIR or --resume auto');
+      const file = given ?? (opts.resume && opts.resume !== 'auto' ? await configFileOf(opts.resume) : undefined);
+      if (!file) throw new KeratsError('missing the config file: kerats train CONFIG (only --resume DIR can do without one)');
       const out = opts.events ? new Output({ quiet: opts.quiet, verbose: opts.verbose, color: opts.color, logsToStderr: true }) : outputFor(opts);
+      await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
       let interrupted = false;
       // SIGTERM (a CI runner cancelling) exits 143, SIGINT (Ctrl-C) 130, as shells report them.
@@ -46,7 +59,9 @@ export function registerTrain(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       let result: TrainRunResult;
-      const human = opts.quiet ? undefined : createProgressReporter({ stream: out.logStream, tty: out.tty, color: out.color });
+      // fit.verbose as in Keras: 0 no progress, 2 one line per epoch even on a terminal, 1/auto a bar on a terminal.
+      const verbose = config.fit.verbose;
+      const human = opts.quiet || verbose === 0 ? undefined : createProgressReporter({ stream: out.logStream, tty: out.tty && verbose !== 2, color: out.color });
       const events = opts.events ? new EventReporter(undefined, human) : undefined;
       try {
         result = await runTraining(config, {
@@ -56,6 +71,7 @@ export function registerTrain(program: Command): void {
           reporter: events ?? human,
           shouldStop: () => interrupted,
           argv: process.argv.slice(2),
+          ...(opts.resume ? { resume: { from: opts.resume, force: opts.force } } : {}),
         });
       } catch (err) {
         if (err instanceof KeratsError && err.exitCode === ExitCode.interrupted && signalCode === ExitCode.terminated) {
@@ -75,6 +91,8 @@ export function registerTrain(program: Command): void {
         if (result.validation) lines.push(`Validation: ${fmt(result.validation)}`);
         if (result.test) lines.push(`Test: ${fmt(result.test)}`);
         lines.push(`Run folder: ${path.relative(process.cwd(), result.run_dir) || '.'}`);
+        // On a terminal, a glance at how the loss went (the run folder has history.svg).
+        if (out.tty) lines.unshift(textChart(result.history).trimEnd());
         return lines.join('\n') + '\n';
       });
     });

@@ -2,20 +2,24 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { useBackend } from '../runtime/backend.js';
-import { buildSequential } from '../runtime/model-builder.js';
+import { buildModel } from '../runtime/model-builder.js';
 import { summarize } from '../runtime/summary.js';
+import { loadConfigPlugins } from '../runtime/plugins.js';
+import { buildModelFromSources } from '../runtime/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('validate'))))
     .argument('<config>', 'config file (YAML or JSON)')
+    .option('--allow-plugins', 'load the ES modules the config lists under plugins: (they are code)')
     .description('check a config: schema, names, arguments and layer shapes; reports every problem as file:line:col')
     .addHelpText('after', example('kerats validate configs/iris.yaml'))
-    .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: string }) => {
+    .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: string; allowPlugins?: boolean }) => {
       const out = outputFor(opts);
+      await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
       await useBackend(opts.backend as never);
-      const model = buildSequential(config.model, { seed: config.seed });
+      const model = (await buildModelFromSources(config.model, { seed: config.seed })) ?? buildModel(config.model, { seed: config.seed });
       const s = summarize(model, config.name);
       model.dispose();
       out.result({ valid: true, file, model: config.name, total_params: s.total_params, problems: [] }, () =>

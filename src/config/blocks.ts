@@ -91,13 +91,13 @@ function substitute(node: LNode, params: Record<string, ExprValue>, block: Block
   const calc = (expr: string): ExprValue | undefined => {
     const names = namesIn(expr);
     // `${EPOCHS}` and other upper-case names are environment variables, not block parameters.
-    if (names.length > 0 && names.every((n) => isEnvName(n) && !(n in params))) return undefined;
+    if (names.length > 0 && names.every((n) => isEnvName(n) && !Object.prototype.hasOwnProperty.call(params, n))) return undefined;
     try {
       return evaluate(expr, params);
     } catch (e) {
       const known = block.params.map((q) => q.name);
       const msg = e instanceof UnknownName
-        ? `block "${block.name}": unknown parameter "${e.name}" in "\${${expr}}"${didYouMean(e.name, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`
+        ? `block "${block.name}": unknown parameter "${e.param}" in "\${${expr}}"${didYouMean(e.param, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`
         : `block "${block.name}": ${e instanceof ExprError ? e.message : String(e)}`;
       problems.push({ message: msg, loc: node.loc });
       return undefined;

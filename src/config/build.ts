@@ -6,10 +6,12 @@ import * as path from 'node:path';
 import { callbacks } from '../registry/callbacks.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { RegistryEntry } from '../registry/types.js';
-import { entryParts, INPUT_NAMES, type InputInfo } from './input-shape.js';
+import { entryParts, type InputInfo } from './input-shape.js';
+import { compileOutputs, modelSpec, nestedModels } from './model-spec.js';
+import { fitExtras } from './fit-spec.js';
 import type { Json, JsonObject, LocInfo } from './normalize.js';
 import { DEFAULT_OPTIMIZER, FIT_DEFAULTS, findLayer } from './schema.js';
-import type { DataSource, DataSpec, KeratsConfig, LayerSpec, NamedEntry, SourceLocation } from './types.js';
+import type { CsvSource, DataSource, DataSpec, KeratsConfig, NamedEntry, SourceLocation, SyntheticSource } from './types.js';
 
 export interface BuildInput {
   doc: JsonObject;
@@ -31,11 +33,11 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
     return { type: e.name, args: e.args, loc: keyLoc(`${ptr}/${e.name}`) };
   };
 
-  const model = doc.model as JsonObject;
-  const layerItems = (model.layers as Json[]).map((item, i) => ({ item, i }));
-  const layers: LayerSpec[] = layerItems
-    .filter(({ item }) => !INPUT_NAMES.has(entryParts(item)?.name ?? ''))
-    .map(({ item, i }) => ({ ...named(item, `/model/layers/${i}`), index: i + 1 }));
+  // Layers with their functional `inputs` taken out of the arguments; models defined under `models:`.
+  const modelSpecValue = modelSpec(doc.model as JsonObject, '/model', resolved.name as string, locs);
+  const nested = nestedModels(doc, locs);
+  if (nested) modelSpecValue.models = nested;
+  addModelSources(modelSpecValue, doc.model as JsonObject, locs, path.dirname(absFile));
 
   const compile = resolved.compile as JsonObject;
   const fit = resolved.fit as JsonObject;
@@ -46,11 +48,10 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
     : { type: optimizers.get(DEFAULT_OPTIMIZER).name, args: {} };
   const config: KeratsConfig = {
     name: resolved.name as string,
-    model: { name: resolved.name as string, layers },
+    model: modelSpecValue,
     compile: {
       optimizer,
-      loss: compile.loss as string,
-      metrics: compile.metrics as string[],
+      ...compileOutputs(compile),
     },
     fit: {
       epochs: fit.epochs as number,
@@ -62,6 +63,8 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
     resolved,
   };
   if (typeof doc.seed === 'number') config.seed = doc.seed;
+  Object.assign(config.fit, fitExtras(fit));
+  if (Array.isArray(doc.plugins)) config.plugins = doc.plugins as string[];
   if (input.inputShape) config.model.inputShape = input.inputShape;
   if (input.batchSize !== undefined) config.model.batchSize = input.batchSize;
   if (input.dtype) config.model.dtype = input.dtype;
@@ -80,17 +83,39 @@ function dataSpec(data: JsonObject, locs: Map<string, LocInfo>, folder: string):
       if (typeof y.classes === 'number') out.classes = y.classes;
       if (Array.isArray(y.y_shape)) out.yShape = y.y_shape as number[];
       if (typeof y.seed === 'number') out.seed = y.seed;
+      if (isObj(y.inputs)) out.inputs = syntheticInputs(y.inputs);
+      if (isObj(y.outputs)) out.outputs = syntheticOutputs(y.outputs);
       const loc = locs.get(`${ptr}/synthetic`);
       if (loc) out.loc = loc.key ?? loc.value;
       return out;
     }
-    const given = s.csv as string;
-    const out: DataSource = { kind: 'csv', path: path.resolve(folder, given), given, label: s.label as string };
+    const other = otherSource(s, ptr, locs, folder);
+    if (other) return other;
+    const format = (['csv', 'tsv', 'json', 'ndjson'] as const).find((k) => typeof s[k] === 'string') ?? 'csv';
+    const given = s[format] as string;
+    const out: CsvSource = { kind: 'csv', path: path.resolve(folder, given), given, label: String(s.label) };
+    if (format !== 'csv') out.format = format;
+    if (typeof s.label === 'number') out.labelPosition = s.label;
     if (Array.isArray(s.features)) out.features = s.features as string[];
-    const loc = locs.get(`${ptr}/csv`)?.value;
+    tableOptions(s, out);
+    if (typeof s.stream === 'boolean' || s.stream === 'auto') out.stream = s.stream;
+    const loc = locs.get(`${ptr}/${format}`)?.value;
     if (loc) out.loc = loc;
     return out;
   };
+  if (data.dataset !== undefined) {
+    // `dataset: fashion_mnist` or `dataset: {name: imdb, num_words: 10000}`.
+    const d = data.dataset;
+    const options: Record<string, number> = {};
+    if (isObj(d)) for (const [k, v] of Object.entries(d)) if (k !== 'name' && typeof v === 'number') options[k] = v;
+    const name = isObj(d) ? String(d.name) : String(d);
+    const ds: DataSource = { kind: 'dataset', name, options };
+    const dsLoc = locs.get('/data/dataset');
+    if (dsLoc) ds.loc = dsLoc.value ?? dsLoc.key;
+    const dspec: DataSpec = { train: ds };
+    if (typeof data.validation_split === 'number') dspec.validationSplit = data.validation_split;
+    return dspec;
+  }
   const spec: DataSpec = { train: source('train') as DataSource };
   if (typeof data.validation_split === 'number') spec.validationSplit = data.validation_split;
   const validation = source('validation');
@@ -98,6 +123,86 @@ function dataSpec(data: JsonObject, locs: Map<string, LocInfo>, folder: string):
   const test = source('test');
   if (test) spec.test = test;
   return spec;
+}
+
+/** Named synthetic inputs (functional models): `{main_input: {x_shape, int_max}}`. */
+function syntheticInputs(m: JsonObject): NonNullable<SyntheticSource['inputs']> {
+  const out: NonNullable<SyntheticSource['inputs']> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (!isObj(v)) continue;
+    out[k] = { xShape: v.x_shape as number[], ...(typeof v.int_max === 'number' ? { intMax: v.int_max } : {}) };
+  }
+  return out;
+}
+
+/** Named synthetic outputs: `{main_output: {classes: 2}}`, `{y_shape: [1]}`, `{copy_of: input}`. */
+function syntheticOutputs(m: JsonObject): NonNullable<SyntheticSource['outputs']> {
+  const out: NonNullable<SyntheticSource['outputs']> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (!isObj(v)) continue;
+    out[k] = {
+      ...(typeof v.classes === 'number' ? { classes: v.classes } : {}),
+      ...(Array.isArray(v.y_shape) ? { yShape: v.y_shape as number[] } : {}),
+      ...(typeof v.copy_of === 'string' ? { copyOf: v.copy_of } : {}),
+    };
+  }
+  return out;
+}
+
+/** The table options of a csv / tsv / json / ndjson source (see the `csv` schema definition). */
+function tableOptions(s: JsonObject, out: CsvSource): void {
+  if (isObj(s.features)) {
+    const f = s.features;
+    out.featurePattern = typeof f.regex === 'string' ? { regex: f.regex } : { glob: String(f.pattern) };
+  }
+  if (typeof s.header === 'boolean') out.header = s.header;
+  if (Array.isArray(s.columns)) out.columns = s.columns as string[];
+  if (typeof s.delimiter === 'string') out.delimiter = s.delimiter;
+  if (s.missing === 'error' || s.missing === 'drop' || s.missing === 'fill') out.missing = s.missing;
+  if (s.fill !== undefined && s.fill !== null) out.fill = s.fill as NonNullable<CsvSource['fill']>;
+  if (isObj(s.preprocess)) out.preprocess = clone(s.preprocess);
+  if (isObj(s.timeseries)) {
+    const t = s.timeseries;
+    out.timeseries = {
+      sequenceLength: t.sequence_length as number,
+      sequenceStride: typeof t.sequence_stride === 'number' ? t.sequence_stride : 1,
+      samplingRate: typeof t.sampling_rate === 'number' ? t.sampling_rate : 1,
+    };
+    if (typeof t.target_offset === 'number') out.timeseries.targetOffset = t.target_offset;
+  }
+}
+
+/** Array files (npy / npz / idx) and image folders; undefined for tables. */
+function otherSource(s: JsonObject, ptr: string, locs: Map<string, LocInfo>, folder: string): DataSource | undefined {
+  const at = (key: string): SourceLocation | undefined => locs.get(`${ptr}/${key}`)?.value ?? locs.get(`${ptr}/${key}`)?.key;
+  if (typeof s.images === 'string') {
+    const size = s.image_size as number[];
+    const out: DataSource = {
+      kind: 'images',
+      path: path.resolve(folder, s.images),
+      given: s.images,
+      imageSize: [size[0] ?? 1, size[1] ?? 1],
+      colorMode: s.color_mode === 'grayscale' || s.color_mode === 'rgba' ? s.color_mode : 'rgb',
+    };
+    if (typeof s.rescale === 'number') out.rescale = s.rescale;
+    const loc = at('images');
+    if (loc) out.loc = loc;
+    return out;
+  }
+  const format = (['npy', 'npz', 'idx'] as const).find((k) => typeof s[k] === 'string');
+  if (!format) return undefined;
+  const given = s[format] as string;
+  const out: DataSource = { kind: 'arrays', format, path: path.resolve(folder, given), given };
+  if (typeof s.labels === 'string') {
+    out.labelsGiven = s.labels;
+    out.labelsPath = path.resolve(folder, s.labels);
+  }
+  if (typeof s.x === 'string') out.xKey = s.x;
+  if (typeof s.y === 'string') out.yKey = s.y;
+  if (typeof s.rescale === 'number') out.rescale = s.rescale;
+  const loc = at(format);
+  if (loc) out.loc = loc;
+  return out;
 }
 
 /** Fills Keras's defaults into a copy of an entry's arguments (only the entry's own arguments). */
@@ -118,7 +223,8 @@ export function resolveDefaults(doc: JsonObject, absFile: string): JsonObject {
   delete out.$schema; // an editor hint, relative to the original file
   if (out.name === undefined) out.name = path.basename(absFile, path.extname(absFile));
   const model = out.model as JsonObject;
-  model.layers = (model.layers as Json[]).map((l) => withDefaults(l, findLayer));
+  if (Array.isArray(model.layers)) model.layers = model.layers.map((l) => withDefaults(l, findLayer));
+  if (isObj(out.models)) for (const m of Object.values(out.models)) if (isObj(m) && Array.isArray(m.layers)) m.layers = m.layers.map((l) => withDefaults(l, findLayer));
   const compile = out.compile as JsonObject;
   if (compile.optimizer === undefined) compile.optimizer = { [optimizers.get(DEFAULT_OPTIMIZER).name]: {} };
   compile.optimizer = withDefaults(compile.optimizer, (n) => optimizers.find(n));
@@ -127,4 +233,19 @@ export function resolveDefaults(doc: JsonObject, absFile: string): JsonObject {
   fit.callbacks = (fit.callbacks as Json[]).map((c) => withDefaults(c, (n) => callbacks.find(n)));
   out.fit = fit;
   return out;
+}
+
+/** `model.keras_json` and `model.base` (the CUSTOM-LAYERS engineer's keys), resolved against the config's folder. */
+function addModelSources(spec: KeratsConfig['model'], model: JsonObject, locs: Map<string, LocInfo>, folder: string): void {
+  if (typeof model.keras_json === 'string') {
+    const loc = locs.get('/model/keras_json')?.value;
+    spec.kerasJson = { path: path.resolve(folder, model.keras_json), given: model.keras_json, ...(loc ? { loc } : {}) };
+  }
+  if (isObj(model.base) && typeof model.base.from === 'string') {
+    const b = model.base;
+    const loc = locs.get('/model/base/from')?.value;
+    spec.base = { from: b.from as string, path: path.resolve(folder, b.from as string), ...(loc ? { loc } : {}) };
+    if (typeof b.trainable === 'boolean' || Array.isArray(b.trainable)) spec.base.trainable = b.trainable as boolean | string[];
+    if (typeof b.pop === 'number') spec.base.pop = b.pop;
+  }
 }

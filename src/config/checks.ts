@@ -4,11 +4,13 @@
  */
 import type { Problem } from '../util/errors.js';
 import type { Json, JsonObject, Normalized } from './normalize.js';
+import { lambdaProblems } from '../runtime/expr/check-config.js';
 
 const isObj = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function checkRules(norm: Normalized): Problem[] {
-  const problems: Problem[] = [];
+  // Lambda expressions are parsed here so a bad one is reported with the other config problems.
+  const problems: Problem[] = [...lambdaProblems(norm)];
   const keyLoc = (ptr: string) => norm.locs.get(ptr)?.key ?? norm.locs.get(ptr)?.value;
   const data = norm.doc.data;
   if (!isObj(data)) return problems;
@@ -21,6 +23,10 @@ export function checkRules(norm: Normalized): Problem[] {
     if (!isObj(source) || !isObj(source.synthetic)) continue;
     const s = source.synthetic;
     const ptr = `/data/${part}/synthetic`;
+    if (s.inputs === undefined && s.x_shape === undefined) {
+      problems.push({ message: `synthetic data in data.${part} needs "x_shape" (or "inputs" by input name, for functional models)`, loc: keyLoc(ptr) });
+    }
+    if (s.outputs !== undefined) continue; // named outputs say their own targets
     if (s.classes === undefined && s.y_shape === undefined) {
       problems.push({ message: `synthetic data in data.${part} needs "classes" (classification) or "y_shape" (regression)`, loc: keyLoc(ptr) });
     } else if (s.classes !== undefined && s.y_shape !== undefined) {

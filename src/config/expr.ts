@@ -79,7 +79,8 @@ export function evaluate(text: string, params: Record<string, ExprValue>): ExprV
         if (args.length === 0) throw new ExprError(`${t.value}() needs at least one argument in "${text}"`);
         return f(args);
       }
-      if (!(t.value in params)) throw new UnknownName(t.value);
+      // Own properties only: `constructor` and other prototype names are not parameters.
+      if (!Object.prototype.hasOwnProperty.call(params, t.value)) throw new UnknownName(t.value);
       return params[t.value] as ExprValue;
     }
     if (t.value === '(') {
@@ -134,8 +135,8 @@ export function evaluate(text: string, params: Record<string, ExprValue>): ExprV
 
 /** A name that is not a parameter: the caller says which parameters exist. */
 export class UnknownName extends ExprError {
-  constructor(readonly name: string) {
-    super(`unknown parameter "${name}"`);
+  constructor(readonly param: string) {
+    super(`unknown parameter "${param}"`);
   }
 }
 

@@ -56,6 +56,8 @@ export function resolveInput(norm: Normalized): InputInfo {
   };
 
   offer(model.input_shape, 'model.input_shape', '/model/input_shape');
+  // Functional models declare their inputs by name (`model.inputs`); the graph builder reads them.
+  if (Array.isArray(model.inputs)) return info;
 
   layerList.forEach((item, i) => {
     const e = entryParts(item);

@@ -9,6 +9,7 @@ import { ConfigError, type Problem } from '../util/errors.js';
 import { buildConfig } from './build.js';
 import { checkRules } from './checks.js';
 import { substituteEnv } from './env.js';
+import { expandBlocks } from './blocks.js';
 import { resolveExtends } from './extends.js';
 import { applyOverrides } from './overrides.js';
 import { resolveInput } from './input-shape.js';
@@ -55,7 +56,11 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   const parsed = parseConfigText(text.replace(/^\uFEFF/, ''), file);
   // Bases first (their values keep their own file's locations), then ${ENV}, then --set on top.
   const root = applyOverrides(substituteEnv(resolveExtends(parsed, abs), opts.env), opts.sets ?? []);
-  const norm = normalize(root);
+  // Reusable blocks expand into plain layers (their `${expr}` computed) before anything checks them.
+  const expanded = expandBlocks(root);
+  // A misused block leaves no layers to check; its own problems are the news.
+  if (expanded.problems.length > 0) throw new ConfigError(sortProblems(expanded.problems));
+  const norm = normalize(expanded.root);
   const problems: Problem[] = [...norm.problems];
   if (!norm.reported.has('')) {
     problems.push(...validateDocument(norm));

@@ -54,6 +54,14 @@ const LAYER: Kind = {
 };
 const OPTIMIZER: Kind = { noun: 'optimizer', find: (n) => optimizers.find(n), names: () => optimizers.allNames(), example: 'Adam: {learning_rate: 0.001}' };
 const CALLBACK: Kind = { noun: 'callback', find: (n) => callbacks.find(n), names: () => callbacks.allNames(), example: 'EarlyStopping: {patience: 5}' };
+const LOSS: Kind = { noun: 'loss', find: (n) => losses.find(n), names: () => losses.allNames(), example: 'CategoricalCrossentropy: {from_logits: true}' };
+const METRIC: Kind = { noun: 'metric', find: (n) => metrics.find(n), names: () => metrics.allNames(), example: 'AUC: {num_thresholds: 50}' };
+
+/** `{LossName: {...}}` / `{LossName: null}`: one loss with arguments, rather than a map of losses by output name. */
+function isLossEntryNode(node: LNode): boolean {
+  const only = node.kind === 'map' && node.entries.length === 1 ? node.entries[0] : undefined;
+  return !!only && losses.find(only.key) !== undefined && (only.value.kind === 'map' || (only.value.kind === 'scalar' && only.value.value === null));
+}
 
 /** A list node whose items are normalised by `f` (records the list's own location). */
 function walkListWith(locs: Map<string, LocInfo>) {
@@ -176,11 +184,16 @@ export function normalize(root: LNode): Normalized {
         return list((it, p, up) => entry(it, p, up, LAYER));
       case '/fit/callbacks':
         return list((it, p, up) => entry(it, p, up, CALLBACK));
-      case '/compile/metrics':
-        if (node.kind === 'map') return byOutput((v, p, up, k) => (v.kind === 'seq' ? walkList(v, p, up, k, (it, ip, iup) => named(it, ip, iup, 'metric', metrics, undefined, true)) : named(v, p, up, 'metric', metrics, k, true)));
-        return list((it, p, up) => named(it, p, up, 'metric', metrics, undefined, true));
+      case '/compile/metrics': {
+        // A metric with arguments (`{AUC: {num_thresholds: 50}}`) is an entry; a string keeps its spelling.
+        const metric = (it: LNode, ip: string, iup: string, k?: SourceLocation): Json =>
+          it.kind === 'map' ? entry(it, ip, iup, METRIC, k) : named(it, ip, iup, 'metric', metrics, k, true);
+        if (node.kind === 'map') return byOutput((v, p, up, k) => (v.kind === 'seq' ? walkList(v, p, up, k, (it, ip, iup) => metric(it, ip, iup)) : metric(v, p, up, k)));
+        return list((it, p, up) => metric(it, p, up));
+      }
       case '/compile/loss':
-        if (node.kind === 'map') return byOutput((v, p, up, k) => named(v, p, up, 'loss', losses, k));
+        if (isLossEntryNode(node)) return entry(node, ptr, path, LOSS, key);
+        if (node.kind === 'map') return byOutput((v, p, up, k) => (isLossEntryNode(v) ? entry(v, p, up, LOSS, k) : named(v, p, up, 'loss', losses, k)));
         return named(node, ptr, path, 'loss', losses, key);
       case '/compile/optimizer':
         return entry(node, ptr, path, OPTIMIZER, key);

@@ -16,6 +16,7 @@ import { metrics } from '../registry/metrics.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { Registry } from '../registry/registry.js';
 import type { ArgSpec, JsonSchema, RegistryEntry } from '../registry/types.js';
+import { DATASETS } from '../runtime/data/datasets/catalog.js';
 
 export const SCHEMA_DRAFT = 'http://json-schema.org/draft-07/schema#';
 
@@ -190,6 +191,35 @@ function namesWithLowercase(r: Registry<RegistryEntry>): string[] {
   return [...new Set(r.allNames().flatMap((n) => [n, n.toLowerCase()]))];
 }
 
+/** `data.dataset`: a built-in dataset by name, or `{name, <load_data options>}`. */
+function datasetSchema(): JsonSchema {
+  const names = DATASETS.map((d) => d.name);
+  const int = (min: number, description: string): JsonSchema => ({ type: 'integer', minimum: min, description });
+  return {
+    description:
+      'A built-in dataset, as keras.datasets.<name>.load_data() gives it (its train split trains, its test split tests): ' +
+      `${names.join(', ')}. Downloaded once into $KERATS_HOME/datasets (~/.kerats/datasets) and verified by SHA-256.`,
+    if: { type: 'string' },
+    then: { enum: names },
+    else: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: {
+        name: { enum: names, description: 'The dataset.' },
+        num_words: int(1, 'imdb: keep the num_words most frequent words; rarer ones become oov_char.'),
+        skip_top: int(0, 'imdb: the most frequent words to replace by oov_char.'),
+        maxlen: int(1, 'imdb: drop reviews of maxlen words or more (as Keras), pad the rest with 0 at the front to maxlen.'),
+        seed: { type: 'integer', minimum: 0, description: 'imdb, boston_housing: seed of the shuffle (Keras default 113).' },
+        test_split: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'boston_housing: fraction held out as test data (default 0.2).' },
+        start_char: int(0, 'imdb: index marking the start of a review (default 1).'),
+        oov_char: int(0, 'imdb: index of out-of-vocabulary words (default 2).'),
+        index_from: int(0, 'imdb: word indices start here (default 3).'),
+      },
+    },
+  };
+}
+
 const shape = (min: number): JsonSchema => ({ type: 'array', items: { type: 'integer', minimum: 1 }, minItems: min });
 
 /** `inputs` and `outputs` of a functional model (in `model` and in each `models:` entry). */
@@ -216,10 +246,115 @@ const GRAPH_MODEL_PROPERTIES: Record<string, JsonSchema> = {
   },
 };
 
+const PREPROCESS_NAMES = ['standardize', 'min_max', 'one_hot', 'integer_lookup', 'none'];
+
+/** Keys every table source (csv, tsv, json, ndjson) accepts besides its path, label and features. */
+const TABLE_SOURCE_PROPERTIES: Record<string, JsonSchema> = {
+  tsv: { type: 'string', minLength: 1, description: 'Path of a tab-separated file, relative to the config file.' },
+  json: { type: 'string', minLength: 1, description: 'Path of a JSON file holding a list of records (one object per example).' },
+  ndjson: { type: 'string', minLength: 1, description: 'Path of an NDJSON file: one JSON object per line.' },
+  header: { type: 'boolean', default: true, description: 'Whether the first line names the columns; with false, names come from `columns` or are "0", "1", ...' },
+  columns: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true, description: 'Column names of a file without a header line.' },
+  delimiter: { type: 'string', minLength: 1, maxLength: 1, description: 'Field separator (one character; `,` for csv, tab for tsv).' },
+  missing: {
+    enum: ['error', 'drop', 'fill'],
+    default: 'error',
+    description: 'Missing values (empty, NA, NaN, null, ?): error names the row and column; drop removes the row; fill writes `fill`.',
+  },
+  fill: {
+    anyOf: [
+      { type: ['number', 'string'] },
+      { type: 'object', additionalProperties: { type: ['number', 'string'] } },
+    ],
+    description: "The value for missing cells with `missing: fill`: one value, or a map by column name ('*' for the rest).",
+  },
+  preprocess: {
+    type: 'object',
+    description:
+      "Preprocessing per feature column ('*' for all others), fitted on the training rows and saved with the model: " +
+      'standardize, min_max, one_hot, integer_lookup (categories as ids 1..k), none, or `{text: {max_len, max_tokens}}`.',
+    additionalProperties: {
+      anyOf: [
+        { enum: PREPROCESS_NAMES },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            text: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['max_len'],
+              description: 'Text column → word ids like Keras TextVectorization (lowercase, strip punctuation, split on whitespace; 0 pads, 1 is out-of-vocabulary).',
+              properties: {
+                max_len: { type: 'integer', minimum: 1, description: 'Every row is padded or truncated to this many tokens.' },
+                max_tokens: { type: 'integer', minimum: 3, description: 'Vocabulary size including padding and OOV (the Embedding input_dim).' },
+                padding: { enum: ['pre', 'post'], default: 'post', description: 'Where zeros go in short rows.' },
+                truncating: { enum: ['pre', 'post'], default: 'post', description: 'Which end of long rows is cut.' },
+              },
+            },
+          },
+        },
+      ],
+    },
+  },
+  timeseries: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['sequence_length'],
+    description: "Sliding windows over the rows, like Keras's timeseries_dataset_from_array: x is [sequence_length, features] per window.",
+    properties: {
+      sequence_length: { type: 'integer', minimum: 1, description: 'Rows per window.' },
+      sequence_stride: { type: 'integer', minimum: 1, default: 1, description: 'Rows between the starts of consecutive windows.' },
+      sampling_rate: { type: 'integer', minimum: 1, default: 1, description: 'Step between rows inside a window.' },
+      target_offset: {
+        type: 'integer',
+        minimum: 0,
+        description: "The target of the window starting at row s is the label at row s + target_offset (default: the row after the window's last).",
+      },
+    },
+  },
+};
+
+/** Array files and image folders. */
+function tableSourceDefinitions(): Record<string, JsonSchema> {
+  const rescale: JsonSchema = { type: 'number', exclusiveMinimum: 0, description: 'Multiplies every pixel / x value (e.g. 0.00392156862745098 for 1/255).' };
+  return {
+    arrays: {
+      description: 'NumPy .npy / .npz arrays or IDX files (the MNIST format, plain or .gz): x with one sample per row, labels beside it.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        npy: { type: 'string', minLength: 1, description: 'Path of the x array (.npy).' },
+        npz: { type: 'string', minLength: 1, description: 'Path of an .npz archive holding x and y arrays.' },
+        idx: { type: 'string', minLength: 1, description: 'Path of an IDX images file (e.g. train-images-idx3-ubyte.gz).' },
+        labels: { type: 'string', minLength: 1, description: 'Path of the labels array (.npy or IDX), one per sample.' },
+        x: { type: 'string', minLength: 1, description: '.npz: name of the x array (default x, x_train, images or arr_0).' },
+        y: { type: 'string', minLength: 1, description: '.npz: name of the labels array (default y, y_train, labels or arr_1).' },
+        rescale,
+      },
+    },
+    images: {
+      description: "A folder with one subfolder of PNG/JPEG images per class, like Keras's image_dataset_from_directory.",
+      type: 'object',
+      additionalProperties: false,
+      required: ['images', 'image_size'],
+      properties: {
+        images: { type: 'string', minLength: 1, description: 'The folder, relative to the config file; class names are the subfolder names (sorted).' },
+        image_size: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2, description: 'Every image is resized to [height, width] (bilinear).' },
+        color_mode: { enum: ['grayscale', 'rgb', 'rgba'], default: 'rgb', description: 'Channels per pixel: 1, 3 or 4.' },
+        rescale,
+      },
+    },
+  };
+}
+
 function dataDefinitions(): Record<string, JsonSchema> {
   return {
     source: {
-      description: 'Where examples come from: a CSV file (`csv`, `label`) or generated data (`synthetic`).',
+      description:
+        'Where examples come from: a table (`csv`, `tsv`, `json`, `ndjson` with `label`), arrays (`npy`, `npz`, `idx`), ' +
+        'an image folder (`images`) or generated data (`synthetic`).',
       type: 'object',
       if: { required: ['synthetic'] },
       then: {
@@ -228,22 +363,51 @@ function dataDefinitions(): Record<string, JsonSchema> {
           synthetic: { description: 'Randomly generated examples, for smoke tests and benchmarks.', allOf: [{ $ref: '#/definitions/synthetic' }] },
         },
       },
-      else: { $ref: '#/definitions/csv' },
+      else: {
+        if: { required: ['images'] },
+        then: { $ref: '#/definitions/images' },
+        else: {
+          if: { anyOf: [{ required: ['npy'] }, { required: ['npz'] }, { required: ['idx'] }] },
+          then: { $ref: '#/definitions/arrays' },
+          else: { $ref: '#/definitions/csv' },
+        },
+      },
     },
+    ...tableSourceDefinitions(),
     csv: {
-      description: 'A CSV file with a header row.',
+      description: 'A table: a CSV or TSV file (with or without a header row), JSON records or NDJSON lines.',
       type: 'object',
       additionalProperties: false,
-      required: ['csv', 'label'],
+      required: ['label'],
+      anyOf: [{ required: ['csv'] }, { required: ['tsv'] }, { required: ['json'] }, { required: ['ndjson'] }],
       properties: {
+        ...TABLE_SOURCE_PROPERTIES,
         csv: { type: 'string', minLength: 1, description: 'Path of the CSV file, relative to the config file.' },
-        label: { type: 'string', minLength: 1, description: 'The column holding the target (class name or value).' },
+        stream: {
+          description:
+            'Stream the file through training in chunks instead of loading it whole: true, false, or auto ' +
+            '(the default: stream files larger than 256 MB, or KERATS_STREAM_THRESHOLD_MB). Streamed rows are shuffled within a bounded buffer.',
+          anyOf: [{ type: 'boolean' }, { const: 'auto' }],
+        },
+        label: {
+          anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }],
+          description: 'The column holding the target (class name or value): its name, or its 0-based position (`label: 4`).',
+        },
         features: {
-          type: 'array',
-          items: { type: 'string' },
-          minItems: 1,
-          uniqueItems: true,
-          description: 'Feature columns, in order; all columns but the label when omitted.',
+          anyOf: [
+            { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true },
+            {
+              type: 'object',
+              additionalProperties: false,
+              minProperties: 1,
+              maxProperties: 1,
+              properties: {
+                pattern: { type: 'string', minLength: 1, description: 'Glob over column names: `*` any text, `?` one character (`pixel*`).' },
+                regex: { type: 'string', minLength: 1, description: 'Regular expression over column names (`^px_\\d+$`).' },
+              },
+            },
+          ],
+          description: 'Feature columns, in order (a list of names, or `{pattern: "pixel*"}` / `{regex: ...}`); all columns but the label when omitted.',
         },
       },
     },
@@ -251,9 +415,39 @@ function dataDefinitions(): Record<string, JsonSchema> {
       description: 'Random examples: x uniform in [0, 1); y integer classes or regression targets.',
       type: 'object',
       additionalProperties: false,
-      required: ['samples', 'x_shape'],
+      required: ['samples'],
       properties: {
         samples: { type: 'integer', minimum: 1, description: 'Number of examples.' },
+        inputs: {
+          description: 'Functional models: one entry per model input name, instead of x_shape. Floats uniform in [0, 1), or integer ids below int_max.',
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['x_shape'],
+            properties: {
+              x_shape: { ...shape(1), description: 'Shape of one sample of this input.' },
+              int_max: { type: 'integer', minimum: 1, description: 'Integer inputs in [0, int_max) (token ids for an Embedding).' },
+            },
+          },
+        },
+        outputs: {
+          description: 'Functional models: one entry per model output name: `{classes: K}`, `{y_shape: [...]}` or `{copy_of: INPUT}` (the target is that input, for autoencoders).',
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            maxProperties: 1,
+            properties: {
+              classes: { type: 'integer', minimum: 2, description: 'Classification target with this many classes.' },
+              y_shape: { ...shape(1), description: 'Regression target of this shape.' },
+              copy_of: { type: 'string', minLength: 1, description: 'The target is this input, unchanged.' },
+            },
+          },
+        },
         x_shape: { ...shape(1), description: 'Shape of one x sample, e.g. [28, 28, 1].' },
         classes: { type: 'integer', minimum: 2, description: 'Classification: labels are integers in [0, classes).' },
         y_shape: { ...shape(1), description: 'Regression: shape of one y sample, e.g. [1].' },
@@ -269,10 +463,17 @@ export function buildSchema(): JsonSchema {
     ...layerEntries().map((e) => ({ args: layerArgs(e) })),
     ...optimizers.all(),
     ...callbacks.all(),
+    ...losses.all(),
+    ...metrics.all(),
   ]);
   const layerKind = entryKind('layer', 'layer', layerEntries(), layerArgs, shared);
   const optKind = entryKind('optimizer', 'optimizer', optimizers.all(), (e) => e.args, shared);
   const cbKind = entryKind('callback', 'callback', callbacks.all(), (e) => e.args, shared);
+  // Losses and metrics with arguments: `{CategoricalCrossentropy: {from_logits: true}}`, `{AUC: {num_thresholds: 50}}`.
+  const lossKind = entryKind('loss', 'loss', losses.all().filter((e) => Object.keys(e.args).length > 0), (e) => e.args, shared);
+  const metricKind = entryKind('metric', 'metric', metrics.all().filter((e) => Object.keys(e.args).length > 0), (e) => e.args, shared);
+  const lossItem: JsonSchema = { anyOf: [{ enum: losses.allNames() }, { $ref: '#/definitions/lossEntry' }] };
+  const metricItem: JsonSchema = { anyOf: [{ enum: metrics.allNames() }, { $ref: '#/definitions/metricEntry' }] };
   const hasRmsprop = optimizers.find(DEFAULT_OPTIMIZER) !== undefined;
 
   const optimizer: JsonSchema = {
@@ -298,12 +499,27 @@ export function buildSchema(): JsonSchema {
       },
       name: { type: 'string', minLength: 1, description: 'Name of the model and its runs; the config file\'s name when omitted.' },
       seed: { type: 'integer', minimum: 0, description: 'Seed for weight initialisation, shuffling and dropout, for reproducible runs.' },
+      plugins: {
+        description: 'ES modules (paths relative to this file) that register custom layers; loaded only with --allow-plugins, since they are code.',
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+      },
       data: {
         description: 'Training, validation and test data.',
         type: 'object',
         additionalProperties: false,
-        required: ['train'],
+        // A built-in dataset brings its own train and test splits; otherwise `train` is required.
+        if: { required: ['dataset'] },
+        then: {
+          additionalProperties: false,
+          properties: {
+            dataset: { description: 'The built-in dataset (see below).' },
+            validation_split: { description: 'Fraction of the dataset\'s training split held out for validation (the last rows).' },
+          },
+        },
+        else: { required: ['train'] },
         properties: {
+          dataset: datasetSchema(),
           train: { description: 'The training data.', allOf: [{ $ref: '#/definitions/source' }] },
           validation_split: {
             type: 'number',
@@ -319,8 +535,27 @@ export function buildSchema(): JsonSchema {
         description: 'A Keras Sequential model: the input shape and the layers in order.',
         type: 'object',
         additionalProperties: false,
-        required: ['layers'],
+        // A Keras to_json() architecture brings its own layers; otherwise `layers` is required.
+        if: { required: ['keras_json'] },
+        then: {},
+        else: { required: ['layers'] },
         properties: {
+          keras_json: { type: 'string', minLength: 1, description: 'A Keras `model.to_json()` file (Keras 2 or 3; path relative to this file) to use as the model architecture instead of `layers`.' },
+          base: {
+            description: 'Transfer learning: start from a saved TensorFlow.js layers model (a kerats run folder or a model.json), drop its top `pop` layers, freeze layers, and add `layers` on top.',
+            type: 'object',
+            additionalProperties: false,
+            required: ['from'],
+            properties: {
+              from: { type: 'string', minLength: 1, description: 'Run folder or model.json of the base model (relative to this file).' },
+              trainable: {
+                description: 'false freezes every base layer; a list names the base layers to freeze; true (default) fine-tunes all.',
+                anyOf: [{ type: 'boolean' }, { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true }],
+                default: true,
+              },
+              pop: { type: 'integer', minimum: 0, description: 'How many top layers of the base model to remove before adding `layers`.', default: 0 },
+            },
+          },
           input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension (or give it on the first layer, or as an Input entry).' },
           layers: {
             description: 'The layers, in order; each a one-key map like `Dense: {units: 16}`, or a bare name like `Flatten`.',
@@ -383,9 +618,9 @@ export function buildSchema(): JsonSchema {
         properties: {
           optimizer,
           loss: {
-            description: 'The loss, as a Keras loss string; or a map from output layer name to loss, for models with several outputs.',
+            description: 'The loss, as a Keras loss string or a one-key map with its arguments (`{CategoricalCrossentropy: {from_logits: true, label_smoothing: 0.1}}`); or a map from output layer name to loss, for models with several outputs.',
             if: { type: 'object' },
-            then: { type: 'object', minProperties: 1, additionalProperties: { description: 'The loss of this output.', enum: losses.allNames() } },
+            then: { anyOf: [{ $ref: '#/definitions/lossEntry' }, { type: 'object', minProperties: 1, additionalProperties: { description: 'The loss of this output.', ...lossItem } }] },
             else: { enum: losses.allNames() },
           },
           loss_weights: {
@@ -402,11 +637,11 @@ export function buildSchema(): JsonSchema {
               additionalProperties: {
                 description: 'Metrics of this output.',
                 if: { type: 'array' },
-                then: { type: 'array', items: { enum: metrics.allNames() } },
+                then: { type: 'array', items: metricItem },
                 else: { enum: metrics.allNames() },
               },
             },
-            else: { type: 'array', items: { enum: metrics.allNames() } },
+            else: { type: 'array', items: metricItem },
             default: [],
           },
         },
@@ -419,6 +654,19 @@ export function buildSchema(): JsonSchema {
           epochs: { type: 'integer', minimum: 1, maximum: 1_000_000, default: FIT_DEFAULTS.epochs, description: 'Number of passes over the training data.' },
           batch_size: { type: 'integer', minimum: 1, default: FIT_DEFAULTS.batch_size, description: 'Examples per gradient update.' },
           shuffle: { type: 'boolean', default: FIT_DEFAULTS.shuffle, description: 'Whether to shuffle the training data before each epoch.' },
+          initial_epoch: { type: 'integer', minimum: 0, description: 'Epoch at which to start training (0-based, as in Keras); useful for resuming a previous run.' },
+          steps_per_epoch: { type: 'integer', minimum: 1, description: 'Batches per epoch; all the training data when omitted.' },
+          validation_freq: {
+            description: 'Validate every N epochs (an integer), or after the listed epochs (1-based, e.g. [1, 5, 10]).',
+            anyOf: [{ type: 'integer', minimum: 1 }, { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 }],
+          },
+          class_weight: {
+            description: 'Weight of each class in the loss, by class id (`0: 1.0, 1: 5.0`) or by class name from the labels (`cat: 2.0`); classes not listed weigh 1.',
+            type: 'object',
+            minProperties: 1,
+            additionalProperties: { type: 'number', minimum: 0 },
+          },
+          verbose: { description: 'Progress output: 0 silent, 1 progress bar, 2 one line per epoch, `auto` (1).', enum: [0, 1, 2, 'auto'] },
           callbacks: {
             description: 'Callbacks, each a one-key map like `EarlyStopping: {patience: 5}`, or a bare name.',
             type: 'array',
@@ -443,6 +691,10 @@ export function buildSchema(): JsonSchema {
       layerEntry: layerKind.entry,
       optimizerEntry: optKind.entry,
       callbackEntry: cbKind.entry,
+      lossEntry: lossKind.entry,
+      metricEntry: metricKind.entry,
+      loss: lossKind.definitions,
+      metric: metricKind.definitions,
       arg: shared.definitions,
       layer: layerKind.definitions,
       optimizer: optKind.definitions,

@@ -25,6 +25,23 @@ export interface NamedEntry {
 export interface LayerSpec extends NamedEntry {
   /** 1-based position in `model.layers`, as error messages count ("layer 3 (Conv2D)"). */
   index: number;
+  /**
+   * Functional models: what the layer is called on, by name (a model input, a layer, `LAYER@N`, or
+   * `#N` for the N-th entry of the list); the previous entry when absent. Taken out of `args`.
+   */
+  inputs?: string[];
+  /** Where `inputs` is written. */
+  inputsLoc?: SourceLocation;
+}
+
+/** One input of a functional model (`model.inputs`), like Keras `Input(shape, name, dtype)`. */
+export interface GraphInput {
+  name: string;
+  /** One sample's shape; null for a dimension of any size. */
+  shape: (number | null)[];
+  dtype?: 'float32' | 'int32';
+  batchSize?: number;
+  loc?: SourceLocation;
 }
 
 export interface ModelSpec {
@@ -35,6 +52,21 @@ export interface ModelSpec {
   batchSize?: number;
   dtype?: 'float32' | 'int32';
   layers: LayerSpec[];
+  /** Functional models: named inputs (`model.inputs`). */
+  inputs?: GraphInput[];
+  /** Functional models: names of the layers whose outputs the model returns (`model.outputs`). */
+  outputs?: string[];
+  outputsLoc?: SourceLocation;
+  /** Where each name of `outputs` is written. */
+  outputLocs?: (SourceLocation | undefined)[];
+  /** Models defined under `models:`, callable as layers (`Call: {layer: NAME}`); shared by every nested spec. */
+  models?: Record<string, ModelSpec>;
+  /** Where the model is defined (its `model:` or `models.NAME:` key). */
+  loc?: SourceLocation;
+  /** `model.keras_json`: a Keras to_json() architecture used instead of `layers` (src/runtime/keras-json). */
+  kerasJson?: { path: string; given: string; loc?: SourceLocation };
+  /** `model.base`: transfer learning from a saved model (src/runtime/transfer.ts `buildFromBase`). */
+  base?: { from: string; path: string; trainable?: boolean | string[]; pop?: number; loc?: SourceLocation };
 }
 
 export interface CsvSource {
@@ -61,6 +93,11 @@ export interface CsvSource {
   fill?: number | string | Record<string, number | string>;
   /** Per-feature preprocessing requests, by column name or `'*'` (see runtime/data/preprocess.ts). */
   preprocess?: Record<string, unknown>;
+  /**
+   * Stream the file through training in chunks instead of loading it whole (`stream: true`);
+   * `auto` (the default) streams files larger than the streaming threshold.
+   */
+  stream?: boolean | 'auto';
   /** Sliding windows over the rows (Keras `timeseries_dataset_from_array`). */
   timeseries?: { sequenceLength: number; sequenceStride: number; samplingRate: number; targetOffset?: number };
 }
@@ -106,9 +143,26 @@ export interface SyntheticSource {
   yShape?: number[];
   seed?: number;
   loc?: SourceLocation;
+  /** Functional models: named inputs (`inputs: {main_input: {x_shape: [100], int_max: 10000}}`); see runtime/data/synthetic-multi.ts. */
+  inputs?: Record<string, { xShape: number[]; intMax?: number }>;
+  /** Functional models: named outputs (`{classes: 2}`, `{y_shape: [1]}` or `{copy_of: INPUT}`). */
+  outputs?: Record<string, { classes?: number; yShape?: number[]; copyOf?: string }>;
 }
 
-export type DataSource = CsvSource | SyntheticSource | ArraySource | ImageSource;
+/**
+ * A built-in dataset (`data: {dataset: fashion_mnist}`), as `keras.datasets.<name>.load_data()`
+ * gives it: its train split is the training data, its test split the test data.
+ */
+export interface DatasetSource {
+  kind: 'dataset';
+  /** Dataset name as in keras.datasets (`mnist`, `fashion_mnist`, `cifar10`, `imdb`, `boston_housing`). */
+  name: string;
+  /** Keras `load_data` arguments (`num_words`, `maxlen`, `skip_top`, `seed`, `test_split`, ...). */
+  options: Record<string, number>;
+  loc?: SourceLocation;
+}
+
+export type DataSource = CsvSource | SyntheticSource | ArraySource | ImageSource | DatasetSource;
 
 export interface DataSpec {
   train: DataSource;
@@ -134,8 +188,14 @@ export interface CompileSpec {
    * Keras metric strings (canonical names, `accuracy` kept as written; the trainer resolves it):
    * one list for every output, or lists by output name.
    */
-  metrics: string[] | Record<string, string[]>;
+  metrics: MetricRef[] | Record<string, MetricRef[]>;
 }
+
+/**
+ * One metric: a Keras metric string (`"accuracy"`, kept as written) or a metric class with
+ * arguments (`{AUC: {num_thresholds: 100}}`, `{TopKCategoricalAccuracy: {k: 3}}` → `{type, args}`).
+ */
+export type MetricRef = string | NamedEntry;
 
 export interface FitSpec {
   epochs: number;
@@ -157,6 +217,8 @@ export interface FitSpec {
 export interface KeratsConfig {
   name: string;
   seed?: number;
+  /** `plugins:` as written (paths relative to the config file); loaded by src/runtime/plugins.ts. */
+  plugins?: string[];
   data?: DataSpec;
   model: ModelSpec;
   compile: CompileSpec;

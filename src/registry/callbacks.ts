@@ -1,14 +1,18 @@
 /**
  * Callbacks under their Keras class names, with Keras's arguments and defaults. Each entry
  * creates a callback for kerats' own training loop (`src/runtime/training/callbacks-types.ts`).
- * ModelCheckpoint is not offered yet: saving belongs to the run folder, not to the loop.
+ * ModelCheckpoint and BackupAndRestore write into the run folder (relative paths resolve against it).
  */
 import type { SourceLocation } from '../config/types.js';
 import type { Callback } from '../runtime/training/callbacks-types.js';
 import { CSVLogger } from '../runtime/training/callbacks-csv-logger.js';
+import { BackupAndRestore } from '../runtime/training/callbacks-backup-restore.js';
+import { ModelCheckpoint } from '../runtime/training/callbacks-model-checkpoint.js';
 import { EarlyStopping } from '../runtime/training/callbacks-early-stopping.js';
 import { ReduceLROnPlateau } from '../runtime/training/callbacks-reduce-lr.js';
 import { TerminateOnNaN } from '../runtime/training/callbacks-terminate-nan.js';
+import { LearningRateScheduler, epochScheduleSchema, parseEpochSchedule } from '../runtime/training/callbacks-lr-scheduler.js';
+import { TensorBoard } from '../runtime/training/callbacks-tensorboard.js';
 import { Registry } from './registry.js';
 import type { ArgMap, ArgSpec, RegistryEntry } from './types.js';
 
@@ -117,6 +121,107 @@ callbacks.register({
   create: (a, env) =>
     new CSVLogger(
       { filename: a.filename as string, separator: (a.separator as string | undefined) ?? ',', append: a.append === true },
+      env.baseDir,
+    ),
+});
+
+const saveFreq: ArgSpec = {
+  schema: { oneOf: [{ const: 'epoch' }, { type: 'integer', minimum: 1 }] },
+  description: '`epoch` saves at the end of every epoch; an integer saves every that many batches.',
+  default: 'epoch',
+};
+
+callbacks.register({
+  name: 'ModelCheckpoint',
+  description: 'Saves the model or its weights at some frequency (every epoch, or only when the monitored quantity improves).',
+  positional: 'filepath',
+  args: {
+    filepath: {
+      schema: { type: 'string', minLength: 1 },
+      description:
+        'Folder to save to, a Python format template filled with `epoch` (1-based), `batch` and the logged values, e.g. `checkpoints/ckpt-{epoch:02d}-{val_loss:.3f}` (relative paths resolve against the run folder). Each save holds model.json + weights.bin, or weights.bin + weights.json with save_weights_only.',
+      required: true,
+    },
+    monitor,
+    verbose,
+    save_best_only: { schema: { type: 'boolean' }, description: 'Only save when the monitored quantity improves on the best so far.', default: false },
+    save_weights_only: { schema: { type: 'boolean' }, description: 'Save only the weights (weights.bin + weights.json) instead of the whole model.', default: false },
+    mode: { schema: { enum: [...MODES] }, description: 'Whether the monitored quantity should decrease (`min`) or increase (`max`); `auto` infers it from the name.', default: 'auto' },
+    save_freq: saveFreq,
+    initial_value_threshold: { schema: { type: ['number', 'null'] }, description: 'Initial "best" value: with save_best_only, only values better than this are saved.', default: null },
+  },
+  create: (a, env) =>
+    new ModelCheckpoint(
+      {
+        filepath: a.filepath as string,
+        monitor: (a.monitor as string | undefined) ?? 'val_loss',
+        verbose: num(a, 'verbose', 0),
+        saveBestOnly: a.save_best_only === true,
+        saveWeightsOnly: a.save_weights_only === true,
+        mode: mode(a),
+        saveFreq: typeof a.save_freq === 'number' ? a.save_freq : 'epoch',
+        initialValueThreshold: typeof a.initial_value_threshold === 'number' ? a.initial_value_threshold : undefined,
+      },
+      env.baseDir,
+      env.loc,
+    ),
+});
+
+callbacks.register({
+  name: 'BackupAndRestore',
+  description: 'Backs up the training state every epoch and resumes from the backup when a run is restarted after an interruption.',
+  positional: 'backup_dir',
+  args: {
+    backup_dir: { schema: { type: 'string', minLength: 1 }, description: 'Folder for the backup (relative paths resolve against the run folder; use an absolute path to resume across fresh `kerats train` runs).', required: true },
+    save_freq: { ...saveFreq, description: '`epoch`: back up at the end of every epoch (kerats resumes at epoch boundaries, so integers are refused).' },
+    delete_checkpoint: { schema: { type: 'boolean' }, description: 'Delete the backup when training finishes.', default: true },
+  },
+  create: (a, env) =>
+    new BackupAndRestore(
+      {
+        backupDir: a.backup_dir as string,
+        saveFreq: typeof a.save_freq === 'number' ? a.save_freq : 'epoch',
+        deleteCheckpoint: a.delete_checkpoint !== false,
+      },
+      env.baseDir,
+      env.loc,
+    ),
+});
+
+callbacks.register({
+  name: 'LearningRateScheduler',
+  description: 'Sets the learning rate at the start of every epoch from a declarative schedule of the epoch index, and logs it as `learning_rate`.',
+  positional: 'schedule',
+  args: {
+    schedule: {
+      schema: epochScheduleSchema(),
+      description:
+        'The rate per 0-based epoch: {step: {every: 10, factor: 0.5}}, {exponential: {factor: 0.9}}, or a Keras schedule such as {ExponentialDecay: {initial_learning_rate: 0.01, decay_steps: 10, decay_rate: 0.5}} whose steps are epochs.',
+      required: true,
+    },
+    verbose,
+  },
+  create: (a, env) => new LearningRateScheduler(parseEpochSchedule(a.schedule, env.loc), num(a, 'verbose', 0), env.loc),
+});
+
+callbacks.register({
+  name: 'TensorBoard',
+  description: 'Writes the logged quantities as TensorBoard scalar summaries (event files under log_dir/train and log_dir/validation).',
+  positional: 'log_dir',
+  args: {
+    log_dir: { schema: { type: 'string', minLength: 1 }, description: 'Folder for the event files (relative paths resolve against the run folder).', default: 'logs' },
+    update_freq: {
+      schema: { oneOf: [{ enum: ['epoch', 'batch'] }, { type: 'integer', minimum: 1 }] },
+      description: '`epoch` writes once per epoch; `batch` or an integer N also writes `batch_*` scalars every N batches.',
+      default: 'epoch',
+    },
+  },
+  create: (a, env) =>
+    new TensorBoard(
+      {
+        logDir: typeof a.log_dir === 'string' ? a.log_dir : 'logs',
+        updateFreq: typeof a.update_freq === 'number' ? a.update_freq : a.update_freq === 'batch' ? 'batch' : 'epoch',
+      },
       env.baseDir,
     ),
 });

@@ -12,6 +12,7 @@ import {
   type StatefulMetric,
 } from '../runtime/training/metrics-state.js';
 import { alignTrue, losses, perSample } from './losses.js';
+import { ConfigError } from '../util/errors.js';
 import { Registry } from './registry.js';
 import type { RegistryEntry } from './types.js';
 
@@ -19,6 +20,12 @@ import type { RegistryEntry } from './types.js';
 export interface MetricContext {
   /** The name to log it under: what the user wrote (`acc`, `accuracy`, `mse`). */
   name: string;
+  /** The metric's arguments (`{AUC: {num_thresholds: 50}}`); none for metric strings. */
+  args?: Record<string, unknown>;
+  /** True when the loss takes logits (`from_logits`): `accuracy` then thresholds at 0 like Keras would need. */
+  fromLogits?: boolean;
+  /** The name to log under when it differs from `name` (multi-output prefixes: `main_output_accuracy`). */
+  logName?: string;
   /** The compiled loss (canonical name); decides what `accuracy` means. */
   loss: string;
   /** Shapes of one batch of labels and predictions (batch dimension included, may be -1/null). */
@@ -39,8 +46,7 @@ const TOP_K = 5;
 
 /** Per-sample accuracies (shape [batch]), Keras's formulas. */
 export const accuracyFns = {
-  binary_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => perSample(tf.cast(tf.equal(alignTrue(yTrue, yPred), tf.cast(tf.greater(yPred, THRESHOLD), 'float32')), 'float32'))),
+  binary_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) => binaryAccuracy(THRESHOLD)(yTrue, yPred),
   categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => perSample(tf.cast(tf.equal(tf.argMax(yTrue, -1), tf.argMax(yPred, -1)), 'float32'))),
   sparse_categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
@@ -48,18 +54,43 @@ export const accuracyFns = {
       const ids = tf.cast(tf.reshape(yTrue, yPred.shape.slice(0, -1)), 'int32');
       return perSample(tf.cast(tf.equal(ids, tf.argMax(yPred, -1)), 'float32'));
     }),
-  /** In the top k when fewer than k classes score strictly higher than the true class (ties count as in, like TF's in_top_k). */
-  sparse_top_k_categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+  sparse_top_k_categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) => sparseTopK(TOP_K)(yTrue, yPred),
+  top_k_categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) => topK(TOP_K)(yTrue, yPred),
+};
+
+/** 1 where (prediction > threshold) equals the 0/1 label, per sample. */
+function binaryAccuracy(threshold: number) {
+  return (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+    tf.tidy(() => perSample(tf.cast(tf.equal(alignTrue(yTrue, yPred), tf.cast(tf.greater(yPred, threshold), 'float32')), 'float32')));
+}
+
+/** In the top k when fewer than k classes score strictly higher than the true class (ties count as in, like TF's in_top_k). */
+function sparseTopK(k: number) {
+  return (yTrue: tf.Tensor, yPred: tf.Tensor) =>
     tf.tidy(() => {
       const depth = yPred.shape[yPred.shape.length - 1] ?? 1;
       const ids = tf.cast(tf.reshape(yTrue, yPred.shape.slice(0, -1)), 'int32');
       const trueScore = tf.sum(tf.mul(tf.oneHot(ids, depth), yPred), -1, true);
       const higher = tf.sum(tf.cast(tf.greater(yPred, trueScore), 'float32'), -1);
-      return perSample(tf.cast(tf.less(higher, TOP_K), 'float32'));
-    }),
-  top_k_categorical_accuracy: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-    tf.tidy(() => accuracyFns.sparse_top_k_categorical_accuracy(tf.argMax(yTrue, -1), yPred)),
-};
+      return perSample(tf.cast(tf.less(higher, k), 'float32'));
+    });
+}
+function topK(k: number) {
+  return (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.tidy(() => sparseTopK(k)(tf.argMax(yTrue, -1), yPred));
+}
+
+const argNum = (c: MetricContext, k: string, def: number): number => (typeof c.args?.[k] === 'number' ? (c.args[k] as number) : def);
+
+/** A single threshold from Keras's `thresholds` (a number, or a one-element list; a list of several would log a list). */
+function threshold(c: MetricContext): number {
+  const t = c.args?.thresholds;
+  if (typeof t === 'number') return t;
+  if (Array.isArray(t) && t.length === 1 && typeof t[0] === 'number') return t[0];
+  if (Array.isArray(t)) throw new ConfigError(`metric "${c.name}": "thresholds" must be one number (kerats logs one value per metric), got ${JSON.stringify(t)}`);
+  return THRESHOLD;
+}
+
+const nameArg = { schema: { type: 'string', minLength: 1 }, description: 'The name the metric is logged under.' };
 
 /**
  * What `accuracy` means for a loss and output shape. The loss decides first (binary for
@@ -90,7 +121,12 @@ metrics.register({
     'How often predictions match labels; Keras picks binary_accuracy (binary_crossentropy or one output unit), sparse_categorical_accuracy (integer labels) or categorical_accuracy (one-hot labels).',
   args: {},
   direction: 'up',
-  create: (c) => new MeanMetric(c.name, 'up', accuracyFns[resolveAccuracy(c.loss, c.yTrueShape, c.yPredShape)]),
+  create: (c) => {
+    const kind = resolveAccuracy(c.loss, c.yTrueShape, c.yPredShape);
+    // With from_logits the output is a logit: Keras users pass BinaryAccuracy(threshold=0); do it for them.
+    const fn = kind === 'binary_accuracy' && c.fromLogits ? binaryAccuracy(0) : accuracyFns[kind];
+    return new MeanMetric(c.name, 'up', fn);
+  },
 });
 
 function meanEntry(
@@ -101,11 +137,35 @@ function meanEntry(
   return { name, aliases, description, args: {}, direction: 'up', create: (c) => new MeanMetric(c.name, 'up', accuracyFns[name]) };
 }
 
-metrics.register(meanEntry('binary_accuracy', ['BinaryAccuracy'], 'How often predictions (thresholded at 0.5) equal 0/1 labels.'));
+metrics.register({
+  ...meanEntry('binary_accuracy', ['BinaryAccuracy'], 'How often predictions (above `threshold`, 0.5 by default) equal 0/1 labels.'),
+  args: { threshold: { schema: { type: 'number' }, description: 'Predictions above it count as 1.', default: 0.5 }, name: nameArg },
+  create: (c) => new MeanMetric(c.name, 'up', binaryAccuracy(argNum(c, 'threshold', THRESHOLD))),
+});
 metrics.register(meanEntry('categorical_accuracy', ['CategoricalAccuracy'], 'How often the predicted class (argmax) equals the one-hot label\'s class.'));
 metrics.register(meanEntry('sparse_categorical_accuracy', ['SparseCategoricalAccuracy'], 'How often the predicted class (argmax) equals the integer label.'));
-metrics.register(meanEntry('top_k_categorical_accuracy', ['TopKCategoricalAccuracy'], 'How often the one-hot label\'s class is among the 5 highest predictions.'));
-metrics.register(meanEntry('sparse_top_k_categorical_accuracy', ['SparseTopKCategoricalAccuracy'], 'How often the integer label is among the 5 highest predictions.'));
+const kArg = { schema: { type: 'integer', minimum: 1 }, description: 'How many of the highest predictions count.', default: TOP_K };
+metrics.register({
+  ...meanEntry('top_k_categorical_accuracy', ['TopKCategoricalAccuracy'], 'How often the one-hot label\'s class is among the k (default 5) highest predictions.'),
+  args: { k: kArg, name: nameArg },
+  create: (c) => new MeanMetric(c.name, 'up', topK(argNum(c, 'k', TOP_K))),
+});
+metrics.register({
+  ...meanEntry('sparse_top_k_categorical_accuracy', ['SparseTopKCategoricalAccuracy'], 'How often the integer label is among the k (default 5) highest predictions.'),
+  args: { k: kArg, name: nameArg },
+  create: (c) => new MeanMetric(c.name, 'up', sparseTopK(argNum(c, 'k', TOP_K))),
+});
+metrics.register({
+  name: 'cosine_similarity',
+  aliases: ['CosineSimilarity'],
+  description: 'Cosine similarity between labels and predictions along the last axis, averaged over the epoch.',
+  args: { name: nameArg },
+  direction: 'up',
+  create: (c) => {
+    const loss = losses.get('cosine_similarity');
+    return new MeanMetric(c.name, 'up', (t, p) => tf.neg(loss.compute(t, p)));
+  },
+});
 
 /** Loss-valued metrics (mse, mae, ...): the loss's per-sample value averaged over the epoch. */
 for (const [lossName, metricAliases] of [
@@ -131,31 +191,41 @@ for (const [lossName, metricAliases] of [
   });
 }
 
+const thresholdsArg = { schema: { anyOf: [{ type: 'number', minimum: 0, maximum: 1 }, { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: 1 }] }, description: 'Predictions above this threshold count as positive.', default: 0.5 };
+
 metrics.register({
   name: 'precision',
-  description: 'Precision over the epoch: true positives / (true positives + false positives), predictions thresholded at 0.5.',
-  args: {},
+  aliases: ['Precision'],
+  description: 'Precision over the epoch: true positives / (true positives + false positives), predictions above `thresholds` (0.5) positive.',
+  args: { thresholds: thresholdsArg, name: nameArg },
   direction: 'up',
-  create: (c) => new PrecisionMetric(c.name),
+  create: (c) => new PrecisionMetric(c.name, threshold(c)),
 });
 
 metrics.register({
   name: 'recall',
-  description: 'Recall over the epoch: true positives / (true positives + false negatives), predictions thresholded at 0.5.',
-  args: {},
+  aliases: ['Recall'],
+  description: 'Recall over the epoch: true positives / (true positives + false negatives), predictions above `thresholds` (0.5) positive.',
+  args: { thresholds: thresholdsArg, name: nameArg },
   direction: 'up',
-  create: (c) => new RecallMetric(c.name),
+  create: (c) => new RecallMetric(c.name, threshold(c)),
 });
 
 metrics.register({
   name: 'auc',
-  description: 'Area under the ROC curve over the epoch (200 thresholds, trapezoidal interpolation), for 0/1 labels.',
-  args: {},
+  aliases: ['AUC'],
+  description: 'Area under the ROC (or precision-recall) curve over the epoch (num_thresholds thresholds, trapezoidal interpolation), for 0/1 labels.',
+  args: {
+    num_thresholds: { schema: { type: 'integer', minimum: 2 }, description: 'Number of thresholds to discretize the curve with.', default: 200 },
+    curve: { schema: { enum: ['ROC', 'PR'] }, description: 'ROC (true-positive rate over false-positive rate) or PR (precision over recall).', default: 'ROC' },
+    from_logits: { schema: { type: 'boolean' }, description: 'Predictions are logits: a sigmoid is applied first.', default: false },
+    name: nameArg,
+  },
   direction: 'up',
-  create: (c) => new AucMetric(c.name),
+  create: (c) => new AucMetric(c.name, argNum(c, 'num_thresholds', 200), c.args?.curve === 'PR' ? 'PR' : 'ROC', c.args?.from_logits === true),
 });
 
-/** Creates the stateful metric the user asked for under `ctx.name`. */
+/** Creates the stateful metric the user asked for (looked up by `ctx.name`), logged under `ctx.logName` or `ctx.name`. */
 export function createMetric(ctx: MetricContext): StatefulMetric {
-  return metrics.get(ctx.name).create(ctx);
+  return metrics.get(ctx.name).create({ ...ctx, name: ctx.logName ?? ctx.name });
 }

@@ -12,6 +12,9 @@ import { splitCommonArgs } from '../registry/layers/common.js';
 import { mixSeed } from '../registry/layers/seed.js';
 import type { LayerEntry, TfLayerCommonArgs } from '../registry/types.js';
 import { ConfigError } from '../util/errors.js';
+import { checkParamBudget } from './param-budget.js';
+import { isFunctional } from '../config/model-spec.js';
+import { buildFunctional } from './graph/build-graph.js';
 
 type Shape = (number | null)[];
 
@@ -175,6 +178,8 @@ export function buildSequential(spec: ModelSpec, opts: { seed?: number } = {}): 
 
     const from = prev ? describe(prev) : spec.inputShape ? 'the model\'s input_shape' : 'its input_shape';
     checkRank(layer, entry, layerSpec, inShape, from);
+    // Before model.add allocates the weights: a 10^12-parameter typo is refused with its figure.
+    checkParamBudget(layer, inShape, describe(layerSpec), layerSpec.loc);
     try {
       model.add(layer);
     } catch (e) {
@@ -205,4 +210,18 @@ export function buildSequential(spec: ModelSpec, opts: { seed?: number } = {}): 
     prev = layerSpec;
   }
   return model;
+}
+
+/**
+ * Contract 4: the model a spec describes. A plain stack of layers becomes a tf.Sequential (as
+ * Keras's Sequential); named inputs, `inputs` on layers, `Call` entries or several outputs make a
+ * functional model (`tf.model`), with the models under `models:` built once each and shared.
+ */
+export function buildModel(spec: ModelSpec, opts: { seed?: number; allowPlugins?: boolean } = {}): tf.LayersModel {
+  const nested = new Map<string, tf.LayersModel>();
+  const build = (s: ModelSpec, seed: number | undefined, stack: string[]): tf.LayersModel =>
+    isFunctional(s)
+      ? buildFunctional(s, { seed, nested, stack, buildNested: (n, sd) => build(n, sd, [...stack, n.name]) })
+      : buildSequential(s, { seed });
+  return build(spec, opts.seed, []);
 }

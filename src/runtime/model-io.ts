@@ -9,6 +9,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { DataError } from '../util/errors.js';
+// Registers kerats' own layer classes (MultiHeadAttention, Lambda, ...) so saved models containing them load.
+import './custom-layers/index.js';
+import { ConfigError as ModelLoadError, KeratsError } from '../util/errors.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
 
@@ -72,5 +75,12 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
 }
 
 export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileHandler(modelJsonPath));
+  try {
+    return await tf.loadLayersModel(fileHandler(modelJsonPath));
+  } catch (e) {
+    // A model.json from elsewhere naming unknown classes (or carrying junk) is the user's input: exit 2, no stack.
+    if (e instanceof KeratsError) throw e;
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+    throw new ModelLoadError(`cannot load the model "${modelJsonPath}": ${msg}`);
+  }
 }

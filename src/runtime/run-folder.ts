@@ -24,6 +24,8 @@ export function safeName(name: string): string {
 
 export class RunFolder {
   private finalized = false;
+  /** Set by `keep()`: an interrupted run whose partial folder holds a checkpoint to resume from. */
+  private kept = false;
 
   private constructor(
     /** Where files are written while the run is in progress. */
@@ -43,6 +45,24 @@ export class RunFolder {
     await fs.mkdir(path.dirname(target), { recursive: true });
     const dir = await fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.partial-`));
     return new RunFolder(dir, target, opts.out !== undefined);
+  }
+
+  /** Reopens an interrupted run's partial folder (`kerats train --resume`); `target` and `explicit` as `create` chose them. */
+  static reopen(dir: string, target: string, explicit: boolean): RunFolder {
+    return new RunFolder(dir, target, explicit);
+  }
+
+  /** Where the run goes when finalized, and whether the user chose it (`--out`). */
+  get targetDir(): string {
+    return this.target;
+  }
+  get explicitOut(): boolean {
+    return this.explicit;
+  }
+
+  /** Makes `abort()` leave the partial folder in place (it holds a checkpoint to resume from). */
+  keep(): void {
+    this.kept = true;
   }
 
   file(name: string): string {
@@ -82,7 +102,7 @@ export class RunFolder {
 
   /** Removes the partial folder; a no-op once finalized. */
   async abort(): Promise<void> {
-    if (!this.finalized) await fs.rm(this.dir, { recursive: true, force: true });
+    if (!this.finalized && !this.kept) await fs.rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -7,16 +7,18 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { KeratsConfig, DataSource } from '../config/types.js';
 import { targetEncodingFor } from '../registry/losses.js';
-import { ConfigError, KeratsError, ExitCode } from '../util/errors.js';
+import { ConfigError } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { useBackend, type BackendChoice } from './backend.js';
-import { loadData } from './data/index.js';
-import type { LoadedData, TargetEncoding } from './data/types.js';
-import { buildSequential } from './model-builder.js';
+import { isStreaming, type AnyExamples, type LoadedData, type TargetEncoding } from './data/types.js';
+import { loadTrainingData } from './data/stream.js';
+import { buildModel } from './model-builder.js';
+import { buildModelFromSources } from './transfer.js';
 import { saveModel } from './model-io.js';
-import { RunFolder } from './run-folder.js';
+import { planRun, RunSession, type ResumeRequest } from './checkpoint/session.js';
 import { formatSummary, summarize } from './summary.js';
 import { evaluate, train, type TrainResult } from './training/trainer.js';
+import { fitTrainOptions } from './training/fit-options.js';
 import type { ProgressReporter } from './training/progress.js';
 
 export interface TrainRunOptions {
@@ -29,6 +31,8 @@ export interface TrainRunOptions {
   /** Polled between batches; true stops training (Ctrl-C). */
   shouldStop?: () => boolean;
   argv: string[];
+  /** `--resume DIR|auto` (and `--force`): continue an interrupted run from its last checkpoint. */
+  resume?: ResumeRequest;
 }
 
 export interface TrainRunResult {
@@ -53,18 +57,25 @@ async function dataHash(sources: (DataSource | undefined)[]): Promise<string> {
   for (const s of sources) {
     if (!s) continue;
     if (s.kind === 'csv') h.update(await fs.readFile(s.path));
-    else h.update(JSON.stringify(s));
+    else if (s.kind === 'arrays') {
+      // Array files are hashed by content, like CSVs (image folders by their description only).
+      h.update(await fs.readFile(s.path));
+      if (s.labelsPath) h.update(await fs.readFile(s.labelsPath));
+    } else h.update(JSON.stringify(s));
   }
   return h.digest('hex');
 }
 
 /** The output layer must have one unit per class (or one for binary losses); say so before training. */
-function checkOutputMatchesData(model: tf.LayersModel, config: KeratsConfig, data: LoadedData, encoding: TargetEncoding): void {
+function checkOutputMatchesData(model: tf.LayersModel, config: KeratsConfig, data: LoadedData<AnyExamples>, encoding: TargetEncoding): void {
   const shape = model.outputs[0]?.shape ?? [];
   const units = shape[shape.length - 1];
+  // Targets shaped exactly like the output (autoencoders, per-timestep outputs) fit whatever the loss.
+  const y = !isStreaming(data.train) && data.train.y instanceof tf.Tensor ? data.train.y : undefined;
+  if (y && y.shape.length === shape.length && y.shape.slice(1).every((d, i) => shape[i + 1] === null || shape[i + 1] === d)) return;
   const last = config.model.layers[config.model.layers.length - 1];
   const where = last ? `layer ${last.index} (${last.type})` : 'the output layer';
-  const expected = encoding === 'binary' ? 1 : encoding === 'regression' ? data.train.y.shape[1] : data.numClasses;
+  const expected = encoding === 'binary' ? 1 : encoding === 'regression' ? (!isStreaming(data.train) && data.train.y instanceof tf.Tensor ? data.train.y.shape[1] : undefined) : data.numClasses;
   if (expected === undefined || units === expected || units === null) return;
   const classes = data.preprocessing.classes ? ` (${data.preprocessing.classes.join(', ')})` : '';
   const what =
@@ -81,27 +92,42 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
   }
   const backend = await useBackend(opts.backend);
-  const model = buildSequential(config.model, { seed: config.seed });
+  // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
+  // model, the data split and the shuffle all follow it and the run can be repeated.
+  const plan = await planRun(config, { runsRoot: opts.runsRoot, out: opts.out, resume: opts.resume, log: (m) => opts.reporter?.onMessage?.(m) });
+  // model.keras_json / model.base (transfer.ts) build asynchronously; otherwise the usual builder.
+  const model = (await buildModelFromSources(config.model, { seed: plan.seed })) ?? buildModel(config.model, { seed: plan.seed });
   const encoding = targetEncodingFor(config.compile.loss);
-  const data = await loadData(config.data, { encoding, inputShape: config.model.inputShape, seed: config.seed });
+  // Streams a big training CSV (data/stream.ts); otherwise loads everything into memory.
+  const data = await loadTrainingData(config.data, { encoding, inputShape: config.model.inputShape, seed: plan.seed });
   checkOutputMatchesData(model, config, data, encoding);
 
-  const folder = await RunFolder.create({ root: opts.runsRoot, name: config.name, out: opts.out });
+  const session = await RunSession.open(config, plan, opts.runsRoot, opts.out, {
+    model,
+    train: data.train,
+    shuffle: config.fit.shuffle,
+    argv: opts.argv,
+    log: (m) => opts.reporter?.onMessage?.(m),
+  });
+  const folder = session.folder;
   const startedAt = new Date();
   try {
-    const result: TrainResult = await train(model, config.compile, data.train, {
+    const trained: TrainResult = await train(model, config.compile, data.train, {
       epochs: config.fit.epochs,
       batchSize: config.fit.batchSize,
       shuffle: config.fit.shuffle,
-      seed: config.seed,
       validation: data.validation,
-      callbacks: config.fit.callbacks,
       reporter: opts.reporter,
       shouldStop: opts.shouldStop,
       // Relative file paths in callbacks (CSVLogger) land in the run folder, which moves into place whole.
       outputDir: folder.dir,
+      // fit's steps_per_epoch, validation_freq, class_weight (names resolved), initial_epoch.
+      ...fitTrainOptions(config.fit, data.preprocessing),
+      // Resume: start epoch, restored optimizer and shuffle state; the callbacks built by the session.
+      ...session.trainOptions(),
     });
-    if (opts.shouldStop?.()) throw new KeratsError('training interrupted; no run folder was written', ExitCode.interrupted);
+    if (opts.shouldStop?.()) throw session.interrupted();
+    const result: TrainResult = { ...trained, history: session.fullHistory(trained.history), epochsCompleted: session.initialEpoch + trained.epochsCompleted };
 
     const validation = data.validation ? await evaluate(model, config.compile, data.validation, config.fit.batchSize) : undefined;
     const test = data.test ? await evaluate(model, config.compile, data.test, config.fit.batchSize) : undefined;
@@ -118,6 +144,9 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     await folder.writeJson('metrics.json', { final, validation, test, epochs_completed: result.epochsCompleted, best_epoch: result.bestEpoch });
     await folder.writeJson('preprocessing.json', data.preprocessing);
     await folder.writeText('summary.txt', formatSummary(summarize(model, config.name)));
+    // Loaded on demand: the charting library is large and only needed here and by `kerats plot`.
+    const { historySvg } = await import('./plot/history-chart.js');
+    await folder.writeText('history.svg', await historySvg(result.history, config.name));
     await folder.writeJson('manifest.json', {
       kerats: keratsVersion(),
       tfjs: backend.tfjsVersion,
@@ -129,9 +158,12 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       config_sha256: sha256(resolvedJson),
       data_sha256: await dataHash([config.data.train, config.data.validation, config.data.test]),
       command: opts.argv,
+      // The seed actually used (drawn when the config has none), the hashes resume checks, resumption.
+      ...session.manifestFields(),
       started_at: startedAt.toISOString(),
       finished_at: new Date().toISOString(),
     });
+    await session.beforeFinalize();
     const runDir = await folder.finalize();
     return {
       run_dir: runDir,
@@ -144,8 +176,8 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       test,
     };
   } finally {
-    await folder.abort();
+    await session.close();
     model.dispose();
-    for (const ex of [data.train, data.validation, data.test]) if (ex) tf.dispose([ex.x, ex.y]);
+    for (const ex of [data.train, data.validation, data.test]) if (ex && !isStreaming(ex)) tf.dispose([ex.x, ex.y]);
   }
 }

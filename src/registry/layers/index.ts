@@ -12,6 +12,9 @@ import * as regularization from './regularization.js';
 import * as reshaping from './reshaping.js';
 import * as activation from './activation.js';
 import * as preprocessing from './preprocessing.js';
+import * as attention from './attention.js';
+import * as locallyConnected from './locally-connected.js';
+import * as lambda from './lambda.js';
 import * as merging from './merging.js';
 
 export const layers = new Registry<LayerEntry>('layer');
@@ -26,6 +29,9 @@ for (const entry of Object.values(regularization)) layers.register(entry);
 for (const entry of Object.values(reshaping)) layers.register(entry);
 for (const entry of Object.values(activation)) layers.register(entry);
 for (const entry of Object.values(preprocessing)) layers.register(entry);
+for (const entry of Object.values(attention)) layers.register(entry);
+for (const entry of Object.values(locallyConnected)) layers.register(entry);
+for (const entry of Object.values(lambda)) layers.register(entry);
 for (const entry of Object.values(merging)) if (typeof entry === 'object') layers.register(entry);
 
 // Wrappers (Bidirectional, TimeDistributed) look their inner layer up here.

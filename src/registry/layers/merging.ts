@@ -6,12 +6,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerEntry } from '../types.js';
 
-type MergeCtor = new (args?: tf.layers.LayerArgs) => tf.layers.Layer;
+type LayerArgs = NonNullable<Parameters<typeof tf.layers.add>[0]>;
+type MergeCtor = new (args?: LayerArgs) => tf.layers.Layer;
 const AddBase = tf.layers.add({}).constructor as MergeCtor;
 
 /** Keras's `Subtract`: `inputs[0] - inputs[1]`, exactly two inputs of the same shape. */
 export class SubtractLayer extends AddBase {
-  static override className = 'Subtract';
+  static className = 'Subtract';
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
       throw new Error(`Subtract takes exactly 2 inputs, got ${Array.isArray(inputShape[0]) ? inputShape.length : 1}`);
@@ -24,7 +25,7 @@ export class SubtractLayer extends AddBase {
 }
 tf.serialization.registerClass(SubtractLayer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
-const elementwise = (name: string, what: string, make: (args: tf.layers.LayerArgs) => tf.layers.Layer): LayerEntry => ({
+const elementwise = (name: string, what: string, make: (args: LayerArgs) => tf.layers.Layer): LayerEntry => ({
   name,
   category: 'merging',
   description: `${what} of a list of inputs, all of the same shape (broadcasting as in Keras).`,

@@ -15,7 +15,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { DataError } from '../../util/errors.js';
 import { saveModel, WEIGHTS_FILE } from '../model-io.js';
 import { completeDir, replaceDir } from './atomic-dir.js';
-import { disposeSnapshot, snapshotOptimizer, type OptimizerSnapshot } from './optimizer-state.js';
+import { disposeSnapshot, snapshotOptimizer, type NamedTensor, type OptimizerSnapshot } from './optimizer-state.js';
 
 export const STATE_FILE = 'state.json';
 const OPTIMIZER_FILE = 'optimizer.bin';
@@ -52,7 +52,7 @@ interface StateFile {
   seed: number;
   rng_state: number;
   callbacks: CallbackState[];
-  optimizer: { class_name: string; learning_rate?: number; weights: tf.io.WeightsManifestEntry[] };
+  optimizer: { class_name: string; learning_rate?: number; variables: string[]; weights: tf.io.WeightsManifestEntry[] };
   config_sha256: string;
   data_sha256: string;
   saved_at: string;
@@ -67,7 +67,7 @@ export interface LoadedCheckpoint {
 
 /** Writes a checkpoint of `model` and `optimizer` in training `state` into `dir`, replacing it atomically. */
 export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainingState): Promise<void> {
-  const snap = await snapshotOptimizer(optimizer);
+  const snap = await snapshotOptimizer(optimizer, model);
   try {
     const encoded = await tf.io.encodeWeights(snap.tensors);
     await replaceDir(dir, async (tmp) => {
@@ -82,7 +82,7 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
         seed: state.seed,
         rng_state: state.rngState,
         callbacks: state.callbacks,
-        optimizer: { class_name: snap.className, learning_rate: snap.learningRate, weights: encoded.specs },
+        optimizer: { class_name: snap.className, learning_rate: snap.learningRate, variables: snap.variables, weights: encoded.specs },
         config_sha256: state.configSha256,
         data_sha256: state.dataSha256,
         saved_at: new Date().toISOString(),
@@ -131,7 +131,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | un
 }
 
 /** Reads a weights file with its manifest entries, in manifest order. */
-async function readWeights(file: string, specs: tf.io.WeightsManifestEntry[]): Promise<tf.NamedTensor[]> {
+async function readWeights(file: string, specs: tf.io.WeightsManifestEntry[]): Promise<NamedTensor[]> {
   const buf = await fs.readFile(file);
   const data = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const map = tf.io.decodeWeights(data, specs);
@@ -167,5 +167,5 @@ export async function restoreModelWeights(ck: LoadedCheckpoint, model: tf.Layers
 export async function readOptimizerSnapshot(ck: LoadedCheckpoint): Promise<OptimizerSnapshot> {
   const s = await readState(ck.dir);
   const tensors = await readWeights(path.join(ck.dir, OPTIMIZER_FILE), s.optimizer.weights);
-  return { className: s.optimizer.class_name, tensors, learningRate: s.optimizer.learning_rate };
+  return { className: s.optimizer.class_name, tensors, learningRate: s.optimizer.learning_rate, variables: s.optimizer.variables ?? [] };
 }

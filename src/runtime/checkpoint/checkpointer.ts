@@ -15,8 +15,11 @@ export interface CheckpointerOptions {
   dataSha256: string;
   /** History of the epochs before this fit (a resumed run's), which checkpoints carry on. */
   history?: Record<string, number[]>;
-  /** Optimizer steps before this fit. */
-  step?: number;
+  /**
+   * The shuffle state at the start of the next epoch from the state at the start of this one
+   * (what `ctx.rngState()` gives at an epoch's end); identity when absent.
+   */
+  nextEpochRng?: (state: number) => number;
   /** The callbacks whose `getState()` is recorded, in list order. */
   callbacks: () => readonly Callback[];
   /** Checkpoint before the first epoch too, so an interrupt in epoch 1 leaves something to resume. */
@@ -41,11 +44,9 @@ export class Checkpointer implements Callback {
   private epochsDone = 0;
   /** Shuffle state at the start of the next epoch. */
   private nextRng = 0;
-  private stepsAtFitStart: number;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.history = copyHistory(o.history ?? {});
-    this.stepsAtFitStart = o.step ?? 0;
   }
 
   async onTrainBegin(ctx: TrainingContext): Promise<void> {
@@ -57,7 +58,7 @@ export class Checkpointer implements Callback {
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): Promise<void> {
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
     this.epochsDone = epoch + 1;
-    this.nextRng = ctx.rngState();
+    this.nextRng = this.o.nextEpochRng ? this.o.nextEpochRng(ctx.rngState()) : ctx.rngState();
     await this.save(ctx);
   }
 
@@ -74,7 +75,7 @@ export class Checkpointer implements Callback {
     }
     await writeCheckpoint(this.o.dir, ctx.model, ctx.optimizer, {
       epoch: this.epochsDone,
-      step: this.stepsAtFitStart + ctx.step,
+      step: ctx.step,
       history: this.history,
       seed: this.o.seed,
       rngState: this.nextRng,

@@ -7,11 +7,13 @@
  * when use_scale (its default).
  */
 import * as tf from '@tensorflow/tfjs';
-import { maybeDropout, register, shapeList, tensorList, type ConfigDict, type Kwargs, type Shape } from './util.js';
+import { seededDropoutFunc } from '../../registry/layers/seeded-noise.js';
+import { maybeDropout, register, shapeList, tensorList, type ConfigDict, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 interface BaseArgs {
   useScale?: boolean;
   dropout?: number;
+  seed?: number | null;
   name?: string;
   trainable?: boolean;
   dtype?: tf.DataType;
@@ -20,11 +22,15 @@ interface BaseArgs {
 abstract class BaseDenseAttention extends tf.layers.Layer {
   readonly useScale: boolean;
   readonly rate: number;
+  readonly seed: number | null;
+  private readonly dropFn: DropoutFn | undefined;
 
   constructor(args: BaseArgs, defaultScale: boolean) {
     super(args as ConstructorParameters<typeof tf.layers.Layer>[0]);
     this.useScale = args.useScale ?? defaultScale;
     this.rate = args.dropout ?? 0;
+    this.seed = args.seed ?? null;
+    this.dropFn = seededDropoutFunc(this.seed ?? undefined);
   }
 
   protected checkShapes(inputShape: Shape | Shape[]): Shape[] {
@@ -52,12 +58,12 @@ abstract class BaseDenseAttention extends tf.layers.Layer {
       const v = l[1] as tf.Tensor;
       const k = l[2] ?? v;
       const weights = tf.softmax(this.scores(q, k));
-      return tf.matMul(maybeDropout(weights, this.rate, kwargs), v);
+      return tf.matMul(maybeDropout(weights, this.rate, kwargs, this.dropFn), v);
     });
   }
 
   override getConfig(): ConfigDict {
-    return { ...super.getConfig(), useScale: this.useScale, dropout: this.rate };
+    return { ...super.getConfig(), useScale: this.useScale, dropout: this.rate, seed: this.seed };
   }
 }
 

@@ -7,13 +7,16 @@
  * attention is over the sequence axis, Keras's default `attention_axes` for rank-3 inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type Kwargs, type Shape } from './util.js';
+import { seededDropoutFunc } from '../../registry/layers/seeded-noise.js';
+import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 export interface MultiHeadAttentionArgs {
   numHeads: number;
   keyDim: number;
   valueDim?: number | null;
   dropout?: number;
+  /** Seed of the attention dropout masks (Keras 3's `seed`). */
+  seed?: number | null;
   useBias?: boolean;
   outputShape?: number | number[] | null;
   attentionAxes?: number | number[] | null;
@@ -41,6 +44,8 @@ export class MultiHeadAttention extends tf.layers.Layer {
   readonly kernelInit: Initializer;
   readonly biasInit: Initializer;
   private w: Record<string, Var | null> = {};
+  readonly seed: number | null;
+  private readonly dropFn: DropoutFn | undefined;
 
   constructor(args: MultiHeadAttentionArgs) {
     super(args as ConstructorParameters<typeof tf.layers.Layer>[0]);
@@ -48,6 +53,8 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
     this.rate = args.dropout ?? 0;
+    this.seed = args.seed ?? null;
+    this.dropFn = seededDropoutFunc(this.seed ?? undefined);
     this.useBias = args.useBias ?? true;
     const os = args.outputShape;
     this.outDim = os === undefined || os === null ? null : Array.isArray(os) ? (os[os.length - 1] ?? null) : os;
@@ -115,7 +122,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const k = this.project(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
       const v = this.project(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
       const scores = tf.softmax(tf.matMul(q, k, false, true));
-      const ctx = tf.matMul(maybeDropout(scores, this.rate, kwargs), v);
+      const ctx = tf.matMul(maybeDropout(scores, this.rate, kwargs, this.dropFn), v);
       const [B, Tq] = query.shape as [number, number];
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B * Tq, this.numHeads * this.valueDim]);
       const okv = (w.ok as Var).read();
@@ -133,6 +140,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
       keyDim: this.keyDim,
       valueDim: this.valueDim,
       dropout: this.rate,
+      seed: this.seed,
       useBias: this.useBias,
       outputShape: this.outDim,
       attentionAxes: this.attentionAxes,

@@ -34,9 +34,12 @@ export function tensorList(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(inputs) ? inputs : [inputs];
 }
 
-/** Keras-style dropout, applied only while training. */
-export function maybeDropout(x: tf.Tensor, rate: number, kwargs: Kwargs): tf.Tensor {
-  return rate > 0 && kwargs.training === true ? tf.dropout(x, rate) : x;
+export type DropoutFn = (x: tf.Tensor, rate: number) => tf.Tensor;
+
+/** Keras-style dropout, applied only while training; `fn` is a seeded dropout (reproducible runs) when given. */
+export function maybeDropout(x: tf.Tensor, rate: number, kwargs: Kwargs, fn?: DropoutFn): tf.Tensor {
+  if (!(rate > 0 && kwargs.training === true)) return x;
+  return fn ? fn(x, rate) : tf.dropout(x, rate);
 }
 
 /** Registers a layer class so `tf.loadLayersModel` finds it by its `className`. */

@@ -1,19 +1,23 @@
 /**
- * The data layer: config data sources (CSV files with a header, synthetic data) to tensors, and
- * the preprocessing state that lets evaluate/predict encode new CSVs exactly like the training data.
+ * The data layer: config data sources (tables, arrays, image folders, synthetic data) to tensors,
+ * and the preprocessing state that lets evaluate/predict encode new data exactly like the
+ * training data.
  */
 import { readFile } from 'node:fs/promises';
-import type { DataSource, DataSpec, SourceLocation, SyntheticSource } from '../../config/types.js';
+import type { CsvSource, DataSource, DataSpec, SourceLocation, SyntheticSource } from '../../config/types.js';
 import { ConfigError, DataError } from '../../util/errors.js';
 import { type Arrays, sampleShape, size, toExamples, validationSplit } from './arrays.js';
-import { savedPlan, trainingPlan } from './columns.js';
-import { type CsvData, parseCsv } from './csv.js';
-import { encodeIds, encodeLabels, fitLabels, type LabelSource } from './labels.js';
+import { loadDatasetData } from './datasets/index.js';
+import { isMultiSynthetic, loadMultiSynthetic } from './synthetic-multi.js';
+import { encodeIds } from './labels.js';
+import { arrayLater, arrayTraining, imageLater, imageTraining } from './sources.js';
 import { classificationTeacher, mixSeed, regressionTeacher, sample, type Teacher } from './synthetic.js';
+import { type DataState, type LaterOptions, type LaterTable, tableLater, tableTraining } from './table-source.js';
 import type { LoadedData, PreprocessingState, TargetEncoding } from './types.js';
 import * as tf from '@tensorflow/tfjs';
 
 export type { CsvData } from './csv.js';
+export type { DataState, LaterTable } from './table-source.js';
 
 export interface LoadOptions {
   /** How labels become targets (from the loss: `targetEncodingFor`). */
@@ -34,7 +38,11 @@ export async function loadData(spec: DataSpec, opts: LoadOptions): Promise<Loade
     });
   }
 
-  const trained = await loadTraining(spec.train, opts);
+  // Named synthetic inputs/outputs (functional models) are generated as maps by name.
+  if (isMultiSynthetic(spec.train)) return loadMultiSynthetic(spec, opts);
+  // Built-in datasets bring their own splits (the datasets module handles validation and test).
+  if (spec.train.kind === 'dataset') return loadDatasetData(spec, spec.train, opts);
+  const trained = await loadTraining(spec.train, opts, split);
   let train = trained.arrays;
   let validation: Arrays | undefined;
   if (split > 0) ({ train, validation } = validationSplit(train, split, spec.train.loc));
@@ -53,38 +61,32 @@ export async function loadData(spec: DataSpec, opts: LoadOptions): Promise<Loade
 /** What training-data loading produces besides the arrays: the state, and the synthetic task. */
 interface Trained {
   arrays: Arrays;
-  state: PreprocessingState;
+  state: DataState;
   teacher?: { source: SyntheticSource; teacher: Teacher; seed: number };
 }
 
-async function loadTraining(src: DataSource, opts: LoadOptions): Promise<Trained> {
+async function loadTraining(src: DataSource, opts: LoadOptions, split: number): Promise<Trained> {
   if (src.kind === 'synthetic') return syntheticTraining(src, opts);
-  let featureNames: string[] = [];
-  const csv = parseCsv(await readSource(src), src.given, (header) => {
-    const plan = trainingPlan(header, src.given, src.label, src.features, src.loc);
-    featureNames = plan.featureNames;
-    return plan;
-  });
-  const labelSrc = labelSource(csv, src.label);
-  const vocab = fitLabels(csv.labels ?? [], labelSrc, opts.encoding);
-  const state: PreprocessingState = {
-    features: featureNames,
-    label: src.label,
-    ...(vocab.classes ? { classes: vocab.classes } : {}),
-    ...(vocab.numClasses !== undefined ? { numClasses: vocab.numClasses } : {}),
-    encoding: opts.encoding,
-  };
-  return { arrays: csvArrays(csv, state, opts.inputShape, src.loc, true), state };
+  if (src.kind === 'arrays') return arrayTraining(src, opts.encoding, opts.inputShape);
+  if (src.kind === 'images') return imageTraining(src, opts.encoding, opts.inputShape);
+  if (src.kind === 'dataset') throw new DataError({ message: 'a built-in dataset can only be the training source', loc: src.loc });
+  return tableTraining(await readSource(src), src, { encoding: opts.encoding, inputShape: opts.inputShape, validationSplit: split });
 }
 
 /** Validation or test data, encoded with the training state. `role` separates synthetic sample streams. */
 async function loadLater(src: DataSource, trained: Trained, opts: LoadOptions, role: number): Promise<Arrays> {
-  if (src.kind === 'csv') {
-    const csv = parseCsv(await readSource(src), src.given, (header) =>
-      savedPlan(header, src.given, trained.state.features, trained.state.label, true, src.loc),
-    );
-    return csvArrays(csv, trained.state, opts.inputShape, src.loc, true);
+  const kindOf = (s: PreprocessingState & DataState): string => (s.image ? 'images' : s.arrays ? 'arrays' : trained.teacher ? 'synthetic' : 'csv');
+  const trainedKind = kindOf(trained.state);
+  if (src.kind !== 'synthetic' && src.kind !== trainedKind) {
+    if (src.kind === 'dataset') throw new DataError({ message: 'a built-in dataset cannot be the validation or test source of other training data', loc: src.loc });
+    throw new DataError({ message: `validation and test data must be the same kind of source as the training data (${trainedKind}), got ${src.kind}`, loc: src.loc });
   }
+  if (src.kind === 'csv') {
+    return tableLater(await readSource(src), src.given, withLayout(trained.state, src), { inputShape: opts.inputShape, labels: 'required', ...(src.loc ? { loc: src.loc } : {}) }).arrays;
+  }
+  if (src.kind === 'arrays') return arrayLater(src, trained.state, opts.inputShape, true);
+  if (src.kind === 'images') return imageLater(src, trained.state, opts.inputShape);
+  if (src.kind === 'dataset') throw new DataError({ message: 'a built-in dataset cannot be the validation or test source of other training data', loc: src.loc });
   const t = trained.teacher;
   if (!t) {
     throw new DataError({
@@ -104,6 +106,17 @@ async function loadLater(src: DataSource, trained: Trained, opts: LoadOptions, r
   }
   const seed = mixSeed(src.seed ?? t.seed, role);
   return syntheticArrays(t.teacher, src, seed, trained.state, opts);
+}
+
+/** A validation/test table may declare its own layout (delimiter, header); the fitted transforms stay the training ones. */
+function withLayout(state: DataState, src: CsvSource): DataState {
+  if (!state.table) return state;
+  const table = { ...state.table };
+  if (src.format !== undefined) table.format = src.format;
+  if (src.delimiter !== undefined) table.delimiter = src.delimiter;
+  if (src.header !== undefined) table.header = src.header;
+  if (src.columns) table.columns = src.columns;
+  return { ...state, table };
 }
 
 function syntheticTraining(src: SyntheticSource, opts: LoadOptions): Trained {
@@ -157,9 +170,14 @@ function checkSynthetic(src: SyntheticSource): void {
             ? `y_shape must be a list of positive integers, got [${src.yShape.join(', ')}]`
             : undefined;
   if (bad) throw new DataError({ message: `synthetic data: ${bad}`, loc: src.loc });
+  // Refuse sizes no typed array can hold before allocating any (2^28 floats = 1 GiB per array).
+  const cells = Math.max(src.samples * src.xShape.reduce((a, b) => a * b, 1), src.samples * (src.yShape ?? [1]).reduce((a, b) => a * b, 1), (src.classes ?? 0) * src.xShape.reduce((a, b) => a * b, 1));
+  if (cells > 2 ** 28) {
+    throw new DataError({ message: `synthetic data: ${src.samples.toLocaleString('en-US')} samples of shape [${src.xShape.join(', ')}] is ${cells.toLocaleString('en-US')} values, over the limit of ${(2 ** 28).toLocaleString('en-US')}; use fewer samples or a smaller x_shape`, loc: src.loc });
+  }
 }
 
-/** Reads a CSV file; a missing or unreadable file is a DataError pointing at the config. */
+/** Reads a text file; a missing or unreadable file is a DataError pointing at the config. */
 export async function readSource(src: { path: string; given: string; loc?: SourceLocation }): Promise<string> {
   try {
     return await readFile(src.path, 'utf8');
@@ -175,28 +193,6 @@ export async function readSource(src: { path: string; given: string; loc?: Sourc
             : `cannot be read: ${(e as Error).message}`;
     throw new DataError({ message: `${src.given}: ${why}`, loc: src.loc });
   }
-}
-
-function labelSource(csv: CsvData, label: string): LabelSource {
-  const col = csv.header.indexOf(label);
-  return { file: csv.file, column: label, col: col + 1, lines: csv.lines };
-}
-
-/** x (reshaped to the input shape) and, when the file has the label column, encoded y. */
-function csvArrays(
-  csv: CsvData,
-  state: PreprocessingState,
-  inputShape: number[] | undefined,
-  loc: SourceLocation | undefined,
-  withLabels: boolean,
-): Arrays {
-  const nf = state.features.length;
-  const xShape = sampleShape(nf, [nf], inputShape, `${csv.file} has ${nf} feature column${nf === 1 ? '' : 's'}`, loc);
-  if (!withLabels || !csv.labels || state.label === undefined) {
-    return { n: csv.rows, x: csv.x, xShape, y: new Float32Array(0), yShape: [0] };
-  }
-  const t = encodeLabels(csv.labels, labelSource(csv, state.label), state.encoding, state);
-  return { n: csv.rows, x: csv.x, xShape, y: t.y, yShape: t.sampleShape };
 }
 
 export interface PreprocessOptions {
@@ -218,17 +214,21 @@ export interface PreprocessedCsv {
 }
 
 /**
- * Encodes a new CSV (evaluate, predict) the way the training data was: the saved feature columns
- * in the saved order (extra columns ignored, column order free), the saved class ids. `file` is
- * the name shown in messages.
+ * Encodes a new table (evaluate, predict) the way the training data was: the saved feature columns
+ * in the saved order (extra columns ignored, column order free), the saved transforms and class
+ * ids. `file` is the name shown in messages.
  */
 export function applyPreprocessing(text: string, file: string, state: PreprocessingState, opts: PreprocessOptions = {}): PreprocessedCsv {
-  const required = opts.labels === 'required';
-  const csv = parseCsv(text, file, (header) => savedPlan(header, file, state.features, state.label, required, opts.loc));
-  const arrays = csvArrays(csv, state, opts.inputShape, opts.loc, csv.labels !== undefined);
-  if (!csv.labels) return { x: tf.tensor(arrays.x, [arrays.n, ...arrays.xShape], 'float32'), size: arrays.n };
-  const ex = toExamples(arrays);
-  return { x: ex.x, y: ex.y, size: ex.size, labels: csv.labels };
+  const t = prepareTable(text, file, state, { labels: opts.labels ?? 'optional', ...(opts.inputShape ? { inputShape: opts.inputShape } : {}), ...(opts.loc ? { loc: opts.loc } : {}) });
+  const a = t.arrays;
+  const x = tf.tensor(a.x, [a.n, ...a.xShape], 'float32');
+  if (!t.labels || a.y.length === 0) return { x, size: a.n };
+  return { x, y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'), size: a.n, labels: t.labels };
+}
+
+/** The full result of reading a later table: arrays, raw labels, pass-through columns, line numbers. */
+export function prepareTable(text: string, file: string, state: PreprocessingState, opts: LaterOptions): LaterTable {
+  return tableLater(text, file, state as DataState, opts);
 }
 
 /** `applyPreprocessing` on a file (`given` is the path as the user wrote it). */
@@ -237,5 +237,24 @@ export async function applyPreprocessingFile(
   state: PreprocessingState,
   opts: PreprocessOptions = {},
 ): Promise<PreprocessedCsv> {
-  return applyPreprocessing(await readSource(src), src.given, state, { ...opts, loc: opts.loc ?? src.loc });
+  const ds = state as DataState;
+  const loc = opts.loc ?? src.loc;
+  // Image and array runs: a class-per-subfolder folder, or an .npz (x and y) / .npy / IDX file.
+  if (ds.image || ds.arrays) {
+    const a = ds.image
+      ? await imageLater({ kind: 'images', path: src.path, given: src.given, imageSize: ds.image.image_size, colorMode: ds.image.color_mode, ...(loc ? { loc } : {}) }, ds, opts.inputShape)
+      : await arrayLater(
+          { kind: 'arrays', format: /\.npz$/i.test(src.path) ? 'npz' : /\.npy$/i.test(src.path) ? 'npy' : 'idx', path: src.path, given: src.given, ...(loc ? { loc } : {}) },
+          ds,
+          opts.inputShape,
+          true,
+        );
+    const x = tf.tensor(a.x, [a.n, ...a.xShape], 'float32');
+    if (a.y.length === 0) {
+      if (opts.labels === 'required') throw new DataError({ message: `${src.given} has no labels (use an .npz holding x and y, or a folder of class subfolders)`, loc });
+      return { x, size: a.n };
+    }
+    return { x, y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'), size: a.n };
+  }
+  return applyPreprocessing(await readSource(src), src.given, state, { ...opts, ...(loc ? { loc } : {}) });
 }

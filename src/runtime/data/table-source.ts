@@ -335,6 +335,10 @@ function tableArrays(table: Table, state: DataState, inputShape: number[] | unde
     const starts = Array.from({ length: w.count }, (_, k) => k * ts.sequence_stride);
     return { arrays: { n: w.count, x: w.x, xShape, y: w.y ?? new Float32Array(0), yShape: hasY ? yShape : [0] }, windowStarts: starts };
   }
-  const xShape = sampleShape(width, [width], inputShape, `${table.file} gives ${width} value${width === 1 ? '' : 's'} per row after preprocessing`, loc);
+  const plain = width === state.features.length;
+  const what = plain
+    ? `${table.file} has ${width} feature column${width === 1 ? '' : 's'}`
+    : `${table.file} gives ${width} values per row after preprocessing (one-hot and text features are wider than one column)`;
+  const xShape = sampleShape(width, [width], inputShape, what, loc);
   return { arrays: { n: table.rows, x, xShape, y, yShape } };
 }

@@ -63,9 +63,10 @@ export interface PreprocessingState {
   encoding: TargetEncoding;
 }
 
-export interface LoadedData {
-  train: Examples;
-  validation?: Examples;
+/** `E` is `AnyExamples` where streamed data is possible (`loadTrainingData` in stream.ts). */
+export interface LoadedData<E extends AnyExamples = Examples> {
+  train: E;
+  validation?: E;
   test?: Examples;
   preprocessing: PreprocessingState;
   /** Classes seen in training labels (for classification), to size and check the output layer. */

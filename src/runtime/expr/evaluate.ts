@@ -54,6 +54,8 @@ const AXIS_KEEP: Record<string, (x: tf.Tensor, axis: number) => tf.Tensor> = {
   cumsum: (x, a) => tf.cumsum(x, a),
 };
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
+/** Own keys only: `constructor` or `toString` must never resolve through Object.prototype. */
+const has = (table: object, key: string): boolean => Object.hasOwn(table, key);
 
 function swap(rank: number, a: number): number[] {
   const p = Array.from({ length: rank }, (_, i) => i);
@@ -91,7 +93,7 @@ function constantOf(n: Node | undefined, what: string, at: Node): number {
   if (!n) throw new ExprError(`missing ${what}`, at.pos);
   if (n.kind === 'num') return n.value;
   if (n.kind === 'unary' && n.arg.kind === 'num') return -n.arg.value;
-  if (n.kind === 'name' && n.name in CONSTANTS) return CONSTANTS[n.name] as number;
+  if (n.kind === 'name' && has(CONSTANTS, n.name)) return CONSTANTS[n.name] as number;
   if (n.kind === 'name' && (n.name === 'True' || n.name === 'true')) return 1;
   if (n.kind === 'name' && (n.name === 'False' || n.name === 'false')) return 0;
   throw new ExprError(`${what} must be a number written in the expression`, n.pos);
@@ -102,7 +104,7 @@ function walk<T>(root: Node, nInputs: number, alg: Algebra<T>): T {
     switch (n.kind) {
       case 'num': return alg.num(n.value);
       case 'name': {
-        if (n.name in CONSTANTS) return alg.num(CONSTANTS[n.name] as number);
+        if (has(CONSTANTS, n.name)) return alg.num(CONSTANTS[n.name] as number);
         const i = inputIndex(n.name);
         if (i === undefined) {
           const names = ['x', ...Array.from({ length: nInputs }, (_, j) => `x${j}`), ...Object.keys(CONSTANTS)];
@@ -136,20 +138,20 @@ function walk<T>(root: Node, nInputs: number, alg: Algebra<T>): T {
       if (!known.has(k)) throw new ExprError(`${n.name}() has no argument "${k}"${didYouMean(k, [...known])}`, n.pos);
     }
     const fn = n.name;
-    if (fn in UNARY) {
+    if (has(UNARY, fn)) {
       if (n.args.length !== 1) throw argCountError(n, '1 argument');
       return alg.unary(UNARY[fn] as Unary, go(n.args[0] as Node), n);
     }
-    if (fn in BINARY) {
+    if (has(BINARY, fn)) {
       if (n.args.length !== 2) throw argCountError(n, '2 arguments');
       return alg.binary(BINARY[fn] as Binary, go(n.args[0] as Node), go(n.args[1] as Node), n);
     }
-    if (fn in REDUCE) {
+    if (has(REDUCE, fn)) {
       if (n.args.length < 1 || n.args.length > 3) throw argCountError(n, '1 to 3 arguments (x, axis, keepdims)');
       const keep = n.kwargs.keepdims ?? n.args[2];
       return alg.reduce(REDUCE[fn] as Reduce, go(n.args[0] as Node), axisOf(n, 1), keep ? constantOf(keep, 'keepdims', n) !== 0 : false, n);
     }
-    if (fn in AXIS_KEEP) {
+    if (has(AXIS_KEEP, fn)) {
       if (n.args.length < 1 || n.args.length > 2) throw argCountError(n, '1 or 2 arguments (x, axis)');
       return alg.axisKeep(AXIS_KEEP[fn] as (x: tf.Tensor, a: number) => tf.Tensor, go(n.args[0] as Node), axisOf(n, 1), n);
     }
@@ -159,7 +161,8 @@ function walk<T>(root: Node, nInputs: number, alg: Algebra<T>): T {
       if (n.args.length < 1) throw argCountError(n, '3 arguments (x, min_value, max_value)');
       return alg.clip(go(n.args[0] as Node), constantOf(lo, 'min_value', n), constantOf(hi, 'max_value', n));
     }
-    throw new ExprError(`unknown function "${fn}"${didYouMean(fn, FUNCTIONS)}; known: ${FUNCTIONS.join(', ')}`, n.pos);
+    const dym = didYouMean(fn, FUNCTIONS);
+    throw new ExprError(`unknown function "${fn}"${dym || `; known functions: ${FUNCTIONS.join(', ')}`}`, n.pos);
   };
   return go(root);
 }
@@ -176,8 +179,11 @@ function broadcast(a: Shape, b: Shape, n: Node): Shape {
   const r = Math.max(a.length, b.length);
   const out: Shape = [];
   for (let i = 0; i < r; i++) {
-    const da = a[a.length - r + i] ?? 1;
-    const db = b[b.length - r + i] ?? 1;
+    // a missing leading dimension broadcasts like 1; an unknown one (null) stays unknown
+    const ia = a.length - r + i;
+    const ib = b.length - r + i;
+    const da = ia < 0 ? 1 : (a[ia] as number | null);
+    const db = ib < 0 ? 1 : (b[ib] as number | null);
     if (da === 1) out.push(db);
     else if (db === 1 || da === db || db === null) out.push(da);
     else if (da === null) out.push(db);

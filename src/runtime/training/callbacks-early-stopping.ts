@@ -34,6 +34,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: tf.Tensor[] | undefined;
   private greater = false;
   private minDelta: number;
+  private restored = false;
 
   constructor(private readonly o: EarlyStoppingOptions, private readonly loc?: SourceLocation) {
     this.minDelta = Math.abs(o.minDelta);
@@ -54,10 +55,29 @@ export class EarlyStopping implements Callback {
       }
       this.greater = dir === 'up';
     }
+    this.disposeBest();
+    if (this.restored && Number.isNaN(this.best)) this.best = this.greater ? -Infinity : Infinity;
+    if (this.restored) {
+      // Resumed: keep the restored best/wait (the best epoch's weights are not part of the state).
+      this.restored = false;
+      return;
+    }
     this.best = this.greater ? -Infinity : Infinity;
     this.wait = 0;
     this.bestEpoch = 0;
-    this.disposeBest();
+  }
+
+  /** Progress for checkpoints: `{wait, best, best_epoch}` (JSON: ±Infinity is stored as null). */
+  getState(): unknown {
+    return { wait: this.wait, best: Number.isFinite(this.best) ? this.best : null, best_epoch: this.bestEpoch };
+  }
+
+  setState(state: unknown): void {
+    const s = (state ?? {}) as { wait?: unknown; best?: unknown; best_epoch?: unknown };
+    this.wait = typeof s.wait === 'number' ? s.wait : 0;
+    this.bestEpoch = typeof s.best_epoch === 'number' ? s.best_epoch : 0;
+    this.best = typeof s.best === 'number' ? s.best : NaN;
+    this.restored = true;
   }
 
   private isImprovement(current: number, reference: number): boolean {

@@ -8,7 +8,7 @@
  */
 import type { SourceLocation } from '../../config/types.js';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
-import { checkMonitor } from './monitor.js';
+import { checkMonitor, checkSettableRate } from './monitor.js';
 
 export interface ReduceLROnPlateauOptions {
   monitor: string;
@@ -27,15 +27,36 @@ export class ReduceLROnPlateau implements Callback {
   private wait = 0;
   private cooldownCounter = 0;
   private greater = false;
+  private restored = false;
 
   constructor(private readonly o: ReduceLROnPlateauOptions, private readonly loc?: SourceLocation) {}
 
   onTrainBegin(ctx: TrainingContext): void {
     checkMonitor('ReduceLROnPlateau', this.o.monitor, ctx, this.loc);
+    checkSettableRate('ReduceLROnPlateau', ctx, this.loc);
     this.greater = this.o.mode === 'max' || (this.o.mode === 'auto' && this.o.monitor.includes('acc'));
+    if (this.restored) {
+      // Resumed: keep the restored progress.
+      this.restored = false;
+      if (Number.isNaN(this.best)) this.best = this.greater ? -Infinity : Infinity;
+      return;
+    }
     this.best = this.greater ? -Infinity : Infinity;
     this.wait = 0;
     this.cooldownCounter = 0;
+  }
+
+  /** Progress for checkpoints: `{wait, best, cooldown_counter}` (±Infinity stored as null). */
+  getState(): unknown {
+    return { wait: this.wait, best: Number.isFinite(this.best) ? this.best : null, cooldown_counter: this.cooldownCounter };
+  }
+
+  setState(state: unknown): void {
+    const s = (state ?? {}) as { wait?: unknown; best?: unknown; cooldown_counter?: unknown };
+    this.wait = typeof s.wait === 'number' ? s.wait : 0;
+    this.cooldownCounter = typeof s.cooldown_counter === 'number' ? s.cooldown_counter : 0;
+    this.best = typeof s.best === 'number' ? s.best : NaN;
+    this.restored = true;
   }
 
   private improved(current: number): boolean {

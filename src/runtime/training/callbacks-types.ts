@@ -34,6 +34,8 @@ export interface TrainingContext {
   setWeights(weights: tf.Tensor[]): void;
   getLearningRate(): number;
   setLearningRate(lr: number): void;
+  /** True when the optimizer's learning rate follows a schedule (then it cannot be set). */
+  readonly learningRateScheduled?: boolean;
   /** A message for the user (verbose callbacks), printed by the progress reporter. */
   log(message: string): void;
   /** Set by a callback that restored earlier weights (EarlyStopping), 1-based epoch. */

@@ -21,3 +21,8 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
   else o.learningRate = lr;
 }
+
+/** True when the optimizer's rate follows a schedule (kerats' optimizers with `learning_rate: {ExponentialDecay: ...}`). */
+export function hasSchedule(optimizer: tf.Optimizer): boolean {
+  return (optimizer as unknown as { hasSchedule?: unknown }).hasSchedule === true;
+}

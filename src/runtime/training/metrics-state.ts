@@ -110,15 +110,15 @@ function confusionCounts(yTrue: tf.Tensor, yPred: tf.Tensor, thresholds: number[
   return { tp, fp, tn, fn };
 }
 
-/** Precision = TP / (TP + FP) over the epoch, threshold 0.5. Statistics: [TP, FP]. */
+/** Precision = TP / (TP + FP) over the epoch at `threshold` (Keras's default 0.5). Statistics: [TP, FP]. */
 export class PrecisionMetric implements StatefulMetric {
   readonly statsSize = 2;
   readonly direction = 'up';
   private tp = 0;
   private fp = 0;
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, private readonly threshold = 0.5) {}
   batchStats(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
-    const c = confusionCounts(yTrue, yPred, [0.5], sampleWeight);
+    const c = confusionCounts(yTrue, yPred, [this.threshold], sampleWeight);
     return tf.concat([c.tp, c.fp]);
   }
   accumulate(s: ArrayLike<number>): void {
@@ -134,15 +134,15 @@ export class PrecisionMetric implements StatefulMetric {
   }
 }
 
-/** Recall = TP / (TP + FN) over the epoch, threshold 0.5. Statistics: [TP, FN]. */
+/** Recall = TP / (TP + FN) over the epoch at `threshold` (Keras's default 0.5). Statistics: [TP, FN]. */
 export class RecallMetric implements StatefulMetric {
   readonly statsSize = 2;
   readonly direction = 'up';
   private tp = 0;
   private fn = 0;
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, private readonly threshold = 0.5) {}
   batchStats(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
-    const c = confusionCounts(yTrue, yPred, [0.5], sampleWeight);
+    const c = confusionCounts(yTrue, yPred, [this.threshold], sampleWeight);
     return tf.concat([c.tp, c.fn]);
   }
   accumulate(s: ArrayLike<number>): void {
@@ -169,7 +169,12 @@ export class AucMetric implements StatefulMetric {
   private readonly thresholds: number[];
   private counts: Float64Array;
 
-  constructor(readonly name: string, numThresholds = 200) {
+  constructor(
+    readonly name: string,
+    numThresholds = 200,
+    private readonly curve: 'ROC' | 'PR' = 'ROC',
+    private readonly fromLogits = false,
+  ) {
     const eps = 1e-7;
     const inner = Array.from({ length: numThresholds - 2 }, (_, i) => (i + 1) / (numThresholds - 1));
     this.thresholds = [0 - eps, ...inner, 1 + eps];
@@ -178,7 +183,7 @@ export class AucMetric implements StatefulMetric {
   }
 
   batchStats(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor {
-    const c = confusionCounts(yTrue, yPred, this.thresholds, sampleWeight);
+    const c = confusionCounts(yTrue, this.fromLogits ? tf.sigmoid(yPred) : yPred, this.thresholds, sampleWeight);
     return tf.concat([c.tp, c.fp, c.tn, c.fn]);
   }
 
@@ -194,8 +199,10 @@ export class AucMetric implements StatefulMetric {
     let prevY = 0;
     for (let i = 0; i < n; i++) {
       const tp = at(0, i), fp = at(1, i), tn = at(2, i), fn = at(3, i);
-      const y = divideNoNan(tp, tp + fn); // true-positive rate
-      const x = divideNoNan(fp, fp + tn); // false-positive rate
+      // ROC: y = true-positive rate over x = false-positive rate; PR: y = precision over x = recall
+      // (trapezoids, Keras's `summation_method: interpolation` for ROC; a close reading for PR).
+      const y = this.curve === 'PR' ? divideNoNan(tp, tp + fp) : divideNoNan(tp, tp + fn);
+      const x = this.curve === 'PR' ? divideNoNan(tp, tp + fn) : divideNoNan(fp, fp + tn);
       // Thresholds rise, so rates fall: area between consecutive points, trapezoid heights.
       if (i > 0) auc += (prevX - x) * ((prevY + y) / 2);
       prevX = x;

@@ -21,3 +21,14 @@ export function checkMonitor(callback: string, monitor: string, ctx: TrainingCon
     loc,
   });
 }
+
+/** Fails before training when a callback would have to set a rate that follows a schedule (Keras fails at the first change). */
+export function checkSettableRate(callback: string, ctx: TrainingContext, loc?: SourceLocation): void {
+  if (!ctx.learningRateScheduled) return;
+  throw new ConfigError({
+    message:
+      `${callback} changes the learning rate, but the optimizer's learning_rate is a schedule (Keras refuses to set it too); ` +
+      `use a number for the optimizer's learning_rate, or drop ${callback}`,
+    loc,
+  });
+}

@@ -120,18 +120,24 @@ export const SCHEDULES: Record<string, ScheduleDef> = {
   },
 };
 
-/** JSON Schema of `{ScheduleName: {args}}` (one key), for the config schema. */
+/** Per schedule name, the JSON Schema of its argument map. */
+export function scheduleProperties(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const [name, d] of Object.entries(SCHEDULES)) {
+    out[name] = { description: d.description, type: 'object', additionalProperties: false, required: d.required, properties: d.args };
+  }
+  return out;
+}
+
+/** JSON Schema of `{ScheduleName: {args}}` (exactly one key), for the config schema. */
 export function scheduleSchema(): JsonSchema {
   return {
-    oneOf: Object.entries(SCHEDULES).map(([name, d]) => ({
-      type: 'object',
-      description: d.description,
-      additionalProperties: false,
-      required: [name],
-      properties: {
-        [name]: { type: 'object', additionalProperties: false, required: d.required, properties: d.args },
-      },
-    })),
+    type: 'object',
+    description: 'A Keras learning-rate schedule: one key naming it, with its arguments.',
+    minProperties: 1,
+    maxProperties: 1,
+    additionalProperties: false,
+    properties: scheduleProperties(),
   };
 }
 

@@ -12,8 +12,9 @@ function fmt(shape: readonly (number | null)[]): string {
 }
 
 /** Throws a ConfigError when `y` (labels for `which` data) cannot be compared with the model's output. */
-export function checkTargets(model: tf.LayersModel, loss: LossEntry, y: tf.Tensor, which: string): void {
-  const out = model.outputs[0]?.shape ?? [];
+export function checkTargets(model: tf.LayersModel, loss: LossEntry, y: tf.Tensor, whichData: string, outputIndex = 0): void {
+  const out = model.outputs[outputIndex]?.shape ?? [];
+  const which = model.outputs.length > 1 ? `${whichData} (output "${model.outputs[outputIndex]?.sourceLayer.name ?? outputIndex}")` : whichData;
   const perSampleOut = out.slice(1);
   const units = perSampleOut[perSampleOut.length - 1];
   const outSize = perSampleOut.every((d): d is number => typeof d === 'number') ? perSampleOut.reduce((a, b) => a * b, 1) : undefined;

@@ -1,27 +1,28 @@
 /**
- * kerats' own training loop (instead of tfjs's `model.fit`, which lacks sample weights, stateful
- * epoch metrics, restore_best_weights, optimizer state access and a seeded shuffle).
+ * kerats' own training loop (instead of tfjs's `model.fit`, which lacks sample and class weights,
+ * per-output losses and metrics as Keras logs them, stateful epoch metrics, restore_best_weights,
+ * optimizer state access, streamed data and a seeded shuffle).
  *
  * Per batch: a forward pass in training mode (`model.apply(x, {training: true})`, so Dropout drops
- * and BatchNormalization uses batch statistics and updates its moving averages inside its call),
- * the loss = mean over the batch of the per-sample loss + the layers' regularization penalties
- * (`model.calculateLosses()`, computed inside the gradient closure so they are differentiated),
- * one optimizer step over the model's trainable weights, and one read-back of the loss and the
- * metrics' statistics. The logged epoch loss is the batch-size-weighted mean of the batch losses,
- * like Keras's loss tracker.
+ * and BatchNormalization uses batch statistics), the loss of every output (see step.ts) plus the
+ * layers' regularization penalties (computed inside the gradient closure so they are
+ * differentiated), one optimizer step over the model's trainable weights, and one read-back of
+ * the losses and the metrics' statistics. Logged epoch losses are batch-size-weighted means of the
+ * batch losses, like Keras's loss trackers.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CompileSpec } from '../../config/types.js';
 import { callbacks as callbackRegistry } from '../../registry/callbacks.js';
-import { losses, type LossEntry } from '../../registry/losses.js';
-import { createMetric, metrics as metricRegistry } from '../../registry/metrics.js';
 import { optimizers } from '../../registry/optimizers.js';
 import { ConfigError, KeratsError } from '../../util/errors.js';
-import type { Examples } from '../data/types.js';
-import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
-import { getLearningRate, setLearningRate } from './learning-rate.js';
-import type { Direction, StatefulMetric } from './metrics-state.js';
-import { Prng, permutation, randomSeed } from '../../util/prng.js';
+import { Prng, randomSeed } from '../../util/prng.js';
+import { isStreaming, type AnyExamples } from '../data/types.js';
+import { disposeBatch, epochBatches, stepsFor } from './batches.js';
+import type { Callback, Logs } from './callbacks-types.js';
+import { Context } from './context.js';
+import type { StatefulMetric } from './metrics-state.js';
+import { buildMetrics, pickOutput, planOutputs, tensorsOf, type Plan } from './outputs.js';
+import { ClassWeights, EpochTotals, forward, logKeysOf, type StepParts } from './step.js';
 import { checkTargets } from './targets-check.js';
 import type { TrainOptions, TrainResult } from './types.js';
 
@@ -38,91 +39,50 @@ export function buildOptimizer(compile: CompileSpec): tf.Optimizer {
     return entry.build(compile.optimizer.args);
   } catch (e) {
     if (e instanceof KeratsError && !e.problems.some((p) => p.loc)) {
-      throw new ConfigError(e.problems.map((p) => ({ ...p, loc: compile.optimizer.loc })));
+      throw new ConfigError(e.problems.map((p) => ({ ...p, message: `${entry.name}: ${p.message}`, loc: compile.optimizer.loc })));
     }
     throw e;
   }
 }
 
-function lossEntry(compile: CompileSpec): LossEntry {
-  const entry = losses.find(compile.loss);
-  if (!entry) throw new ConfigError(losses.unknownMessage(compile.loss));
-  return entry;
-}
-
-function buildMetrics(model: tf.LayersModel, compile: CompileSpec, y: tf.Tensor): StatefulMetric[] {
-  const yPredShape = model.outputs[0]?.shape ?? [];
-  return compile.metrics.map((name) => {
-    if (!metricRegistry.find(name)) throw new ConfigError(metricRegistry.unknownMessage(name));
-    return createMetric({ name, loss: compile.loss, yTrueShape: y.shape, yPredShape });
+/** Label shapes per output (for `accuracy`'s rule), and a Keras-worded check that labels fit each output. */
+function checkData(model: tf.LayersModel, plan: Plan, data: AnyExamples, which: string): (readonly (number | null)[])[] {
+  if (isStreaming(data)) return plan.outputs.map((o) => model.outputs[o.index]?.shape ?? []);
+  return plan.outputs.map((o) => {
+    const y = pickOutput(data.y, o, plan, which);
+    checkTargets(model, o.loss.entry, y, which, o.index);
+    return y.shape;
   });
 }
 
-/** Rows [start, start + size) of x and y, in `order` when shuffling. Call inside tidy. */
-function batchOf(data: Examples, order: tf.Tensor1D | undefined, start: number, size: number): [tf.Tensor, tf.Tensor] {
-  if (!order) return [tf.slice(data.x, start, size), tf.slice(data.y, start, size)];
-  const idx = tf.slice(order, start, size);
-  return [tf.gather(data.x, idx), tf.gather(data.y, idx)];
-}
-
-/** The loss of one batch's predictions as Keras computes it: batch mean plus regularization penalties. */
-function batchLoss(model: tf.LayersModel, loss: LossEntry, yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  const mean = tf.mean(loss.compute(yTrue, yPred));
-  const penalties = model.calculateLosses();
-  return (penalties.length > 0 ? tf.addN([mean, ...penalties]) : mean) as tf.Scalar;
-}
-
-/** [batch loss, ...each metric's statistics] as one 1-D tensor, read back with a single sync. */
-function packStats(total: tf.Tensor, ms: StatefulMetric[], yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {
-  return tf.concat([tf.reshape(total, [1]), ...ms.map((m) => tf.reshape(m.batchStats(yTrue, yPred), [-1]))]) as tf.Tensor1D;
-}
-
-/** Hands each metric its slice of the read-back statistics (after the loss at index 0). */
-function unpackStats(stats: Float32Array, ms: StatefulMetric[]): void {
-  let off = 1;
-  for (const m of ms) {
-    m.accumulate(stats.subarray(off, off + m.statsSize));
-    off += m.statsSize;
-  }
-}
-
 /** Loss and metrics of `model` on `data`, in inference mode, batch by batch. */
-async function evaluateWith(
-  model: tf.LayersModel,
-  loss: LossEntry,
-  ms: StatefulMetric[],
-  data: Examples,
-  batchSize: number,
-): Promise<Logs> {
-  for (const m of ms) m.reset();
-  let lossTotal = 0;
-  for (let start = 0; start < data.size; start += batchSize) {
-    const size = Math.min(batchSize, data.size - start);
-    const stats = tf.tidy(() => {
-      const [xb, yb] = batchOf(data, undefined, start, size);
-      const yPred = model.apply(xb, { training: false }) as tf.Tensor;
-      return packStats(batchLoss(model, loss, yb, yPred), ms, yb, yPred);
-    });
+async function evaluateWith(model: tf.LayersModel, parts: StepParts, data: AnyExamples, batchSize: number, seed: number): Promise<Logs> {
+  const totals = new EpochTotals(parts.plan, parts.metrics);
+  const { batches } = epochBatches(data, batchSize, { epoch: 0, shuffle: false, seed });
+  for await (const b of batches) {
+    let stats: tf.Tensor1D;
+    try {
+      stats = tf.tidy(() => forward(model, b, parts, false).stats);
+    } finally {
+      disposeBatch(b);
+    }
     const values = (await stats.data()) as Float32Array;
     stats.dispose();
-    lossTotal += (values[0] ?? 0) * size;
-    unpackStats(values, ms);
+    totals.add(values, b.size);
   }
-  const logs: Logs = { loss: data.size > 0 ? lossTotal / data.size : 0 };
-  for (const m of ms) logs[m.name] = m.result();
-  return logs;
+  return totals.logs();
 }
 
 /** Keras's `model.evaluate`: `{loss, <metric as written>: value, ...}` over all of `data`. */
 export async function evaluate(
   model: tf.LayersModel,
   compile: CompileSpec,
-  data: Examples,
+  data: AnyExamples,
   batchSize: number = DEFAULT_EVAL_BATCH,
 ): Promise<Record<string, number>> {
-  const loss = lossEntry(compile);
-  checkTargets(model, loss, data.y, 'evaluation');
-  return evaluateWith(model, loss, buildMetrics(model, compile, data.y), data, batchSize);
+  const plan = planOutputs(model, compile);
+  const shapes = checkData(model, plan, data, 'evaluation');
+  return evaluateWith(model, { plan, metrics: buildMetrics(model, plan, shapes), which: 'evaluation' }, data, batchSize, 0);
 }
 
 function buildCallbacks(opts: TrainOptions): Callback[] {
@@ -134,79 +94,60 @@ function buildCallbacks(opts: TrainOptions): Callback[] {
   return [...built, ...(opts.extraCallbacks ?? [])];
 }
 
-class Context implements TrainingContext {
-  stopReason: string | undefined;
-  restoredEpoch?: number;
-  bestEpoch?: number;
-  private readonly directions = new Map<string, Direction>();
-
-  constructor(
-    readonly model: tf.LayersModel,
-    readonly optimizer: tf.Optimizer,
-    readonly epochs: number,
-    readonly stepsPerEpoch: number,
-    readonly logKeys: readonly string[],
-    ms: StatefulMetric[],
-    private readonly onMessage: (text: string) => void,
-  ) {
-    this.directions.set('loss', 'down');
-    for (const m of ms) this.directions.set(m.name, m.direction);
-  }
-
-  get stopRequested(): boolean {
-    return this.stopReason !== undefined;
-  }
-  directionOf(logKey: string): Direction | undefined {
-    return this.directions.get(logKey.replace(/^val_/, ''));
-  }
-  stopTraining(reason: string): void {
-    this.stopReason ??= reason;
-  }
-  getWeights(): tf.Tensor[] {
-    // getWeights() hands out the variables' current tensors; the optimizer replaces those on the
-    // next step, so a snapshot must be a copy.
-    return this.model.getWeights().map((w) => w.clone());
-  }
-  setWeights(weights: tf.Tensor[]): void {
-    this.model.setWeights(weights);
-  }
-  getLearningRate(): number {
-    return getLearningRate(this.optimizer);
-  }
-  setLearningRate(lr: number): void {
-    setLearningRate(this.optimizer, lr);
-  }
-  log(message: string): void {
-    this.onMessage(message);
-  }
+/** Keras's `validation_freq`: every n epochs, or at the listed 1-based epochs. */
+function validatesAt(epoch: number, freq: number | number[] | undefined): boolean {
+  if (freq === undefined) return true;
+  if (Array.isArray(freq)) return freq.includes(epoch + 1);
+  return (epoch + 1) % Math.max(1, freq) === 0;
 }
 
-/** Trains `model` on `train` per `compile` and `opts`; returns the Keras-style history. */
-export async function train(
-  model: tf.LayersModel,
-  compile: CompileSpec,
-  trainData: Examples,
-  opts: TrainOptions,
-): Promise<TrainResult> {
+function directionsOf(metrics: StatefulMetric[][]): Map<string, 'up' | 'down'> {
+  const d = new Map<string, 'up' | 'down'>();
+  for (const ms of metrics) for (const m of ms) d.set(m.name, m.direction);
+  return d;
+}
+
+/** Trains `model` on `trainData` per `compile` and `opts`; returns the Keras-style history. */
+export async function train(model: tf.LayersModel, compile: CompileSpec, trainData: AnyExamples, opts: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
-  const loss = lossEntry(compile);
-  checkTargets(model, loss, trainData.y, 'training');
-  if (opts.validation) checkTargets(model, loss, opts.validation.y, 'validation');
-  const trainMetrics = buildMetrics(model, compile, trainData.y);
-  const valMetrics = opts.validation ? buildMetrics(model, compile, opts.validation.y) : [];
+  const plan = planOutputs(model, compile);
+  const trainShapes = checkData(model, plan, trainData, 'training');
+  const validation = opts.validation;
+  const valShapes = validation ? checkData(model, plan, validation, 'validation') : [];
+  const classWeights = opts.classWeight && Object.keys(opts.classWeight).length > 0 ? new ClassWeights(opts.classWeight) : undefined;
+  if (classWeights && plan.multi) {
+    throw new ConfigError('fit.class_weight is only supported for models with a single output (as in Keras); use sample weights for multi-output models');
+  }
+  const trainParts: StepParts = { plan, metrics: buildMetrics(model, plan, trainShapes), classWeights, which: 'training' };
+  const valParts: StepParts | undefined = validation
+    ? { plan, metrics: buildMetrics(model, plan, valShapes), which: 'validation' }
+    : undefined;
   const cbs = buildCallbacks(opts);
-  const optimizer = buildOptimizer(compile);
+  const ownOptimizer = opts.optimizer === undefined;
+  const optimizer = opts.optimizer ?? buildOptimizer(compile);
   const reporter = opts.reporter;
 
   const batchSize = Math.max(1, Math.floor(opts.batchSize));
-  const steps = Math.ceil(trainData.size / batchSize);
-  const hasVal = opts.validation !== undefined && opts.validation.size > 0;
-  const logKeys = ['loss', ...trainMetrics.map((m) => m.name)];
-  if (hasVal) logKeys.push(...logKeys.map((k) => `val_${k}`));
-  const ctx = new Context(model, optimizer, opts.epochs, steps, logKeys, trainMetrics, (t) => reporter?.onMessage?.(t));
+  const initialEpoch = Math.max(0, Math.floor(opts.initialEpoch ?? 0));
+  const hasVal = validation !== undefined && (isStreaming(validation) || validation.size > 0);
+  const baseKeys = logKeysOf(plan, trainParts.metrics);
+  const logKeys = hasVal ? [...baseKeys, ...baseKeys.map((k) => `val_${k}`)] : baseKeys;
+  const firstSteps = stepsFor(trainData, batchSize, opts.stepsPerEpoch);
 
   const seed = opts.seed ?? randomSeed();
   const rng = new Prng(seed);
+  if (opts.rngState !== undefined) rng.setState(opts.rngState);
+  const ctx = new Context({
+    model,
+    optimizer,
+    epochs: opts.epochs,
+    stepsPerEpoch: firstSteps ?? 0,
+    logKeys,
+    directions: directionsOf(trainParts.metrics),
+    onMessage: (t) => reporter?.onMessage?.(t),
+    initialEpoch,
+    rng,
+  });
   // The variables minimize() may update: exactly the model's trainable weights (without a list,
   // tfjs would update every trainable variable alive in the engine, other models' included).
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -219,69 +160,70 @@ export async function train(
     for (const cb of cbs) await cb.onTrainBegin?.(ctx);
     reporter?.onTrainBegin({
       epochs: opts.epochs,
-      stepsPerEpoch: steps,
+      stepsPerEpoch: firstSteps ?? 0,
       batchSize,
-      samples: trainData.size,
-      validationSamples: hasVal ? opts.validation?.size : undefined,
+      samples: trainData.size ?? 0,
+      validationSamples: hasVal && validation ? validation.size : undefined,
       logKeys,
     });
 
-    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    for (let epoch = initialEpoch; epoch < opts.epochs; epoch++) {
       const epochStart = performance.now();
+      ctx.beginEpoch(epoch);
       for (const cb of cbs) await cb.onEpochBegin?.(epoch, ctx);
-      reporter?.onEpochBegin(epoch + 1, opts.epochs, steps);
-      for (const m of trainMetrics) m.reset();
-      let lossTotal = 0;
-      let seen = 0;
+      const { steps, batches } = epochBatches(trainData, batchSize, {
+        epoch,
+        shuffle: opts.shuffle,
+        seed,
+        rng,
+        stepsPerEpoch: opts.stepsPerEpoch,
+      });
+      reporter?.onEpochBegin(epoch + 1, opts.epochs, steps ?? 0);
+      const totals = new EpochTotals(plan, trainParts.metrics);
       let logs: Logs = {};
-      const order = opts.shuffle ? tf.tensor1d(permutation(trainData.size, rng), 'int32') : undefined;
-      try {
-        for (let step = 0; step < steps; step++) {
-          for (const cb of cbs) await cb.onBatchBegin?.(step, ctx);
-          const start = step * batchSize;
-          const size = Math.min(batchSize, trainData.size - start);
-          const stats = tf.tidy(() => {
-            const [xb, yb] = batchOf(trainData, order, start, size);
-            let packed: tf.Tensor1D | undefined;
+      let step = 0;
+      for await (const b of batches) {
+        for (const cb of cbs) await cb.onBatchBegin?.(step, ctx);
+        let stats: tf.Tensor1D | undefined;
+        try {
+          tf.tidy(() => {
             optimizer.minimize(
               () => {
-                const yPred = model.apply(xb, { training: true }) as tf.Tensor;
-                const total = batchLoss(model, loss, yb, yPred);
+                const r = forward(model, b, trainParts, true);
                 // minimize() disposes everything its closure made except the returned loss;
                 // keep the statistics computed from this same forward pass.
-                packed = tf.keep(packStats(total, trainMetrics, yb, yPred));
-                return total;
+                stats = tf.keep(r.stats);
+                return r.total;
               },
               false,
               trainable,
             );
-            if (!packed) throw new Error('training step produced no statistics');
-            return packed;
           });
-          const values = (await stats.data()) as Float32Array;
-          stats.dispose();
-          lossTotal += (values[0] ?? 0) * size;
-          seen += size;
-          unpackStats(values, trainMetrics);
-          logs = { loss: lossTotal / seen };
-          for (const m of trainMetrics) logs[m.name] = m.result();
-          for (const cb of cbs) await cb.onBatchEnd?.(step, logs, ctx);
-          reporter?.onBatchEnd(step + 1, logs);
-          if (opts.shouldStop?.()) {
-            interrupted = true;
-            ctx.stopTraining(`interrupted during epoch ${epoch + 1}`);
-            break;
-          }
-          if (ctx.stopRequested) break;
+        } finally {
+          disposeBatch(b);
         }
-      } finally {
-        order?.dispose();
+        if (!stats) throw new Error('training step produced no statistics');
+        const values = (await stats.data()) as Float32Array;
+        stats.dispose();
+        totals.add(values, b.size);
+        ctx.endStep();
+        logs = totals.logs();
+        for (const cb of cbs) await cb.onBatchEnd?.(step, logs, ctx);
+        step++;
+        reporter?.onBatchEnd(step, logs);
+        if (opts.shouldStop?.()) {
+          interrupted = true;
+          ctx.stopTraining(`interrupted during epoch ${epoch + 1}`);
+          break;
+        }
+        if (ctx.stopRequested) break;
       }
       if (interrupted) break;
+      if (steps === undefined) ctx.stepsPerEpoch = step;
 
       const epochLogs: Logs = { ...logs };
-      if (hasVal && opts.validation) {
-        const val = await evaluateWith(model, loss, valMetrics, opts.validation, batchSize);
+      if (hasVal && validation && valParts && validatesAt(epoch, opts.validationFreq)) {
+        const val = await evaluateWith(model, valParts, validation, batchSize, seed);
         for (const [k, v] of Object.entries(val)) epochLogs[`val_${k}`] = v;
       }
       for (const cb of cbs) await cb.onEpochEnd?.(epoch, epochLogs, ctx);
@@ -295,7 +237,7 @@ export async function train(
     for (const [k, v] of Object.entries(history)) if (v.length > 0) lastLogs[k] = v[v.length - 1] as number;
     for (const cb of cbs) await cb.onTrainEnd?.(lastLogs, ctx);
   } finally {
-    optimizer.dispose();
+    if (ownOptimizer) optimizer.dispose();
   }
 
   const result: TrainResult = {
@@ -312,3 +254,6 @@ export async function train(
   reporter?.onTrainEnd(result);
   return result;
 }
+
+/** Every tensor of in-memory examples (tests use it to dispose what they built). */
+export { tensorsOf };

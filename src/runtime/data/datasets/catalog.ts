@@ -125,24 +125,33 @@ const fashionMnist: DatasetDef = {
   },
 };
 
-/** One CIFAR-10 batch pickle: 10,000 rows of 3072 bytes (3 planes of 32x32) and labels. */
-function cifarBatch(bytes: Uint8Array, file: string, x: Float32Array, y: Float32Array, at: number): number {
+/** One CIFAR-10 batch pickle: rows of 3072 bytes (3 planes of 32x32) and their labels. */
+function cifarBatch(bytes: Uint8Array, file: string): { px: Uint8Array; labels: number[] } {
   const d = unpickle(bytes, file);
   if (!(d instanceof Map)) throw new DataError(`${file}: expected a pickled dict`);
   const data = d.get('data') as NdArray | undefined;
   const labels = (d.get('labels') ?? d.get('fine_labels')) as unknown[] | undefined;
   if (!data?.data || !(data.data instanceof Uint8Array) || !Array.isArray(labels)) throw new DataError(`${file}: no data/labels in the batch`);
-  const n = labels.length;
-  const px = data.data;
-  if (px.length !== n * 3072) throw new DataError(`${file}: ${px.length} pixel bytes for ${n} labels`);
-  // Keras transposes (n, 3, 32, 32) to channels_last (n, 32, 32, 3).
-  for (let i = 0; i < n; i++) {
-    const src = i * 3072;
-    const dst = (at + i) * 3072;
-    for (let c = 0; c < 3; c++) for (let k = 0; k < 1024; k++) x[dst + k * 3 + c] = px[src + c * 1024 + k] as number;
-    y[at + i] = Number(labels[i]);
+  if (data.data.length !== labels.length * 3072) throw new DataError(`${file}: ${data.data.length} pixel bytes for ${labels.length} labels`);
+  return { px: data.data, labels: labels.map(Number) };
+}
+
+/** Batches joined, transposed from (n, 3, 32, 32) to channels_last (n, 32, 32, 3) as Keras does. */
+function cifarSplit(batches: { px: Uint8Array; labels: number[] }[]): DatasetSplit {
+  const n = batches.reduce((a, b) => a + b.labels.length, 0);
+  const x = new Float32Array(n * 3072);
+  const y = new Float32Array(n);
+  let at = 0;
+  for (const { px, labels } of batches) {
+    for (let i = 0; i < labels.length; i++) {
+      const src = i * 3072;
+      const dst = (at + i) * 3072;
+      for (let c = 0; c < 3; c++) for (let k = 0; k < 1024; k++) x[dst + k * 3 + c] = px[src + c * 1024 + k] as number;
+      y[at + i] = labels[i] as number;
+    }
+    at += labels.length;
   }
-  return n;
+  return split(x, [32, 32, 3], y);
 }
 
 const cifar10: DatasetDef = {
@@ -153,21 +162,22 @@ const cifar10: DatasetDef = {
   async load(paths) {
     const file = paths['cifar-10-python.tar.gz'] as string;
     const tar = readTar(gunzipSync(await readFile(file)), file);
-    const member = (name: string): Uint8Array => {
+    const batch = (name: string): { px: Uint8Array; labels: number[] } => {
       const m = tar.get(`cifar-10-batches-py/${name}`);
       if (!m) throw new DataError(`${file} has no cifar-10-batches-py/${name}`);
-      return m;
+      return cifarBatch(m, `${file}:${name}`);
     };
-    const xTrain = new Float32Array(50000 * 3072);
-    const yTrain = new Float32Array(50000);
-    let at = 0;
-    for (let i = 1; i <= 5; i++) at += cifarBatch(member(`data_batch_${i}`), `${file}:data_batch_${i}`, xTrain, yTrain, at);
-    const xTest = new Float32Array(10000 * 3072);
-    const yTest = new Float32Array(10000);
-    cifarBatch(member('test_batch'), `${file}:test_batch`, xTest, yTest, 0);
-    return { train: split(xTrain, [32, 32, 3], yTrain), test: split(xTest, [32, 32, 3], yTest), numClasses: 10 };
+    const train = cifarSplit([1, 2, 3, 4, 5].map((i) => batch(`data_batch_${i}`)));
+    return { train, test: cifarSplit([batch('test_batch')]), numClasses: 10 };
   },
 };
+
+/** The largest value (a loop: spreading 50,000 values into Math.max can overflow the stack). */
+function maxOf(values: number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
 
 /** Keras's `pad_sequences` defaults: pad with 0 and truncate at the front ('pre'). */
 function padPre(seqs: number[][], len: number): Float32Array {
@@ -213,12 +223,12 @@ const imdb: DatasetDef = {
       throw new DataError(`imdb: after dropping sequences longer than maxlen=${o.maxlen}, no sequence was kept; increase maxlen`);
     }
     let numWords = o.num_words;
-    if (!numWords) numWords = Math.max(...[...train.x, ...test.x].map((s) => Math.max(...s)));
+    if (!numWords) numWords = maxOf([...train.x, ...test.x].map(maxOf));
     const skipTop = o.skip_top ?? 0;
     const clip = (s: number[]): number[] => s.map((w) => (w >= skipTop && w < (numWords as number) ? w : oov));
     const trainX = train.x.map(clip);
     const testX = test.x.map(clip);
-    const len = o.maxlen ?? Math.max(...trainX.map((s) => s.length), ...testX.map((s) => s.length));
+    const len = o.maxlen ?? maxOf([...trainX, ...testX].map((s) => s.length));
     return {
       train: split(padPre(trainX, len), [len], Float32Array.from(train.y)),
       test: split(padPre(testX, len), [len], Float32Array.from(test.y)),

@@ -32,7 +32,6 @@ interface PyObject {
   args: unknown;
 }
 
-const MARK = Symbol('mark');
 
 /** Latin-1 text of bytes (how Python 2 `str` keys become JS strings). */
 function latin1(b: Uint8Array): string {

@@ -42,7 +42,8 @@ export abstract class KerasOptimizer extends tf.Optimizer {
   /** Extra scalars the rule keeps across steps (Nadam's momentum-cache product), saved with the slots. */
   protected readonly scalars = new Map<string, number>();
 
-  constructor(protected readonly base: BaseOptions) {
+  /** @param rule The rule's own arguments (beta1, rho, ...), reported by getConfig. */
+  constructor(protected readonly base: BaseOptions, private readonly rule: object = {}) {
     super();
     const set = [base.clipnorm, base.clipvalue, base.globalClipnorm].filter((v) => v !== undefined).length;
     if (set > 1) {
@@ -164,6 +165,7 @@ export abstract class KerasOptimizer extends tf.Optimizer {
       clipnorm: this.base.clipnorm ?? null,
       clipvalue: this.base.clipvalue ?? null,
       global_clipnorm: this.base.globalClipnorm ?? null,
+      ...(this.rule as tf.serialization.ConfigDict),
     };
   }
 }

@@ -16,7 +16,7 @@ const slot = (s: Slots, k: string): tf.Variable => {
 export class SGD extends KerasOptimizer {
   static className = 'SGD';
   constructor(base: BaseOptions, private readonly o: { momentum: number; nesterov: boolean }) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     return this.o.momentum !== 0 ? [{ name: 'momentum' }] : [];
@@ -40,7 +40,7 @@ export class SGD extends KerasOptimizer {
 export class RMSprop extends KerasOptimizer {
   static className = 'RMSprop';
   constructor(base: BaseOptions, private readonly o: { rho: number; momentum: number; epsilon: number; centered: boolean }) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     const out: SlotSpec[] = [{ name: 'velocity' }];
@@ -90,7 +90,7 @@ export interface AdamArgs {
 export class Adam extends KerasOptimizer {
   static className = 'Adam';
   constructor(base: BaseOptions, protected readonly o: AdamArgs) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     const out: SlotSpec[] = [{ name: 'momentum' }, { name: 'velocity' }];
@@ -123,7 +123,7 @@ export class AdamW extends Adam {
 export class Adamax extends KerasOptimizer {
   static className = 'Adamax';
   constructor(base: BaseOptions, private readonly o: { beta1: number; beta2: number; epsilon: number }) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     return [{ name: 'm' }, { name: 'u' }];
@@ -144,7 +144,7 @@ export class Adamax extends KerasOptimizer {
 export class Adagrad extends KerasOptimizer {
   static className = 'Adagrad';
   constructor(base: BaseOptions, private readonly o: { initialAccumulatorValue: number; epsilon: number }) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     return [{ name: 'accumulator', init: this.o.initialAccumulatorValue }];
@@ -163,7 +163,7 @@ export class Adagrad extends KerasOptimizer {
 export class Adadelta extends KerasOptimizer {
   static className = 'Adadelta';
   constructor(base: BaseOptions, private readonly o: { rho: number; epsilon: number }) {
-    super(base);
+    super(base, o);
   }
   protected slots(): SlotSpec[] {
     return [{ name: 'accumulated_grad' }, { name: 'accumulated_delta_var' }];
@@ -188,7 +188,7 @@ export class Adadelta extends KerasOptimizer {
 export class Nadam extends KerasOptimizer {
   static className = 'Nadam';
   constructor(base: BaseOptions, private readonly o: { beta1: number; beta2: number; epsilon: number }) {
-    super(base);
+    super(base, o);
   }
   private mu(t: number): number {
     return this.o.beta1 * (1 - 0.5 * Math.pow(0.96, t));

@@ -1,0 +1,228 @@
+/**
+ * Training throughput (samples/s) of the models in bench/model-cases.ts:
+ *   kerats  — `buildSequential` from the config text + kerats' own `train` (the product path);
+ *   tfjs    — the same model as a plain tfjs-layers script, `model.fit`, same backend, same process;
+ *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
+ * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
+ *
+ * Module flags: --models mlp,cnn  --backends wasm,cpu  --rounds 3  --seconds 3 (target per round)
+ *               --steps N (fixed steps per round)  --no-torch
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadConfigText } from '../src/config/load.js';
+import { probeBackend, useBackend, type BackendName } from '../src/runtime/backend.js';
+import { buildSequential } from '../src/runtime/model-builder.js';
+import { train } from '../src/runtime/training/trainer.js';
+import { packageRoot } from '../src/util/package-root.js';
+import { MODEL_CASES, type ModelCase } from './model-cases.js';
+import { markdownTable, median, type BenchContext, type BenchModule, type BenchSection } from './types.js';
+
+interface Options {
+  models: string[];
+  backends: BackendName[];
+  rounds: number;
+  seconds: number;
+  steps?: number;
+  torch: boolean;
+}
+
+function parseOptions(ctx: BenchContext): Options {
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const a = ctx.argv;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i + 1] ?? '';
+    if (a[i] === '--models') o.models = v.split(',');
+    else if (a[i] === '--backends') o.backends = v.split(',') as BackendName[];
+    else if (a[i] === '--rounds') o.rounds = Number(v);
+    else if (a[i] === '--seconds') o.seconds = Number(v);
+    else if (a[i] === '--steps') o.steps = Number(v);
+    else if (a[i] === '--no-torch') o.torch = false;
+  }
+  if (ctx.quick) {
+    o.rounds = 1;
+    o.steps = 2;
+  }
+  return o;
+}
+
+export interface ModelRow {
+  model: string;
+  title: string;
+  batch: number;
+  backend: string;
+  steps: number;
+  /** Samples per wall-clock second (median round). */
+  kerats: number;
+  tfjs: number;
+  /** kerats / tfjs samples/s: 1 means no overhead. */
+  keratsVsTfjs: number;
+  /** Samples per CPU second of the process (median round): robust to a loaded machine. */
+  keratsCpu: number;
+  tfjsCpu: number;
+  torch?: number;
+  /** PyTorch's samples per CPU second, all its threads together. */
+  torchCpu?: number;
+  keratsVsTorch?: number;
+}
+
+/** Samples per wall-clock second and per CPU second of this process. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Rates of `samples` samples trained by `f`. The CPU-time rate is what a single-threaded backend
+ * (wasm, cpu) would reach on an idle machine: it stays meaningful when other processes load the CPU.
+ */
+async function rate(samples: number, f: () => Promise<unknown>): Promise<Rate> {
+  const t0 = performance.now();
+  const c0 = cpuSeconds();
+  await f();
+  return { wall: samples / ((performance.now() - t0) / 1000), cpu: samples / (cpuSeconds() - c0) };
+}
+
+/** One kerats `train` call over `steps` batches. */
+function keratsRound(c: ModelCase, model: tf.LayersModel, compile: Parameters<typeof train>[1], x: tf.Tensor, y: tf.Tensor, steps: number): Promise<Rate> {
+  const size = steps * c.batch;
+  return rate(size, () => train(model, compile, { x, y, size }, { epochs: 1, batchSize: c.batch, shuffle: false, callbacks: [] }));
+}
+
+/** One plain-tfjs `model.fit` epoch over `steps` batches. */
+function tfjsRound(c: ModelCase, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<Rate> {
+  return rate(steps * c.batch, () => model.fit(x, y, { batchSize: c.batch, epochs: 1, shuffle: false, verbose: 0 }));
+}
+
+async function benchOnBackend(c: ModelCase, backend: BackendName, o: Options, ctx: BenchContext): Promise<ModelRow> {
+  const config = loadConfigText(`name: bench-${c.name}\nseed: 1\n${c.yaml}\n`, `bench-${c.name}.yaml`);
+  const kModel = buildSequential(config.model, { seed: 1 });
+  const tModel = c.tfjs();
+  tModel.compile({ optimizer: tf.train.adam(0.001), loss: c.loss });
+  try {
+    // Warm-up (kernel setup, XNNPACK operator creation), and a step time to size the rounds.
+    const warm = c.data(2 * c.batch);
+    await keratsRound(c, kModel, config.compile, warm.x, warm.y, 2);
+    const perSec = (await tfjsRound(c, tModel, warm.x, warm.y, 2)).wall;
+    tf.dispose([warm.x, warm.y]);
+    const steps = o.steps ?? Math.max(2, Math.min(60, Math.round((o.seconds * perSec) / c.batch)));
+    const { x, y } = c.data(steps * c.batch);
+    const k: Rate[] = [];
+    const t: Rate[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const kr = await keratsRound(c, kModel, config.compile, x, y, steps);
+      const tr = await tfjsRound(c, tModel, x, y, steps);
+      k.push(kr);
+      t.push(tr);
+      ctx.log(`  ${c.name} ${backend} round ${r + 1}: kerats ${kr.wall.toFixed(0)} (cpu ${kr.cpu.toFixed(0)})  tfjs ${tr.wall.toFixed(0)} (cpu ${tr.cpu.toFixed(0)}) samples/s`);
+    }
+    tf.dispose([x, y]);
+    const kerats = median(k.map((r) => r.wall));
+    const tfjs = median(t.map((r) => r.wall));
+    const keratsCpu = median(k.map((r) => r.cpu));
+    const tfjsCpu = median(t.map((r) => r.cpu));
+    return { model: c.name, title: c.title, batch: c.batch, backend, steps, kerats, tfjs, keratsVsTfjs: kerats / tfjs, keratsCpu, tfjsCpu };
+  } finally {
+    kModel.dispose();
+    tModel.dispose();
+  }
+}
+
+/** A python3 that can import torch: Debian's (python3-torch) first, then the one on PATH. */
+export function findTorchPython(): { python: string; version: string } | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return undefined;
+}
+
+function torchSamplesPerSec(python: string, c: ModelCase, o: Options, ctx: BenchContext, notes: string[]): { wall: number; cpu: number } | undefined {
+  const script = path.join(packageRoot(), 'bench', 'torch_models.py');
+  const args = [script, '--model', c.name, '--batch', String(c.batch), '--rounds', String(o.rounds), '--seconds', String(o.seconds), '--threads', '2'];
+  if (o.steps) args.push('--steps', String(o.steps));
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) {
+    ctx.log(`  ${c.name} torch failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
+    return undefined;
+  }
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string };
+  if (out.blas === 'generic') {
+    notes.push('PyTorch is built against the generic reference BLAS (BLAS_INFO=generic): its Dense/LSTM matmuls are unoptimised; convolutions use oneDNN');
+  }
+  ctx.log(`  ${c.name} torch: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
+  if (out.samples_per_sec === undefined || out.samples_per_cpu_sec === undefined) return undefined;
+  return { wall: out.samples_per_sec, cpu: out.samples_per_cpu_sec };
+}
+
+const fmt = (n: number | undefined): string => (n === undefined ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const ratio = (n: number | undefined): string => (n === undefined ? '—' : `${n.toFixed(2)}x`);
+
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, tfjs ${tf.version.tfjs}`;
+}
+
+export const bench: BenchModule = {
+  name: 'models',
+  description: 'training samples/s: kerats vs a plain tfjs-layers script vs PyTorch',
+  async run(ctx) {
+    const o = parseOptions(ctx);
+    const notes: string[] = [];
+    const cases = MODEL_CASES.filter((c) => o.models.includes(c.name));
+    const torch = o.torch ? findTorchPython() : undefined;
+    if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried /usr/bin/python3, python3)');
+    if (torch) notes.push(`PyTorch ${torch.version} (${torch.python}), torch.set_num_threads(2)`);
+    const rows: ModelRow[] = [];
+    for (const c of cases) {
+      for (const b of o.backends) {
+        const status = await probeBackend(b);
+        if (!status.available) {
+          notes.push(`${b}: ${status.reason ?? 'unavailable'}`);
+          continue;
+        }
+        await useBackend(b);
+        try {
+          rows.push(await benchOnBackend(c, b, o, ctx));
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          notes.push(`${c.name} on ${b}: failed: ${msg.split('\n')[0] ?? ''}`);
+          ctx.log(`  ${c.name} ${b} failed: ${msg}`);
+        }
+      }
+      const ts = torch ? torchSamplesPerSec(torch.python, c, o, ctx, notes) : undefined;
+      for (const row of rows.filter((r) => r.model === c.name)) {
+        if (ts === undefined) continue;
+        row.torch = ts.wall;
+        row.torchCpu = ts.cpu;
+        row.keratsVsTorch = row.kerats / ts.wall;
+      }
+    }
+    const uniqueNotes = [...new Set(notes)];
+    const table = markdownTable(
+      ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'per CPU-s: kerats / tfjs / PyTorch'],
+      rows.map((r) => [
+        r.title,
+        String(r.batch),
+        r.backend,
+        fmt(r.kerats),
+        fmt(r.tfjs),
+        ratio(r.keratsVsTfjs),
+        fmt(r.torch),
+        ratio(r.keratsVsTorch),
+        `${fmt(r.keratsCpu)} / ${fmt(r.tfjsCpu)} / ${fmt(r.torchCpu)}`,
+      ]),
+    );
+    const load = os.loadavg()[0]?.toFixed(1) ?? '?';
+    const head = `Training samples/s, wall clock, median of ${o.rounds} round${o.rounds === 1 ? '' : 's'} (${machineDescription()}, load average ${load} at the end)`;
+    const section: BenchSection = { rows: rows.map((r) => ({ ...r })), table: `${head}\n\n${table}`, notes: uniqueNotes };
+    return section;
+  },
+};

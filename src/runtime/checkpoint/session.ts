@@ -1,0 +1,305 @@
+/**
+ * The checkpoint side of one `kerats train`: decides whether the run starts fresh or continues an
+ * interrupted one (`--resume DIR`, `--resume auto`, a BackupAndRestore backup), restores the
+ * model, optimizer, callbacks, epoch and shuffle state, keeps `checkpoints/last/` current while
+ * training, and on the way out either keeps the partial folder (interrupted: resumable) or clears
+ * the checkpoint before the run folder gets its final name.
+ *
+ * Two phases, because the seed must be known before the model and the data are built:
+ * `planRun` (find what to resume, fix the seed), then `RunSession.open` (folder, restore).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { KeratsConfig } from '../../config/types.js';
+import { callbacks as callbackRegistry } from '../../registry/callbacks.js';
+import { ConfigError, ExitCode, KeratsError } from '../../util/errors.js';
+import { Prng, permutation, randomSeed } from '../../util/prng.js';
+import { isStreaming, type AnyExamples } from '../data/types.js';
+import { RunFolder, safeName } from '../run-folder.js';
+import { BackupAndRestore } from '../training/callbacks-backup-restore.js';
+import type { Callback } from '../training/callbacks-types.js';
+import { buildOptimizer } from '../training/trainer.js';
+import { removeDir } from './atomic-dir.js';
+import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights, type LoadedCheckpoint } from './checkpoint.js';
+import { Checkpointer, restoreCallbackStates } from './checkpointer.js';
+import { diffJson } from './config-diff.js';
+import { configSha256, dataSha256 } from './hashes.js';
+import { disposeSnapshot, restoreOptimizer } from './optimizer-state.js';
+import { CHECKPOINT_DIR, listResumable, openResumable, partialLocation, RUNNING_FILE, writeRunning, type Resumable } from './resume.js';
+
+export interface ResumeRequest {
+  /** A partial run folder, a folder of runs (its newest unfinished one), or `auto`. */
+  from: string;
+  /** Resume even though the config or the data changed. */
+  force?: boolean;
+}
+
+export interface PlanOptions {
+  runsRoot: string;
+  out?: string;
+  resume?: ResumeRequest;
+  /** Notes for the user (what is resumed, what is skipped). */
+  log?: (message: string) => void;
+}
+
+interface Source {
+  kind: 'run' | 'backup';
+  checkpoint: LoadedCheckpoint;
+  run?: Resumable;
+}
+
+/** Where a run starts from: fresh, or a checkpoint; and the seed everything is built with. */
+export interface RunPlan {
+  seed: number;
+  configSha256: string;
+  dataSha256: string;
+  source?: Source;
+}
+
+function backupDirs(config: KeratsConfig): string[] {
+  return config.fit.callbacks
+    .filter((c) => c.type === 'BackupAndRestore' && typeof c.args.backup_dir === 'string' && path.isAbsolute(c.args.backup_dir))
+    .map((c) => c.args.backup_dir as string);
+}
+
+async function refuseChanges(config: KeratsConfig, src: Source, hashes: { config: string; data: string }, force: boolean, where: string): Promise<void> {
+  const problems: string[] = [];
+  if (src.checkpoint.state.configSha256 !== hashes.config) {
+    let before: unknown;
+    if (src.run) before = JSON.parse(await fs.readFile(path.join(src.run.dir, 'config.json'), 'utf8').catch(() => 'null')) as unknown;
+    const lines = before ? diffJson(before, config.resolved) : [];
+    problems.push(`the config changed since ${where} was written${lines.length ? ':\n' + lines.map((l) => `  ${l}`).join('\n') : ''}`);
+  }
+  if (src.checkpoint.state.dataSha256 !== hashes.data) problems.push(`the training data changed since ${where} was written (its sha256 differs)`);
+  if (problems.length === 0 || force) return;
+  throw new ConfigError(`cannot resume: ${problems.join('\n')}\nrestore the original config and data, or add --force to resume anyway`);
+}
+
+/** Phase 1: what to resume (if anything) and the seed the model and data must be built with. */
+export async function planRun(config: KeratsConfig, opts: PlanOptions): Promise<RunPlan> {
+  const hashes = { config: configSha256(config), data: await dataSha256(config.data) };
+  let source: Source | undefined;
+  const req = opts.resume;
+  if (req && req.from !== 'auto') {
+    const run = await openResumable(req.from);
+    source = { kind: 'run', checkpoint: run.checkpoint, run };
+    await refuseChanges(config, source, hashes, req.force === true, `"${req.from}"`);
+  } else if (req) {
+    const { parent, prefix } = partialLocation(opts.runsRoot, safeName(config.name), opts.out);
+    for (const run of await listResumable(parent, prefix)) {
+      if (run.checkpoint.state.configSha256 === hashes.config && run.checkpoint.state.dataSha256 === hashes.data) {
+        source = { kind: 'run', checkpoint: run.checkpoint, run };
+        break;
+      }
+      opts.log?.(`--resume auto: skipping ${path.relative(process.cwd(), run.dir)} (written by a different config or data)`);
+    }
+    if (!source) opts.log?.('--resume auto: no interrupted run of this config; starting a new run');
+  }
+  if (!source) {
+    for (const dir of backupDirs(config)) {
+      const checkpoint = await readCheckpoint(dir);
+      if (!checkpoint) continue;
+      source = { kind: 'backup', checkpoint };
+      await refuseChanges(config, source, hashes, req?.force === true, `the BackupAndRestore backup in "${dir}"`);
+      break;
+    }
+  }
+  const seed = source?.checkpoint.state.seed ?? config.seed ?? randomSeed();
+  return { seed, configSha256: hashes.config, dataSha256: hashes.data, source };
+}
+
+export interface OpenOptions {
+  model: tf.LayersModel;
+  train: AnyExamples;
+  shuffle: boolean;
+  argv: string[];
+  log?: (message: string) => void;
+}
+
+/** Phase 2 and the rest of the run's life: see the file comment. */
+export class RunSession {
+  private savedEpochs = 0;
+  private wasInterrupted = false;
+  private closed = false;
+
+  private constructor(
+    readonly folder: RunFolder,
+    readonly plan: RunPlan,
+    private readonly config: KeratsConfig,
+    /** Epoch (0-based) training starts at; > 0 when resumed. */
+    readonly initialEpoch: number,
+    /** Restored optimizer (resumed runs); owned here. */
+    readonly optimizer: tf.Optimizer | undefined,
+    /** The config's callbacks, built here so their state can be saved and restored. */
+    readonly callbacks: Callback[],
+  ) {}
+
+  /** Writes `checkpoints/last/` (set up in `open`). */
+  private checkpointer!: Checkpointer;
+
+  static async open(config: KeratsConfig, plan: RunPlan, runsRoot: string, out: string | undefined, o: OpenOptions): Promise<RunSession> {
+    const src = plan.source;
+    const folder = src?.run
+      ? RunFolder.reopen(src.run.dir, src.run.running.target, src.run.running.explicit)
+      : await RunFolder.create({ root: runsRoot, name: config.name, out });
+    let optimizer: tf.Optimizer | undefined;
+    try {
+      await writeRunning(folder.dir, {
+        target: folder.targetDir,
+        explicit: folder.explicitOut,
+        config_file: config.file,
+        config_sha256: plan.configSha256,
+        data_sha256: plan.dataSha256,
+        started_at: src?.run?.running.started_at ?? new Date().toISOString(),
+        command: o.argv,
+      });
+      // Written at the start so `--resume` can show what changed.
+      await folder.writeJson('config.json', config.resolved);
+
+      const built = config.fit.callbacks.map((c) => {
+        const entry = callbackRegistry.find(c.type);
+        if (!entry) throw new ConfigError({ message: callbackRegistry.unknownMessage(c.type), loc: c.loc });
+        return entry.create(c.args, { loc: c.loc, baseDir: folder.dir });
+      });
+      // Backups record the other callbacks' state at each epoch's end, so they run after them.
+      const callbacks = [...built.filter((c) => !(c instanceof BackupAndRestore)), ...built.filter((c) => c instanceof BackupAndRestore)];
+
+      let initialEpoch = 0;
+      let rngState: number | undefined;
+      if (src) {
+        const ck = src.checkpoint;
+        await restoreModelWeights(ck, o.model);
+        optimizer = buildOptimizer(config.compile);
+        const snap = await readOptimizerSnapshot(ck);
+        try {
+          await restoreOptimizer(optimizer, snap, o.model);
+        } finally {
+          disposeSnapshot(snap);
+        }
+        restoreCallbackStates(callbacks, ck.state.callbacks);
+        initialEpoch = ck.state.epoch;
+        rngState = ck.state.rngState;
+        o.log?.(`Resuming ${path.relative(process.cwd(), folder.dir) || folder.dir} from the checkpoint after epoch ${initialEpoch}`);
+      }
+      const session = new RunSession(folder, plan, config, initialEpoch, optimizer, callbacks);
+      session.rngState = rngState;
+      session.resumedHistory = src?.checkpoint.state.history ?? {};
+      const common = {
+        seed: plan.seed,
+        configSha256: plan.configSha256,
+        dataSha256: plan.dataSha256,
+        history: session.resumedHistory,
+        callbacks: () => callbacks,
+        nextEpochRng: nextEpochRng(o.train, o.shuffle),
+        interrupted: () => session.wasInterrupted,
+      };
+      for (const c of callbacks) if (c instanceof BackupAndRestore) c.attach(common);
+      session.checkpointer = new Checkpointer({
+        ...common,
+        dir: folder.file(CHECKPOINT_DIR),
+        saveAtStart: !src?.run,
+        onSaved: (epochs) => {
+          session.savedEpochs = epochs;
+        },
+      });
+      return session;
+    } catch (err) {
+      optimizer?.dispose();
+      if (!src?.run) await folder.abort();
+      throw err;
+    }
+  }
+
+  /** The shuffle state to start from (resumed runs). */
+  rngState: number | undefined;
+  /** History of the epochs before this process (resumed runs). */
+  resumedHistory: Record<string, number[]> = {};
+
+  /** What `train()` needs from the session: start epoch, restored optimizer and shuffle, the callbacks. */
+  trainOptions(): { seed: number; initialEpoch: number; optimizer?: tf.Optimizer; rngState?: number; callbacks: []; extraCallbacks: Callback[] } {
+    return {
+      seed: this.plan.seed,
+      initialEpoch: this.initialEpoch,
+      ...(this.optimizer ? { optimizer: this.optimizer } : {}),
+      ...(this.rngState !== undefined ? { rngState: this.rngState } : {}),
+      callbacks: [],
+      extraCallbacks: [...this.callbacks, this.checkpointer],
+    };
+  }
+
+  /** The resumed epochs' history followed by this process's. */
+  fullHistory(latest: Record<string, number[]>): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const k of new Set([...Object.keys(this.resumedHistory), ...Object.keys(latest)])) out[k] = [...(this.resumedHistory[k] ?? []), ...(latest[k] ?? [])];
+    return out;
+  }
+
+  /**
+   * Training stopped on a signal: keep the partial folder and say how to resume. Returns the
+   * error to throw (exit 130; `kerats train` turns it into 143 for SIGTERM).
+   */
+  interrupted(): KeratsError {
+    this.wasInterrupted = true;
+    this.folder.keep();
+    const dir = path.relative(process.cwd(), this.folder.dir) || this.folder.dir;
+    const cfg = path.relative(process.cwd(), this.config.file) || this.config.file;
+    const kept = this.savedEpochs > 0 ? `the checkpoint after epoch ${this.savedEpochs} is` : 'a checkpoint of the starting point is';
+    return new KeratsError(
+      `training interrupted; ${kept} in ${dir}\n` +
+        `resume with: kerats train ${cfg} --resume ${dir}\n` +
+        '(the unfinished epoch is trained again from its start, so the resumed run matches an uninterrupted one)',
+      ExitCode.interrupted,
+    );
+  }
+
+  /** Marks the signal before `train()` returns, so a BackupAndRestore backup is kept. */
+  noteInterrupt(): void {
+    this.wasInterrupted = true;
+  }
+
+  /** Clears the resume state from the run folder before it gets its final name. */
+  async beforeFinalize(): Promise<void> {
+    await removeDir(this.folder.file(CHECKPOINT_DIR));
+    await fs.rmdir(this.folder.file('checkpoints')).catch(() => undefined); // only when empty
+    await fs.rm(this.folder.file(RUNNING_FILE), { force: true });
+  }
+
+  /** Manifest fields about seed, hashes and resumption. */
+  manifestFields(): Record<string, unknown> {
+    return {
+      seed: this.plan.seed,
+      seed_from_config: this.config.seed !== undefined,
+      config_sha256: this.plan.configSha256,
+      data_sha256: this.plan.dataSha256,
+      resumed_from_epoch: this.initialEpoch > 0 ? this.initialEpoch : null,
+    };
+  }
+
+  /**
+   * On the way out (success or failure): a run that has something to resume from keeps its partial
+   * folder (interrupted, failed after a checkpoint, or resumed); otherwise the folder goes.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.optimizer?.dispose();
+    if (this.savedEpochs > 0 || this.initialEpoch > 0 || this.wasInterrupted) this.folder.keep();
+    await this.folder.abort();
+  }
+}
+
+/**
+ * The shuffle state at the start of the next epoch, from the state at the start of this one
+ * (`TrainingContext.rngState()`): an in-memory shuffle draws one permutation of the rows per epoch
+ * (training/batches.ts); streamed data shuffles by seed and epoch and leaves the generator alone.
+ */
+function nextEpochRng(train: AnyExamples, shuffle: boolean): (state: number) => number {
+  return (state) => {
+    if (!shuffle || isStreaming(train)) return state;
+    const rng = new Prng(0);
+    rng.setState(state);
+    permutation(train.size, rng);
+    return rng.getState();
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * `kerats evaluate`: a finished run's model on its test set (or validation set, or a given CSV or
+ * config), with the run's own preprocessing and compile section, and optional quality gates.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { KeratsConfig } from '../config/types.js';
+import { ConfigError, DataError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { useBackend, type BackendChoice } from './backend.js';
+import { readJsonFile, readManifest, runDir } from './checkpoint/run-files.js';
+import { applyPreprocessingFile, loadData } from './data/index.js';
+import type { Examples, PreprocessingState } from './data/types.js';
+import { loadModel } from './model-io.js';
+import { evaluate } from './training/trainer.js';
+
+/** `accuracy=0.9` under --fail-under (must be at least), `loss=0.5` under --fail-over (must be at most). */
+export interface Threshold {
+  metric: string;
+  op: '>=' | '<=';
+  value: number;
+}
+
+export interface GateResult extends Threshold {
+  actual: number;
+  passed: boolean;
+}
+
+export interface EvaluateRunResult {
+  run_dir: string;
+  /** What was evaluated: `test`, `validation`, or the file given with --data. */
+  data: string;
+  samples: number;
+  backend: string;
+  metrics: Record<string, number>;
+  gates: GateResult[];
+  passed: boolean;
+}
+
+/** Parses `NAME=VALUE` (also `NAME>=VALUE` / `NAME<=VALUE`, which set the direction themselves). */
+export function parseThreshold(text: string, op: '>=' | '<=', option: string): Threshold {
+  const m = /^\s*([A-Za-z_][\w.]*)\s*(>=|<=|=)\s*(-?[\d.]+(?:e-?\d+)?)\s*$/i.exec(text);
+  const value = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isFinite(value)) {
+    throw new ConfigError(`${option} "${text}": expected METRIC=VALUE, e.g. ${option} ${op === '>=' ? 'accuracy=0.9' : 'loss=0.5'}`);
+  }
+  const given = m[2] === '=' ? op : (m[2] as '>=' | '<=');
+  return { metric: m[1] as string, op: given, value };
+}
+
+const TABLE_EXT = new Set(['.csv', '.tsv', '.json', '.ndjson', '.txt']);
+
+async function configFor(dir: string, dataArg: string | undefined): Promise<{ config: KeratsConfig; label: string }> {
+  if (dataArg) return { config: await loadConfig(dataArg), label: dataArg };
+  // The config as the user wrote it (its relative data paths resolve), else the run's resolved copy.
+  const manifest = await readManifest(dir).catch(() => undefined);
+  const original = manifest?.config_file;
+  if (original && (await access(original).then(() => true, () => false))) return { config: await loadConfig(original), label: '' };
+  return { config: await loadConfig(path.join(dir, 'config.json')), label: '' };
+}
+
+async function examplesFor(
+  dir: string,
+  dataArg: string | undefined,
+  pre: PreprocessingState,
+  inputShape: number[] | undefined,
+): Promise<{ examples: Examples; label: string; dispose: () => void }> {
+  if (dataArg && TABLE_EXT.has(path.extname(dataArg).toLowerCase())) {
+    const t = await applyPreprocessingFile({ path: path.resolve(dataArg), given: dataArg }, pre, { labels: 'required', ...(inputShape ? { inputShape } : {}) });
+    if (!t.y) throw new DataError(`--data "${dataArg}" has no "${pre.label ?? 'label'}" column, so there is nothing to evaluate against`);
+    const y = t.y;
+    return { examples: { x: t.x, y, size: t.size }, label: dataArg, dispose: () => tf.dispose([t.x, y]) };
+  }
+  const { config, label } = await configFor(dir, dataArg);
+  if (!config.data) throw new ConfigError(`${label || 'the run\'s config'} has no data section; pass --data FILE.csv`);
+  const manifest = await readManifest(dir).catch(() => undefined);
+  const data = await loadData(config.data, { encoding: pre.encoding, inputShape, seed: manifest?.seed ?? config.seed });
+  const pick = data.test ? { ex: data.test, name: 'test' } : data.validation ? { ex: data.validation, name: 'validation' } : undefined;
+  const all = [data.train, data.validation, data.test];
+  const disposeAll = () => {
+    for (const ex of all) if (ex && 'x' in ex) tf.dispose([ex.x, ex.y] as tf.TensorContainer[]);
+  };
+  if (!pick || !('x' in pick.ex)) {
+    disposeAll();
+    throw new ConfigError(`${label || 'the run\'s config'} has no test or validation data; pass --data FILE.csv (a table with the label column)`);
+  }
+  return { examples: pick.ex, label: label ? `${label} (${pick.name})` : pick.name, dispose: disposeAll };
+}
+
+export async function evaluateRun(
+  given: string,
+  opts: { data?: string; backend: BackendChoice; batchSize?: number; gates: Threshold[] },
+): Promise<EvaluateRunResult> {
+  const dir = await runDir(given);
+  const backend = await useBackend(opts.backend);
+  const runConfig = await loadConfig(path.join(dir, 'config.json'));
+  const pre = await readJsonFile<PreprocessingState>(path.join(dir, 'preprocessing.json'), 'the run preprocessing');
+  const model = await loadModel(path.join(dir, 'model.json'));
+  try {
+    const { examples, label, dispose } = await examplesFor(dir, opts.data, pre, runConfig.model.inputShape);
+    try {
+      const metrics = await evaluate(model, runConfig.compile, examples, opts.batchSize ?? runConfig.fit.batchSize);
+      const gates = opts.gates.map((g) => {
+        const actual = metrics[g.metric];
+        if (actual === undefined) {
+          const names = Object.keys(metrics);
+          throw new ConfigError(`quality gate "${g.metric}": the evaluation reports ${names.join(', ')}${didYouMean(g.metric, names)}`);
+        }
+        return { ...g, actual, passed: g.op === '>=' ? actual >= g.value : actual <= g.value };
+      });
+      return { run_dir: dir, data: label, samples: examples.size, backend: backend.name, metrics, gates, passed: gates.every((g) => g.passed) };
+    } finally {
+      dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+}

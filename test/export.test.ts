@@ -1,0 +1,72 @@
+/** `kerats export`: TensorFlow.js layers format plus a Keras 2 to_json() architecture. */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { layers } from '../src/registry/layers/index.js';
+import { modelFromKerasDoc } from '../src/runtime/keras-json/index.js';
+import { toKerasJson } from '../src/runtime/keras-json/export.js';
+import { saveModel } from '../src/runtime/model-io.js';
+import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+type Dict = { [k: string]: unknown };
+
+describe('toKerasJson', () => {
+  it('writes Keras class names and seed-only initializer configs, and reads back with the same parameter count', async () => {
+    const inp = tf.input({ shape: [6, 4] });
+    let x = layers.get('MultiHeadAttention').build({ num_heads: 2, key_dim: 3 }, {}, {}).apply(inp) as tf.SymbolicTensor;
+    x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: 2, kernelInitializer: 'leCunNormal' }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: inp, outputs: x });
+    const { json } = toKerasJson(model);
+    assert.equal(json.class_name, 'Functional');
+    const ls = (json.config as { layers: { class_name: string; config: Dict }[] }).layers;
+    const dense = ls.find((l) => l.class_name === 'Dense');
+    const ki = dense?.config.kernel_initializer as { class_name: string; config: Dict };
+    assert.equal(ki.class_name, 'VarianceScaling');
+    assert.equal(ki.config.mode, 'fan_in');
+    assert.equal(ki.config.distribution, 'truncated_normal');
+    const mha = ls.find((l) => l.class_name === 'MultiHeadAttention');
+    assert.equal(mha?.config.num_heads, 2);
+    assert.equal(mha?.config.key_dim, 3);
+    const back = await modelFromKerasDoc(json);
+    assert.equal(back.countParams(), model.countParams());
+  });
+});
+
+describe('kerats export', () => {
+  it('writes model.json, weights.bin and keras_model.json from a run folder', async () => {
+    const run = tempDir();
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 5, inputShape: [3], activation: 'relu' }));
+    m.add(layers.get('Lambda').build({ expr: 'x * 2' }, {}, {}));
+    m.add(tf.layers.dense({ units: 1 }));
+    await saveModel(m, run);
+    const out = path.join(tempDir(), 'exported');
+    const r = await kerats(['export', run, '-o', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { params: number; warnings: string[] };
+    assert.equal(res.params, 3 * 5 + 5 + 5 + 1);
+    assert.match(res.warnings[0] ?? '', /Lambda/);
+    for (const f of ['model.json', 'weights.bin', 'keras_model.json']) assert.ok(existsSync(path.join(out, f)), f);
+    const keras = JSON.parse(readFileSync(path.join(out, 'keras_model.json'), 'utf8')) as Dict;
+    assert.equal(keras.class_name, 'Sequential');
+    const first = (keras.config as { layers: { config: Dict }[] }).layers[0];
+    assert.deepEqual(first?.config.batch_input_shape, [null, 3]);
+    const ki = first?.config.kernel_initializer as { class_name: string; config: Dict };
+    assert.equal(ki.class_name, 'VarianceScaling');
+    assert.equal(ki.config.mode, 'fan_avg');
+  });
+
+  it('a folder without model.json is a clear error, exit 2', async () => {
+    const r = await kerats(['export', tempDir()]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /has no model\.json/);
+    assert.ok(!hasStackTrace(r.stderr));
+  });
+});
