@@ -115,7 +115,7 @@ test('a damaged npz is a clear error, not a crash', async () => {
   const bad = path.join(dir, 'mnist.npz');
   writeFileSync(bad, 'not a zip at all');
   const def = findDataset('mnist');
-  await assert.rejects(def?.load({ 'mnist.npz': bad }, {}) ?? Promise.reject(new Error('no mnist')), /not a zip\/npz archive/);
+  await assert.rejects(def?.load({ 'mnist.npz': bad }, {}) ?? Promise.reject(new Error('no mnist')), /not a valid \.npz \(zip\) file: .*; delete it so kerats can fetch it again/);
 });
 
 test('CLI: an unknown dataset name is exit 2 with the list of datasets', async () => {

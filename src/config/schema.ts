@@ -679,6 +679,41 @@ export function buildSchema(): JsonSchema {
           },
         },
       },
+      tune: {
+        description: 'Hyperparameter search for `kerats tune` (ignored by `kerats train`): the metric to rank trials by, the strategy, optional k-fold cross-validation, and the search space.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['space'],
+        properties: {
+          metric: { type: 'string', minLength: 1, default: 'val_loss', description: 'Logged metric that ranks trials, e.g. val_accuracy or val_loss (the final epoch\'s value, averaged over folds).' },
+          mode: { enum: ['min', 'max'], description: 'Whether a lower or higher metric is better; inferred from the name when omitted (max for accuracy-like metrics, min otherwise).' },
+          strategy: { enum: ['grid', 'random'], default: 'grid', description: 'grid: every combination of the listed values; random: `trials` samples drawn with `seed`.' },
+          trials: { type: 'integer', minimum: 1, description: 'Number of trials for strategy random.' },
+          seed: { type: 'integer', minimum: 0, description: 'Seed of random sampling and of the cross-validation folds (the config\'s seed when omitted).' },
+          cv: { type: 'integer', minimum: 2, maximum: 100, description: 'k-fold cross-validation on the training data (stratified by class for CSV sources): each trial trains k times.' },
+          space: {
+            type: 'object',
+            minProperties: 1,
+            description: 'Config path (the --set syntax, e.g. model.layers[0].Dense.units) → a list of values, or (random only) {uniform: [lo, hi]}, {log_uniform: [lo, hi]} or {int_uniform: [lo, hi]}.',
+            additionalProperties: {
+              anyOf: [
+                { type: 'array', minItems: 1 },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  minProperties: 1,
+                  maxProperties: 1,
+                  properties: {
+                    uniform: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+                    log_uniform: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 2, maxItems: 2 },
+                    int_uniform: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
     },
     definitions: {
       ...dataDefinitions(),

@@ -9,7 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { DataError } from '../../../util/errors.js';
 import type { FileSet } from './files.js';
 import { parseIdx } from './idx.js';
-import { parseNpy, readZip, toFloat32, type Npy } from './npy.js';
+import { readZip } from '../zip.js';
+import { parseNpy, toFloat32, type Npy } from './npy.js';
 import { Mt19937, numpyShuffledIndices } from './numpy-random.js';
 import { unpickle, type NdArray } from './pickle.js';
 import { readTar } from './tar.js';
@@ -54,8 +55,18 @@ export interface DatasetDef {
 
 const KERAS_STORE = 'https://storage.googleapis.com/tensorflow/tf-keras-datasets/';
 
+/** A cached download that is damaged can simply be fetched again: say so. */
+function readCachedZip(buf: Uint8Array, file: string): Map<string, Uint8Array> {
+  try {
+    return readZip(buf, file);
+  } catch (e) {
+    if (e instanceof DataError) throw new DataError(`${e.message}; delete it so kerats can fetch it again`);
+    throw e;
+  }
+}
+
 function npzArrays(buf: Uint8Array, file: string, names: string[]): Record<string, Npy> {
-  const zip = readZip(buf, file);
+  const zip = readCachedZip(buf, file);
   const out: Record<string, Npy> = {};
   for (const n of names) {
     const member = zip.get(`${n}.npy`);

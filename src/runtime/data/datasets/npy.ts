@@ -2,7 +2,6 @@
  * NumPy's `.npy` arrays and `.npz` archives (a zip of `.npy` members, stored or deflated), enough
  * to read Keras's dataset files: numeric dtypes, and object arrays (pickled lists, via pickle.ts).
  */
-import { inflateRawSync } from 'node:zlib';
 import { DataError } from '../../../util/errors.js';
 import { unpickle, type NdArray } from './pickle.js';
 
@@ -13,59 +12,6 @@ export interface Npy {
   shape: number[];
   descr: string;
   data: NumericArray | unknown[];
-}
-
-/** Unzips an archive into member name → bytes. */
-export function readZip(buf: Uint8Array, file: string): Map<string, Uint8Array> {
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  let eocd = -1;
-  for (let i = view.length - 22; i >= Math.max(0, view.length - 65_557); i--) {
-    if (view.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new DataError(`${file} is not a zip/npz archive (no end-of-archive record); delete it so kerats can fetch it again`);
-  const count = view.readUInt16LE(eocd + 10);
-  let p = view.readUInt32LE(eocd + 16);
-  const out = new Map<string, Uint8Array>();
-  for (let k = 0; k < count; k++) {
-    if (view.readUInt32LE(p) !== 0x02014b50) throw new DataError(`${file}: damaged zip directory`);
-    const method = view.readUInt16LE(p + 10);
-    let compSize = view.readUInt32LE(p + 20);
-    const nameLen = view.readUInt16LE(p + 28);
-    const extraLen = view.readUInt16LE(p + 30);
-    const commentLen = view.readUInt16LE(p + 32);
-    let local = view.readUInt32LE(p + 42);
-    const name = view.toString('utf8', p + 46, p + 46 + nameLen);
-    // ZIP64 sizes/offsets live in the extra field when the 32-bit ones are saturated.
-    if (compSize === 0xffffffff || local === 0xffffffff) {
-      let e = p + 46 + nameLen;
-      const end = e + extraLen;
-      while (e + 4 <= end) {
-        const id = view.readUInt16LE(e);
-        const len = view.readUInt16LE(e + 2);
-        if (id === 0x0001) {
-          let q = e + 4;
-          const uncomp = view.readUInt32LE(p + 24);
-          if (uncomp === 0xffffffff) q += 8;
-          if (compSize === 0xffffffff) {
-            compSize = Number(view.readBigUInt64LE(q));
-            q += 8;
-          }
-          if (local === 0xffffffff) local = Number(view.readBigUInt64LE(q));
-        }
-        e += 4 + len;
-      }
-    }
-    const dataStart = local + 30 + view.readUInt16LE(local + 26) + view.readUInt16LE(local + 28);
-    const comp = view.subarray(dataStart, dataStart + compSize);
-    if (method === 0) out.set(name, comp);
-    else if (method === 8) out.set(name, inflateRawSync(comp));
-    else throw new DataError(`${file}: member ${name} uses zip compression method ${method}, which kerats cannot read`);
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
 }
 
 export function parseNpy(buf: Uint8Array, file: string): Npy {
