@@ -137,9 +137,9 @@ test('kerats config prints what the run folder stores as config.json, with --set
   assert.equal((JSON.parse(train.stdout) as { epochs_completed: number }).epochs_completed, 1);
 });
 
-test('kerats init writes templates with a working $schema line; cnn, mlp and lstm train as is (one epoch)', async () => {
+test('kerats init writes templates with a working $schema line; cnn, mlp, lstm and functional train as is (one epoch)', async () => {
   const dir = tempDir();
-  const inits = await Promise.all(['cnn', 'mlp', 'lstm'].map((t) => kerats(['init', '--template', t, path.join(dir, `${t}.yaml`)])));
+  const inits = await Promise.all(['cnn', 'mlp', 'lstm', 'functional'].map((t) => kerats(['init', '--template', t, path.join(dir, `${t}.yaml`)])));
   for (const r of inits) assert.equal(r.code, 0, r.stderr);
   const text = readFileSync(path.join(dir, 'cnn.yaml'), 'utf8');
   const ref = /^# yaml-language-server: \$schema=(.+)$/m.exec(text)?.[1] ?? '';
@@ -148,9 +148,10 @@ test('kerats init writes templates with a working $schema line; cnn, mlp and lst
   const again = await kerats(['init', path.join(dir, 'cnn.yaml')]);
   assert.equal(again.code, 2, 'refuses to overwrite');
   assert.match(again.stderr, /already exists; choose another name or add --force/);
-  const trains = await Promise.all(['cnn', 'mlp', 'lstm'].map((t) => kerats(['train', `${t}.yaml`, '--set', 'fit.epochs=1', '--json'], { cwd: dir })));
+  const templates = ['cnn', 'mlp', 'lstm', 'functional'];
+  const trains = await Promise.all(templates.map((t) => kerats(['train', `${t}.yaml`, '--set', 'fit.epochs=1', '--json'], { cwd: dir })));
   trains.forEach((r, i) => {
-    assert.equal(r.code, 0, `${['cnn', 'mlp', 'lstm'][i]}: ${r.stderr}`);
+    assert.equal(r.code, 0, `${templates[i]}: ${r.stderr}`);
     assert.equal((JSON.parse(r.stdout) as { epochs_completed: number }).epochs_completed, 1);
   });
 });
@@ -172,7 +173,7 @@ test('kerats schema prints the committed JSON Schema; completion scripts cover e
     spawnSync('bash', ['-c', `source ${path.join(dir, 'k.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _kerats; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).stdout.trim();
   assert.equal(complete(['kerats', 'tr']), 'train');
   assert.equal(complete(['kerats', 'train', '--ev']), '--events');
-  assert.equal(complete(['kerats', 'init', '--template', '']), 'cnn lstm mlp', 'option choices complete');
+  assert.equal(complete(['kerats', 'init', '--template', '']), 'cnn functional lstm mlp', 'option choices complete');
   for (const cmd of ['train', 'validate', 'config', 'docs', 'doctor', 'completion']) {
     assert.ok(zsh.stdout.includes(`'${cmd}:`), `zsh lists ${cmd}`);
     assert.ok(fish.stdout.includes(`-a ${cmd} `), `fish lists ${cmd}`);

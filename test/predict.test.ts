@@ -51,7 +51,12 @@ test('predict on the validation rows: one row per input row, accuracy equals the
   const out = path.join(tmp, 'pred.csv');
   const r = await kerats(['predict', run.runDir, input, '-o', out, '--id-column', 'species', '--batch-size', '7', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal((JSON.parse(r.stdout) as { rows: number }).rows, 30);
+  const doc = JSON.parse(r.stdout) as { rows: number; skipped: number; columns: string[]; output: string };
+  // The fields the README documents for predict --json.
+  assert.deepEqual(Object.keys(doc).sort(), ['columns', 'output', 'rows', 'skipped', 'skipped_reasons']);
+  assert.equal(doc.rows, 30);
+  assert.equal(doc.skipped, 0);
+  assert.equal(doc.output, out);
   const rows = parseCsvOut(readFileSync(out, 'utf8'));
   assert.equal(rows.length, 30);
   assert.deepEqual(Object.keys(rows[0] ?? {}), ['species', 'prediction', 'prob_setosa', 'prob_versicolor', 'prob_virginica']);
@@ -63,7 +68,7 @@ test('predict on the validation rows: one row per input row, accuracy equals the
   assert.ok(run.validation?.accuracy !== undefined);
   assert.ok(Math.abs(accuracy - run.validation.accuracy) < 1e-6, `predict accuracy ${accuracy} vs run ${run.validation.accuracy}`);
   assert.ok(accuracy > 0.8, `accuracy ${accuracy}`);
-
+  assert.deepEqual(doc.columns, Object.keys(rows[0] ?? {}));
 });
 
 test('a bad row stops with file, line, column and exit 2; --skip-bad-rows skips and counts it', async () => {

@@ -704,9 +704,9 @@ export function buildSchema(): JsonSchema {
                   minProperties: 1,
                   maxProperties: 1,
                   properties: {
-                    uniform: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
-                    log_uniform: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 2, maxItems: 2 },
-                    int_uniform: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+                    uniform: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: '[lo, hi]: a float drawn uniformly between lo and hi.' },
+                    log_uniform: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 2, maxItems: 2, description: '[lo, hi]: a float drawn uniformly on a log scale (learning rates).' },
+                    int_uniform: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2, description: '[lo, hi]: an integer drawn uniformly from lo to hi inclusive.' },
                   },
                 },
               ],
