@@ -188,12 +188,17 @@ test('train --events: NDJSON on stdout (train_begin, epoch_end per epoch, done w
   const r = await kerats(['train', tiny(dir), '--events', '--runs', path.join(dir, 'runs')]);
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; time: string; [k: string]: unknown });
-  assert.deepEqual(events.map((e) => e.event), ['train_begin', 'epoch_end', 'epoch_end', 'done']);
+  // The run's resume checkpoint is written at each epoch's end, before the epoch is reported.
+  assert.deepEqual(events.map((e) => e.event), ['train_begin', 'checkpoint', 'epoch_end', 'checkpoint', 'epoch_end', 'done']);
   assert.equal(events[0]?.samples, 24);
   assert.equal(events[0]?.steps_per_epoch, 3);
-  assert.deepEqual(events.slice(1, 3).map((e) => e.epoch), [1, 2]);
-  assert.equal(typeof (events[1]?.logs as { val_loss: number }).val_loss, 'number');
-  assert.ok(existsSync(path.join(String(events[3]?.run_dir), 'model.json')));
+  const ends = events.filter((e) => e.event === 'epoch_end');
+  assert.deepEqual(ends.map((e) => e.epoch), [1, 2]);
+  assert.equal(typeof (ends[0]?.logs as { val_loss: number }).val_loss, 'number');
+  const checkpoints = events.filter((e) => e.event === 'checkpoint');
+  assert.deepEqual(checkpoints.map((e) => e.epoch), [1, 2]);
+  assert.match(String(checkpoints[0]?.path), /checkpoints[\\/]last$/);
+  assert.ok(existsSync(path.join(String(events[events.length - 1]?.run_dir), 'model.json')));
   assert.match(r.stderr, /Epoch 2\/2/);
 });
 

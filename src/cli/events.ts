@@ -72,9 +72,6 @@ export class EventReporter implements ProgressReporter {
   }
 
   onMessage(text: string): void {
-    // Callbacks announce checkpoints in words ("Epoch 3: saving model to ckpt/"); pass that on as an event too.
-    const m = /^Epoch (\d+): saving model to (.+?)\s*$/.exec(text);
-    if (m) this.onCheckpoint(Number(m[1]), m[2] as string);
     this.also?.onMessage?.(text);
   }
 }

@@ -84,6 +84,8 @@ export class Checkpointer implements Callback {
       dataSha256: this.o.dataSha256,
     });
     this.o.onSaved?.(this.epochsDone);
+    // The epoch-0 checkpoint (written so a resume can start from scratch) is not news to a dashboard.
+    if (this.epochsDone > 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
   }
 }
 

@@ -133,6 +133,7 @@ export class ModelCheckpoint implements Callback {
     const dir = path.resolve(this.baseDir, filled);
     await replaceDir(dir, (tmp) => (this.o.saveWeightsOnly ? saveWeightsOnly(ctx.model, tmp) : saveModel(ctx.model, tmp)));
     this.saved.push(dir);
+    ctx.checkpointSaved?.(epoch + 1, dir);
     return filled;
   }
 }

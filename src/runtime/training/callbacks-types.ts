@@ -38,6 +38,8 @@ export interface TrainingContext {
   readonly learningRateScheduled?: boolean;
   /** A message for the user (verbose callbacks), printed by the progress reporter. */
   log(message: string): void;
+  /** Tells the reporter a checkpoint of `epoch` (1-based) now exists at `path` (`--events` emits it). */
+  checkpointSaved?(epoch: number, path: string): void;
   /** Set by a callback that restored earlier weights (EarlyStopping), 1-based epoch. */
   restoredEpoch?: number;
   /** Best epoch by the monitored quantity, 1-based, if a callback tracks one. */

@@ -14,6 +14,7 @@ export interface ContextInit {
   /** `up`/`down` per metric log name (the loss and per-output losses are `down`). */
   directions: Map<string, Direction>;
   onMessage: (text: string) => void;
+  onCheckpoint?: (epoch: number, path: string) => void;
   initialEpoch: number;
   rng: Prng;
 }
@@ -90,5 +91,8 @@ export class Context implements TrainingContext {
   }
   log(message: string): void {
     this.init.onMessage(message);
+  }
+  checkpointSaved(epoch: number, path: string): void {
+    this.init.onCheckpoint?.(epoch, path);
   }
 }

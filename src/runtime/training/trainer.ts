@@ -145,6 +145,7 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
     logKeys,
     directions: directionsOf(trainParts.metrics),
     onMessage: (t) => reporter?.onMessage?.(t),
+    onCheckpoint: (epoch, path) => reporter?.onCheckpoint?.(epoch, path),
     initialEpoch,
     rng,
   });

@@ -75,4 +75,6 @@ export interface ProgressReporter {
   onTrainEnd(result: TrainResult): void;
   /** A message from a callback (`verbose: 1`). */
   onMessage?(text: string): void;
+  /** A checkpoint of `epoch` (1-based) was written at `path`. */
+  onCheckpoint?(epoch: number, path: string): void;
 }
