@@ -3,11 +3,10 @@
  * checkpoint and ends exactly where an uninterrupted run ends; changed configs are refused.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { BIN, ROOT, hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { ROOT, hasStackTrace, kerats, tempDir, trainAndKill } from './helpers/cli.js';
 
 function config(dir: string, epochs: number, extra = ''): string {
   const file = path.join(dir, 'tiny.yaml');
@@ -35,31 +34,6 @@ fit:
 ${extra}`,
   );
   return file;
-}
-
-/** Starts `kerats train` and sends `signal` once the given epoch has ended and the next is under way. */
-function trainAndKill(args: string[], cwd: string, afterEpoch: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'train', ...args, '--events'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      for (const line of stdout.split('\n')) {
-        if (sent || !line.startsWith('{')) continue;
-        const e = JSON.parse(line) as { event: string; epoch?: number };
-        if (e.event === 'epoch_end' && e.epoch === afterEpoch) {
-          sent = true;
-          // A moment into the next epoch: its first batches run, none of it is checkpointed.
-          setTimeout(() => child.kill(signal), 30);
-        }
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve({ code, signal: sig, stderr }));
-  });
 }
 
 function partials(runs: string): string[] {

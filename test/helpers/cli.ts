@@ -40,3 +40,28 @@ export function tempDir(prefix = 'kerats-test-'): string {
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)$/m.test(text) || /^\s+at (async )?[\w.<>]+ \(?node:/m.test(text);
 }
+
+/** Starts `kerats train` and sends `signal` once the given epoch has ended and the next is under way. */
+export function trainAndKill(args: string[], cwd: string, afterEpoch: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'train', ...args, '--events'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      for (const line of stdout.split('\n')) {
+        if (sent || !line.startsWith('{')) continue;
+        const e = JSON.parse(line) as { event: string; epoch?: number };
+        if (e.event === 'epoch_end' && e.epoch === afterEpoch) {
+          sent = true;
+          // A moment into the next epoch: its first batches run, none of it is checkpointed.
+          setTimeout(() => child.kill(signal), 30);
+        }
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolve({ code, signal: sig, stderr }));
+  });
+}
