@@ -3,39 +3,23 @@
  * picks up from the backup of its last finished epoch, and the backup is deleted once training ends.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, kerats, tempDir, trainAndKill } from './helpers/cli.js';
+import { kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
 
 test('BackupAndRestore: killed after epoch 2 of 6, a plain restart resumes at epoch 3 and removes the backup', async () => {
   const dir = tempDir();
   const backup = path.join(dir, 'backup');
   const runs = path.join(dir, 'runs');
-  const file = path.join(dir, 'job.yaml');
-  writeFileSync(
-    file,
-    `name: job
-seed: 5
-data:
-  train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 8, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile:
-  optimizer: adam
-  loss: sparse_categorical_crossentropy
-  metrics: [accuracy]
-fit:
-  epochs: 6
-  batch_size: 8
-  callbacks:
-    - BackupAndRestore: {backup_dir: ${backup}}
-`,
-  );
+  const file = writeIrisConfig(path.join(dir, 'job.yaml'), {
+    name: 'job',
+    seed: 5,
+    units: 8,
+    epochs: 6,
+    batchSize: 8,
+    callbacks: [`- BackupAndRestore: {backup_dir: ${backup}}`],
+  });
   const killed = await trainAndKill([file, '--runs', runs], dir, 2, 'SIGKILL');
   assert.equal(killed.signal, 'SIGKILL');
   assert.ok(existsSync(backup) && readdirSync(backup).length > 0, 'the backup survives the kill');

@@ -1,9 +1,8 @@
 /** `kerats evaluate`: metrics of a run's model, JSON output, and quality gates that exit 3. */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ROOT, hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { ROOT, hasStackTrace, kerats, tempDir, writeIrisConfig } from './helpers/cli.js';
 
 interface EvalJson {
   data: string;
@@ -18,26 +17,7 @@ describe('kerats evaluate', () => {
   const run = path.join(dir, 'run');
 
   before(async () => {
-    const file = path.join(dir, 'iris.yaml');
-    writeFileSync(
-      file,
-      `name: iris-eval
-seed: 4
-data:
-  train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 8, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile:
-  optimizer: {Adam: {learning_rate: 0.02}}
-  loss: sparse_categorical_crossentropy
-  metrics: [accuracy]
-fit: {epochs: 15, batch_size: 16}
-`,
-    );
+    const file = writeIrisConfig(path.join(dir, 'iris.yaml'), { name: 'iris-eval', seed: 4, units: 8, learningRate: 0.02, epochs: 15, batchSize: 16 });
     const r = await kerats(['train', file, '--out', run, '-q'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
   });

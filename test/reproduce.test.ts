@@ -1,29 +1,15 @@
 /** Reproducibility: the same config and seed give byte-identical weights; `kerats reproduce` confirms it. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, kerats, tempDir } from './helpers/cli.js';
+import { kerats, tempDir, writeIrisConfig } from './helpers/cli.js';
 
 describe('kerats reproduce', () => {
   it('re-runs a run and finds identical weights and history; the manifest records the seed drawn for a seedless config', async () => {
     const dir = tempDir();
-    const file = path.join(dir, 'c.yaml');
-    writeFileSync(
-      file,
-      `name: repro
-data:
-  train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 6, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile: {optimizer: {Adam: {learning_rate: 0.01}}, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
-fit: {epochs: 3, batch_size: 16}
-`,
-    );
+    // No seed: the run draws one and records it.
+    const file = writeIrisConfig(path.join(dir, 'c.yaml'), { name: 'repro', units: 6, learningRate: 0.01, epochs: 3, batchSize: 16 });
     const run = path.join(dir, 'first');
     const r = await kerats(['train', file, '--out', run, '-q'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);

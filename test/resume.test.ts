@@ -6,34 +6,18 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ROOT, hasStackTrace, kerats, tempDir, trainAndKill } from './helpers/cli.js';
+import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
 
-function config(dir: string, epochs: number, extra = ''): string {
-  const file = path.join(dir, 'tiny.yaml');
-  writeFileSync(
-    file,
-    `name: tiny
-seed: 11
-data:
-  train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 8, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile:
-  optimizer: {Adam: {learning_rate: 0.01}}
-  loss: sparse_categorical_crossentropy
-  metrics: [accuracy]
-fit:
-  epochs: ${epochs}
-  batch_size: 8
-  callbacks:
-    - EarlyStopping: {monitor: val_loss, patience: 50}
-${extra}`,
-  );
-  return file;
+function config(dir: string, epochs: number): string {
+  return writeIrisConfig(path.join(dir, 'tiny.yaml'), {
+    name: 'tiny',
+    seed: 11,
+    units: 8,
+    learningRate: 0.01,
+    epochs,
+    batchSize: 8,
+    callbacks: ['- EarlyStopping: {monitor: val_loss, patience: 50}'],
+  });
 }
 
 function partials(runs: string): string[] {

@@ -1,6 +1,6 @@
 /** Runs the real `kerats` binary in a child process, as a user or a CI job would. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,4 +64,44 @@ export function trainAndKill(args: string[], cwd: string, afterEpoch: number, si
     child.on('error', reject);
     child.on('close', (code, sig) => resolve({ code, signal: sig, stderr }));
   });
+}
+
+/** The small Iris classifier several CLI tests train: a Dense hidden layer on the shipped data/iris.csv. */
+export interface IrisConfigOptions {
+  name: string;
+  /** Omitted: a seedless config (the run draws and records one). */
+  seed?: number;
+  units: number;
+  /** Adam's learning rate; omitted: plain `adam` with Keras's default. */
+  learningRate?: number;
+  epochs: number;
+  batchSize: number;
+  /** Lines of `fit.callbacks` entries, e.g. `- EarlyStopping: {patience: 5}`. */
+  callbacks?: string[];
+}
+
+/** Writes `file` with that config and returns its path. */
+export function writeIrisConfig(file: string, o: IrisConfigOptions): string {
+  const lines = [
+    `name: ${o.name}`,
+    ...(o.seed === undefined ? [] : [`seed: ${o.seed}`]),
+    'data:',
+    `  train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species}`,
+    '  validation_split: 0.2',
+    'model:',
+    '  input_shape: [4]',
+    '  layers:',
+    `    - Dense: {units: ${o.units}, activation: relu}`,
+    '    - Dense: {units: 3, activation: softmax}',
+    'compile:',
+    `  optimizer: ${o.learningRate === undefined ? 'adam' : `{Adam: {learning_rate: ${o.learningRate}}}`}`,
+    '  loss: sparse_categorical_crossentropy',
+    '  metrics: [accuracy]',
+    'fit:',
+    `  epochs: ${o.epochs}`,
+    `  batch_size: ${o.batchSize}`,
+    ...(o.callbacks && o.callbacks.length > 0 ? ['  callbacks:', ...o.callbacks.map((c) => `    ${c}`)] : []),
+  ];
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
 }
