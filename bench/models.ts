@@ -5,7 +5,8 @@
  *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
- * Module flags: --models mlp,cnn  --backends wasm,cpu  --rounds 3  --seconds 3 (target per round)
+ * Module flags: --models mlp,cnn  --backends wasm,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
+ *               (wasm-plain: the wasm backend with the native OpenBLAS addon turned off)
  *               --steps N (fixed steps per round)  --no-torch
  */
 import { spawnSync } from 'node:child_process';
@@ -14,15 +15,30 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { probeBackend, useBackend, type BackendName } from '../src/runtime/backend.js';
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { buildSequential } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { packageRoot } from '../src/util/package-root.js';
+import { nativeBlasStatus, setNativeBlasEnabled } from '../src/runtime/native/blas.js';
+
+/** A backend to measure: a tfjs backend, or wasm without the native addon. */
+type BenchBackend = BackendName | 'wasm-plain';
+
+/** Activates `b`; for wasm, re-registers kerats' kernels with the native addon on or off. */
+async function activate(b: BenchBackend): Promise<void> {
+  const engine: BackendName = b === 'wasm-plain' ? 'wasm' : b;
+  await useBackend(engine);
+  if (engine !== 'wasm') return;
+  unregisterWasmTrainingKernels();
+  setNativeBlasEnabled(b !== 'wasm-plain');
+  registerWasmTrainingKernels();
+}
 import { MODEL_CASES, type ModelCase } from './model-cases.js';
 import { markdownTable, median, type BenchContext, type BenchModule, type BenchSection } from './types.js';
 
 interface Options {
   models: string[];
-  backends: BackendName[];
+  backends: BenchBackend[];
   rounds: number;
   seconds: number;
   steps?: number;
@@ -30,12 +46,12 @@ interface Options {
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';
     if (a[i] === '--models') o.models = v.split(',');
-    else if (a[i] === '--backends') o.backends = v.split(',') as BackendName[];
+    else if (a[i] === '--backends') o.backends = v.split(',') as BenchBackend[];
     else if (a[i] === '--rounds') o.rounds = Number(v);
     else if (a[i] === '--seconds') o.seconds = Number(v);
     else if (a[i] === '--steps') o.steps = Number(v);
@@ -101,7 +117,7 @@ function tfjsRound(c: ModelCase, model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
   return rate(steps * c.batch, () => model.fit(x, y, { batchSize: c.batch, epochs: 1, shuffle: false, verbose: 0 }));
 }
 
-async function benchOnBackend(c: ModelCase, backend: BackendName, o: Options, ctx: BenchContext): Promise<ModelRow> {
+async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, ctx: BenchContext): Promise<ModelRow> {
   const config = loadConfigText(`name: bench-${c.name}\nseed: 1\n${c.yaml}\n`, `bench-${c.name}.yaml`);
   const kModel = buildSequential(config.model, { seed: 1 });
   const tModel = c.tfjs();
@@ -155,7 +171,9 @@ function torchSamplesPerSec(python: string, c: ModelCase, o: Options, ctx: Bench
   }
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string };
   if (out.blas === 'generic') {
-    notes.push('PyTorch is built against the generic reference BLAS (BLAS_INFO=generic): its Dense/LSTM matmuls are unoptimised; convolutions use oneDNN');
+    notes.push('PyTorch uses the generic reference BLAS (libblas3; install libopenblas0 for OpenBLAS): its Dense/LSTM matmuls are unoptimised; convolutions use oneDNN');
+  } else if (out.blas) {
+    notes.push(`PyTorch uses ${out.blas === 'openblas' ? 'OpenBLAS' : out.blas} for its matmuls; convolutions use oneDNN`);
   }
   ctx.log(`  ${c.name} torch: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
   if (out.samples_per_sec === undefined || out.samples_per_cpu_sec === undefined) return undefined;
@@ -180,15 +198,18 @@ export const bench: BenchModule = {
     const torch = o.torch ? findTorchPython() : undefined;
     if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried /usr/bin/python3, python3)');
     if (torch) notes.push(`PyTorch ${torch.version} (${torch.python}), torch.set_num_threads(2)`);
+    const blas = nativeBlasStatus();
+    notes.push(blas.available ? `kerats on wasm with the native OpenBLAS addon: ${blas.detail}` : `kerats on plain wasm (native OpenBLAS addon: ${blas.detail})`);
     const rows: ModelRow[] = [];
     for (const c of cases) {
       for (const b of o.backends) {
-        const status = await probeBackend(b);
+        if (b === 'wasm-plain' && !nativeBlasStatus().available) continue; // the same as wasm then
+        const status = await probeBackend(b === 'wasm-plain' ? 'wasm' : b);
         if (!status.available) {
           notes.push(`${b}: ${status.reason ?? 'unavailable'}`);
           continue;
         }
-        await useBackend(b);
+        await activate(b);
         try {
           rows.push(await benchOnBackend(c, b, o, ctx));
         } catch (e) {

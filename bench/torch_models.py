@@ -85,8 +85,22 @@ def round_rate(model, opt, loss_fn, xs, ys, batch, steps):
 
 
 def blas_info():
-    """The BLAS torch was built against: 'generic' means the unoptimised reference BLAS (Debian's
-    python3-torch with the default libblas3), which makes Linear/LSTM layers several times slower."""
+    """The BLAS library this torch process really uses. Debian's python3-torch is built against
+    the generic libblas.so.3 and gets whichever implementation that name points to: the reference
+    BLAS of libblas3 ('generic', several times slower for Linear/LSTM layers) or OpenBLAS once
+    libopenblas0 is installed. Read from the libraries mapped after a matmul; else the build config."""
+    torch.mm(torch.ones(4, 4), torch.ones(4, 4))
+    try:
+        with open('/proc/self/maps') as f:
+            libs = {line.split()[-1] for line in f if 'blas' in line.lower() and '/' in line}
+    except OSError:
+        libs = set()
+    if any('openblas' in p.lower() for p in libs):
+        return 'openblas'
+    if any('mkl' in p.lower() for p in libs):
+        return 'mkl'
+    if libs:
+        return 'generic'
     cfg = torch.__config__.show()
     for part in cfg.replace('\n', ',').split(','):
         if 'BLAS_INFO=' in part:

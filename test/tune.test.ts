@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { Resvg } from '@resvg/resvg-js';
+import { ROOT, hasStackTrace, kerats, tempDir, type CliResult } from './helpers/cli.js';
+import { createPlan } from '../src/runtime/tune/plan.js';
+import { ConfigError } from '../src/util/errors.js';
 
 const IRIS = path.join(ROOT, 'data', 'iris.csv');
 
@@ -72,6 +75,11 @@ test('tune: a 2-trial grid with 2-fold CV runs in 2 workers, ranks by mean fold 
     for (const row of rows) counts.set(row.split(',')[4]!, (counts.get(row.split(',')[4]!) ?? 0) + 1);
     assert.deepEqual([...counts.values()], [25, 25, 25]);
   }
+  // scores.svg: one panel per searched parameter, a well-formed SVG that resvg renders.
+  const svg = readFileSync(path.join(out, 'scores.svg'), 'utf8');
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.ok(svg.includes('model.layers[0].Dense.units'), 'the parameter names its panel');
+  assert.ok(new Resvg(svg).render().width > 0);
   const csv = readFileSync(path.join(out, 'trials.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'rank,trial,model.layers[0].Dense.units,fold_0,fold_1,mean,std,seconds,status');
   assert.equal(csv.length, 3);
@@ -135,28 +143,79 @@ test('tune --plan --emit k8s writes an Indexed Job with the fields the Job schem
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('tune: bad space entries are reported at their line with exit 2 before any trial runs', async () => {
+/** Why a CLI run did not exit as expected: the exit code (null: killed by the helper's timeout) and its stderr. */
+const why = (r: CliResult) => `exit ${r.code === null ? 'null (killed: the helper timed out)' : r.code}; stderr:\n${r.stderr}`;
+
+test('tune: bad space entries are reported once per entry at their line with exit 2 before any trial runs', async () => {
+  // In process: the checks are createPlan's, and each spawned CLI would pay a full start-up (seconds
+  // under load) and be exposed to whatever else the machine does. One CLI run checks the exit code.
   const dir = tempDir();
   const cases: [string, RegExp][] = [
-    ['    model.layers[0].Dense.unitz: [2, 4]', /:(\d+):\d+: (?:error: )?tune\.space "model\.layers\[0\]\.Dense\.unitz" = 2: .*unitz/],
-    ['    fit.epochs: [2, many]', /:(\d+):\d+: (?:error: )?tune\.space "fit\.epochs" = "many": .*epochs.*integer/],
-    ['    model.layers[7].Dense.units: [2]', /:(\d+):\d+: (?:error: )?tune\.space "model\.layers\[7\]\.Dense\.units" = 2: .*out of range/],
-    ['    model.layers[0].Dense.units: {int_uniform: [2, 8]}', /:(\d+):\d+: (?:error: )?.*needs strategy: random/],
+    // A path that does not exist fails for every value: reported once for the entry, no value.
+    ['    model.layers[0].Dense.unitz: [2, 4]', /^tune\.space "model\.layers\[0\]\.Dense\.unitz": .*unitz.*did you mean "units"/],
+    // A wrong value is reported with that value; the good value 2 is not.
+    ['    fit.epochs: [2, many]', /^tune\.space "fit\.epochs" = "many": .*epochs.*integer/],
+    ['    model.layers[7].Dense.units: [2]', /^tune\.space "model\.layers\[7\]\.Dense\.units": .*out of range/],
+    ['    model.layers[0].Dense.units: {int_uniform: [2, 8]}', /needs strategy: random/],
   ];
   for (const [entry, want] of cases) {
     const out = path.join(dir, 'never');
     const file = config(dir, `tune:\n  cv: 2\n  space:\n${entry}\n`);
-    const r = await kerats(['tune', file, '-o', out]);
-    assert.equal(r.code, 2, r.stderr);
-    const m = want.exec(r.stderr);
-    assert.ok(m, r.stderr);
-    assert.equal(Number(m[1]), 21, "the space entry's line"); // line 21 of the generated file
-    assert.ok(!hasStackTrace(r.stderr));
+    const err = await createPlan(file, { out }).then(
+      () => assert.fail(`no error for ${entry}`),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.problems.length, 1, err.problems.map((p) => p.message).join('\n'));
+    const p = err.problems[0]!;
+    assert.match(p.message, want);
+    assert.equal(p.loc?.line, 21, "the space entry's line"); // line 21 of the generated file
+    assert.equal(p.loc?.col, 5);
     assert.ok(!existsSync(out), 'no search folder before the space is valid');
   }
+  // Through the CLI: located, exit 2, no stack trace, nothing written.
+  const out = path.join(dir, 'never');
+  const r = await kerats(['tune', config(dir, `tune:\n  cv: 2\n  space:\n${cases[0]![0]}\n    fit.epochs: [2, many]\n`), '-o', out]);
+  assert.equal(r.code, 2, why(r));
+  assert.match(r.stderr, /tiny\.yaml:21:5: (?:error: )?tune\.space "model\.layers\[0\]\.Dense\.unitz": /, why(r));
+  assert.equal(r.stderr.match(/unitz/g)?.length, 2, `the entry once (its path and the "did you mean"): ${why(r)}`);
+  assert.match(r.stderr, /tiny\.yaml:22:5: (?:error: )?tune\.space "fit\.epochs" = "many"/, why(r));
+  assert.ok(!hasStackTrace(r.stderr), why(r));
+  assert.ok(!existsSync(out));
   // The tune: section does not bother `kerats train`.
   const v = await kerats(['validate', config(dir, GRID)]);
-  assert.equal(v.code, 0, v.stderr);
+  assert.equal(v.code, 0, why(v));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('tune --set overrides the base config before the space; a --set on a searched path is an error naming both', async () => {
+  const dir = tempDir();
+  const file = config(dir, GRID.replace('  space:', '  space:\n    compile.optimizer.Adam.learning_rate: [0.01]'));
+  // Applied to every trial (and fold) config; --plan trains nothing.
+  const planned = path.join(dir, 'planned');
+  const p = await kerats(['tune', file, '--set', 'fit.batch_size=16', '--set', 'model.layers[0].Dense.activation=tanh', '--plan', '-o', planned, '--json']);
+  assert.equal(p.code, 0, why(p));
+  for (const f of ['trial-000/config.yaml', 'trial-001/fold-1.yaml']) {
+    const doc = parse(readFileSync(path.join(planned, f), 'utf8')) as { fit: { batch_size: number }; model: { layers: { Dense: { activation: string } }[] } };
+    assert.equal(doc.fit.batch_size, 16);
+    assert.equal(doc.model.layers[0]?.Dense.activation, 'tanh');
+  }
+  // The same path, and a path inside a searched one (or around it), collide.
+  for (const set of ['model.layers[0].Dense.units=8', 'compile.optimizer=sgd']) {
+    const r = await kerats(['tune', file, '--set', set, '-o', path.join(dir, 'never')]);
+    assert.equal(r.code, 2, why(r));
+    const key = set.startsWith('model') ? 'model.layers[0].Dense.units' : 'compile.optimizer.Adam.learning_rate';
+    assert.ok(r.stderr.includes(`--set ${set} collides with tune.space "${key}"`), why(r));
+    // At the space entry: the learning rate is listed first (line 22), the units second (line 23).
+    assert.ok(r.stderr.includes(`tiny.yaml:${key === 'model.layers[0].Dense.units' ? 23 : 22}:5: `), why(r));
+    assert.ok(!hasStackTrace(r.stderr), why(r));
+    assert.ok(!existsSync(path.join(dir, 'never')));
+  }
+  // A search folder's configs are fixed: --set does not apply to --collect.
+  const c = await kerats(['tune', '--collect', planned, '--set', 'fit.epochs=2']);
+  assert.equal(c.code, 2, why(c));
+  assert.match(c.stderr, /--set applies when a search is planned/);
+  assert.ok(!hasStackTrace(c.stderr), why(c));
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,12 +2,17 @@
  * The wasm training kernels (src/runtime/wasm-kernels) against the cpu backend: forward results and
  * gradients on random inputs agree to a relative error of 1e-4, for the shapes Keras layers produce;
  * whole-model gradients agree; and a small CNN trains on wasm.
+ *
+ * With the optional OpenBLAS addon built (native/), matrix products, convolutions and MaxPoolGrad
+ * run natively and these tests check those kernels; test/wasm-kernels-plain.test.ts runs the same
+ * tests with the addon turned off, so both paths are checked in one `npm test`.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
+import { nativeBlas, nativeBlasStatus } from '../src/runtime/native/blas.js';
 
 const TOL = 1e-4;
 
@@ -100,6 +105,64 @@ describe('registerWasmTrainingKernels', () => {
       input([24, 40]),
       input([30, 40]),
     ]);
+  });
+});
+
+describe('native OpenBLAS acceleration', () => {
+  it('is used exactly when the addon is built and not turned off (CI requires it)', () => {
+    const status = nativeBlasStatus();
+    if (process.env['KERATS_REQUIRE_NATIVE_BLAS'] === '1' && process.env['KERATS_NATIVE_BLAS'] !== '0') {
+      assert.ok(status.available, `the native addon is required here: ${status.detail}`);
+    }
+    const names = registerWasmTrainingKernels();
+    for (const k of ['_FusedMatMul', 'Conv2D', 'FusedConv2D']) assert.equal(names.includes(k), status.available, `${k}: ${status.detail}`);
+    if (status.available) assert.match(status.detail, /OpenBLAS .*\d+ threads?/);
+  });
+
+  it('refuses offsets outside the WebAssembly memory instead of writing there', (t) => {
+    const blas = nativeBlas();
+    if (!blas) return t.skip(`addon not in use: ${nativeBlasStatus().detail}`);
+    const mem = new ArrayBuffer(64 * 4);
+    const view = new Float32Array(mem);
+    view.set([1, 2, 3, 4], 0); // a = [[1, 2], [3, 4]]
+    view.set([5, 6, 7, 8], 4); // b = [[5, 6], [7, 8]]
+    blas.gemm(mem, 0, 0, 2, 2, 2, 0, 4, 8, 1, 0, 0, 0, 0);
+    assert.deepEqual([...view.subarray(8, 12)], [19, 22, 43, 50]);
+    assert.throws(() => blas.gemm(mem, 0, 0, 2, 2, 2, 0, 4, 62, 1, 0, 0, 0, 0), /outside the WebAssembly memory/);
+    // im2col of a 4x4 image into 2x2 patches of 3x3: 36 floats from offset 40 end past the 64.
+    assert.throws(() => blas.im2col(mem, 0, 40, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 0, 0, 2, 2), /outside the WebAssembly memory/);
+    blas.im2col(mem, 0, 20, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 0, 0, 2, 2);
+    // The image is the 16 floats written so far (a, b, the product): its top-left 3x3 patch.
+    assert.deepEqual([...view.subarray(20, 29)], [1, 2, 3, 5, 6, 7, 19, 22, 43]);
+    assert.throws(() => blas.gemm(new ArrayBuffer(16), 0, 0, 0, 2, 2, 0, 0, 0, 1, 0, 0, 0, 0), /positive/);
+  });
+});
+
+describe('fused kernels (Dense and Conv2D with bias and activation)', () => {
+  const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const;
+  it('fused matMul with bias, each activation, values and gradients', () => {
+    for (const activation of activations) {
+      const fm = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor): tf.Tensor =>
+        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation, leakyreluAlpha: 0.1 });
+      assertSameOnBothBackends(`fused ${activation}`, fm, [input([64, 48]), input([48, 40]), input([40])]);
+      assertSameOnBothBackends(`fused ${activation} grads`, (a, b, c) => tf.grads((p, q, r) => lossOf(fm(p, q, r)))([a, b, c] as tf.Tensor[]), [
+        input([64, 48]),
+        input([48, 40]),
+        input([40]),
+      ]);
+    }
+  });
+
+  it('fused conv2d with bias, deep enough for im2col + GEMM (3x3x8) and pointwise (1x1), each activation', () => {
+    for (const activation of activations) {
+      for (const [xs, k, pad] of [[[2, 9, 9, 8], 3, 'same'], [[2, 6, 6, 40], 1, 'valid']] as const) {
+        const fc = (x: tf.Tensor, f: tf.Tensor, bias: tf.Tensor): tf.Tensor =>
+          tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad, bias, activation, leakyreluAlpha: 0.1 });
+        const shapes = [input([...xs]), input([k, k, xs[3], 12]), input([12])];
+        assertSameOnBothBackends(`fused conv ${activation} ${k}x${k}`, fc, shapes);
+        assertSameOnBothBackends(`fused conv ${activation} ${k}x${k} grads`, (x, f, b) => tf.grads((p, q, r) => lossOf(fc(p, q, r)))([x, f, b] as tf.Tensor[]), shapes);
+      }
+    }
   });
 });
 

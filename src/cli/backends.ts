@@ -1,6 +1,7 @@
 /** `kerats backends`: which TensorFlow.js backends are present, why not, and which `auto` picks. */
 import type { Command } from 'commander';
 import { listBackends } from '../runtime/backend.js';
+import { nativeBlasStatus } from '../runtime/native/blas.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
 export function registerBackends(program: Command): void {
@@ -11,12 +12,16 @@ export function registerBackends(program: Command): void {
       const out = outputFor(opts);
       const backends = await listBackends();
       const chosen = backends.find((b) => b.available)?.name ?? null;
-      out.result({ backends, auto: chosen }, () => {
+      // The optional OpenBLAS addon that speeds up the wasm backend (native/, built by npm install).
+      const nativeBlas = nativeBlasStatus();
+      out.result({ backends, auto: chosen, native_blas: nativeBlas }, () => {
         const lines = backends.map((b) => {
           const mark = b.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
           const pick = b.name === chosen ? out.chalk.bold('  <- auto') : '';
           return `${b.name.padEnd(15)} ${mark}${b.reason ? ` — ${b.reason}` : ''}${pick}`;
         });
+        const accel = nativeBlas.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
+        lines.push(`${'native BLAS'.padEnd(15)} ${accel} — ${nativeBlas.detail} (speeds up wasm)`);
         return lines.join('\n') + `\nauto: ${chosen ?? 'none'}\n`;
       });
     });

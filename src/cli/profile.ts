@@ -37,7 +37,7 @@ export function registerProfile(program: Command): void {
       const out = outputFor(opts);
       const config = await loadConfig(file, configLoadOptions(opts));
       const backend = await useBackend(opts.backend);
-      out.detail(`backend: ${backend.name}`);
+      out.detail(`backend: ${backend.name}${backend.acceleration ? ` + ${backend.acceleration}` : ''}`);
       const model = buildModel(config.model, { seed: config.seed });
       const optimizer = buildOptimizer(config.compile);
       const batch = opts.batchSize ?? config.fit.batchSize;

@@ -87,7 +87,7 @@ export function registerTrain(program: Command): void {
         return;
       }
       out.result(result, () => {
-        const lines = [`Backend: ${result.backend}`];
+        const lines = [`Backend: ${result.backend}${result.acceleration ? ` + ${result.acceleration}` : ''}`];
         if (result.validation) lines.push(`Validation: ${fmt(result.validation)}`);
         if (result.test) lines.push(`Test: ${fmt(result.test)}`);
         lines.push(`Run folder: ${path.relative(process.cwd(), result.run_dir) || '.'}`);

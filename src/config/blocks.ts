@@ -21,6 +21,12 @@
  * layers' names with its own name (`transformer_block_1_attention`); its last layer takes the
  * instance's name, so later layers refer to the instance by name. `#N` refers to the N-th entry
  * of the expanded list (internal; how a block reaches "the previous layer" when it has no name).
+ *
+ * A block may use other blocks among its layers; the outer block's `${...}` are substituted first,
+ * so its parameters pass through (`- FeedForward: {units: "${ff_dim}"}`), and the inner instance's
+ * layers are named inside the outer instance (`encoder_ff_dense`; an unnamed inner instance is
+ * `<outer>_<inner_block>`). A block that uses itself, directly or through others, is an error
+ * naming the cycle, at the use that closes it.
  */
 import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -156,14 +162,74 @@ function argOf(layer: LNode, key: string): LNode | undefined {
   return args.kind === 'map' ? mapGet(args, key)?.value : undefined;
 }
 
+/** The block a layer-list item instantiates, if any: `- Name: {...}` or a bare `- Name`. */
+function blockOf(item: LNode, defs: Map<string, BlockDef>): { def: BlockDef; key?: LEntry; loc: SourceLocation } | undefined {
+  const key = item.kind === 'map' && item.entries.length === 1 ? (item.entries[0] as LEntry) : undefined;
+  const bare = item.kind === 'scalar' && typeof item.value === 'string' ? item.value : undefined;
+  const def = defs.get(key?.key ?? bare ?? '');
+  if (!def) return undefined;
+  return key ? { def, key, loc: key.keyLoc } : { def, loc: item.loc };
+}
+
+/**
+ * Blocks that use themselves, directly or through other blocks: one problem per cycle, at the use
+ * that closes it. Returns the names of the blocks on a cycle (their instances are not expanded).
+ */
+function findCycles(defs: Map<string, BlockDef>, problems: Problem[]): Set<string> {
+  const state = new Map<string, 1 | 2>();
+  const cyclic = new Set<string>();
+  const path: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 1);
+    path.push(name);
+    for (const l of defs.get(name)?.layers ?? []) {
+      const used = blockOf(l, defs);
+      if (!used) continue;
+      const u = used.def.name;
+      if (state.get(u) === 1) {
+        const cycle = [...path.slice(path.indexOf(u)), u];
+        cycle.forEach((c) => cyclic.add(c));
+        const how = cycle.length === 2 ? 'uses itself' : `uses itself through ${cycle.slice(1, -1).map((c) => `"${c}"`).join(', ')}`;
+        problems.push({
+          message: `block "${u}" ${how}: ${cycle.join(' → ')}; a block cannot contain itself — remove this use of "${u}" from block "${name}"`,
+          loc: used.loc,
+        });
+      } else if (state.get(u) === undefined) visit(u);
+    }
+    path.pop();
+    state.set(name, 2);
+  };
+  for (const name of defs.keys()) if (!state.has(name)) visit(name);
+  return cyclic;
+}
+
+interface Expansion {
+  defs: Map<string, BlockDef>;
+  problems: Problem[];
+  /** Default instance names used so far, by base name (`transformer_block` → 2). */
+  counters: Map<string, number>;
+  /** Blocks on a cycle (already reported): never expanded. */
+  cyclic: Set<string>;
+}
+
 /** Expands the block instances of one layer list. */
-function expandList(list: LSeq, defs: Map<string, BlockDef>, problems: Problem[], counters: Map<string, number>): LSeq {
+function expandList(list: LSeq, x: Expansion): LSeq {
   const out: LNode[] = [];
-  for (const item of list.items) {
-    const key = item.kind === 'map' && item.entries.length === 1 ? (item.entries[0] as LEntry) : undefined;
-    const bare = item.kind === 'scalar' && typeof item.value === 'string' ? item.value : undefined;
-    const def = defs.get(key?.key ?? bare ?? '');
-    if (!def) { out.push(item); continue; }
+  expandItems(list.items, out, x, '');
+  return { ...list, items: out };
+}
+
+/**
+ * Appends `items` to `out` with every block instance replaced by its layers (recursively: blocks
+ * inside blocks). `prefix` names unnamed instances inside an outer instance.
+ */
+function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string): void {
+  const { defs, problems, counters } = x;
+  for (const item of items) {
+    const used = blockOf(item, defs);
+    if (!used) { out.push(item); continue; }
+    const { def, key } = used;
+    if (x.cyclic.has(def.name)) continue;
     const instLoc = key?.keyLoc ?? item.loc;
     const args = key?.value.kind === 'map' ? key.value.entries : [];
     const params: Record<string, ExprValue> = {};
@@ -202,7 +268,7 @@ function expandList(list: LSeq, defs: Map<string, BlockDef>, problems: Problem[]
       continue;
     }
     if (instName === undefined) {
-      const base = snake(def.name);
+      const base = `${prefix}${snake(def.name)}`;
       const n = counters.get(base) ?? 0;
       counters.set(base, n + 1);
       instName = n === 0 ? base : `${base}_${n}`;
@@ -232,17 +298,18 @@ function expandList(list: LSeq, defs: Map<string, BlockDef>, problems: Problem[]
       if (localNames.has(ref)) return scalar(`${name}_${ref}`, loc);
       return scalar(ref, loc); // a layer outside the block, referred to by its global name
     };
-    def.layers.forEach((l, i) => {
+    const layers = def.layers.map((l, i) => {
       let layer = rewriteRefs(substitute(l, params, def, problems), rename);
       if (i === 0 && argOf(layer, 'inputs') === undefined) {
         const refs = def.inputs.map((_, k) => inputRef(k, instLoc));
         layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: instLoc }, instLoc);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
-      out.push(layer);
+      return layer;
     });
+    // Blocks used inside this block expand in place, named inside this instance.
+    expandItems(layers, out, x, `${name}_`);
   }
-  return { ...list, items: out };
 }
 
 /** Expands every block instance in `model.layers` and `models.*.layers`; problems for misuse. */
@@ -251,10 +318,10 @@ export function expandBlocks(root: LNode): { root: LNode; problems: Problem[] } 
   if (root.kind !== 'map') return { root, problems };
   const defs = readBlocks(root, problems);
   if (defs.size === 0) return { root, problems };
-  const counters = new Map<string, number>();
+  const x: Expansion = { defs, problems, counters: new Map<string, number>(), cyclic: findCycles(defs, problems) };
   const expandModel = (m: LNode): LNode => {
     if (m.kind !== 'map') return m;
-    return { ...m, entries: m.entries.map((e) => (e.key === 'layers' && e.value.kind === 'seq' ? { ...e, value: expandList(e.value, defs, problems, counters) } : e)) };
+    return { ...m, entries: m.entries.map((e) => (e.key === 'layers' && e.value.kind === 'seq' ? { ...e, value: expandList(e.value, x) } : e)) };
   };
   const entries = root.entries.map((e): LEntry => {
     if (e.key === 'model') return { ...e, value: expandModel(e.value) };

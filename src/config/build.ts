@@ -96,6 +96,12 @@ function dataSpec(data: JsonObject, locs: Map<string, LocInfo>, folder: string):
     const out: CsvSource = { kind: 'csv', path: path.resolve(folder, given), given, label: String(s.label) };
     if (format !== 'csv') out.format = format;
     if (typeof s.label === 'number') out.labelPosition = s.label;
+    if (isObj(s.label)) {
+      // One label column per output (multi-output models): `label: {out_a: col_a, out_b: col_b}`.
+      out.labels = Object.fromEntries(Object.entries(s.label).map(([k, v]) => [k, String(v)]));
+      out.label = Object.values(out.labels)[0] ?? '';
+    }
+    if (typeof s.sample_weight === 'string') out.sampleWeight = s.sample_weight;
     if (Array.isArray(s.features)) out.features = s.features as string[];
     tableOptions(s, out);
     if (typeof s.stream === 'boolean' || s.stream === 'auto') out.stream = s.stream;

@@ -5,6 +5,7 @@
 import type { Problem } from '../util/errors.js';
 import type { Json, JsonObject, Normalized } from './normalize.js';
 import { lambdaProblems } from '../runtime/expr/check-config.js';
+import { FIT_DEFAULTS } from './schema.js';
 
 const isObj = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -12,6 +13,7 @@ export function checkRules(norm: Normalized): Problem[] {
   // Lambda expressions are parsed here so a bad one is reported with the other config problems.
   const problems: Problem[] = [...lambdaProblems(norm)];
   const keyLoc = (ptr: string) => norm.locs.get(ptr)?.key ?? norm.locs.get(ptr)?.value;
+  problems.push(...initialEpochProblems(norm.doc.fit, keyLoc));
   const data = norm.doc.data;
   if (!isObj(data)) return problems;
 
@@ -34,4 +36,19 @@ export function checkRules(norm: Normalized): Problem[] {
     }
   }
   return problems;
+}
+
+/**
+ * Keras trains epochs initial_epoch..epochs-1, so `initial_epoch >= epochs` would train nothing
+ * (Keras silently returns an empty history); kerats says so instead.
+ */
+function initialEpochProblems(fit: Json | undefined, keyLoc: (ptr: string) => Problem['loc']): Problem[] {
+  if (!isObj(fit) || typeof fit.initial_epoch !== 'number') return [];
+  const epochs = typeof fit.epochs === 'number' ? fit.epochs : FIT_DEFAULTS.epochs;
+  if (fit.initial_epoch < epochs) return [];
+  return [{
+    message: `fit.initial_epoch is ${fit.initial_epoch} but fit.epochs is ${epochs}: training runs epochs initial_epoch..epochs-1 (0-based, as in Keras), so nothing would be trained; ` +
+      `set initial_epoch below ${epochs} or raise epochs (to train ${epochs} more epochs from epoch ${fit.initial_epoch}, set epochs: ${fit.initial_epoch + epochs})`,
+    loc: keyLoc('/fit/initial_epoch'),
+  }];
 }

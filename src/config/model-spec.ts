@@ -63,7 +63,9 @@ export function nestedModels(doc: JsonObject, locs: Map<string, LocInfo>): Recor
 
 /** Whether a spec needs the functional builder rather than a Sequential stack. */
 export function isFunctional(spec: ModelSpec): boolean {
-  return spec.inputs !== undefined || spec.outputs !== undefined || spec.layers.some((l) => l.inputs !== undefined || l.type === 'Call');
+  return spec.inputs !== undefined || spec.outputs !== undefined || spec.layers.some((l) => l.inputs !== undefined || l.type === 'Call' ||
+    // Tensor call arguments and models wrapped by TimeDistributed are resolved by the graph builder.
+    l.args.initial_state !== undefined || l.args.attention_mask !== undefined || (l.type === 'TimeDistributed' && l.args.model !== undefined));
 }
 
 /** compile.loss / metrics / loss_weights as `CompileSpec` wants them (maps kept by output name). */

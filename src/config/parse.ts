@@ -51,7 +51,14 @@ function jsonProblem(text: string, file: string, lines: LineCounter): Problem | 
 function syntaxProblem(e: YAMLError, text: string, file: string): Problem {
   const pos = e.linePos?.[0];
   const loc = pos ? { file, line: pos.line, col: pos.col } : undefined;
-  return { message: `invalid YAML/JSON: ${plainMessage(e, text)}`, loc };
+  return { message: `invalid YAML/JSON: ${plainMessage(e, text)}${outputIndexHint(text, pos?.line)}`, loc };
+}
+
+/** `inputs: [encoder_lstm[1], x]`: in flow style, YAML reads the `[` of an output index as a nested list. */
+function outputIndexHint(text: string, line: number | undefined): string {
+  const l = line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+  const m = /[[{][^"']*?(?<!["'\w.@-])([\w.@-]+\[\d+\])/.exec(l);
+  return m ? `; inside {...} or [...], quote a name with an output index: "${m[1]}" (or write that value in block style, one item per line)` : '';
 }
 
 /** The parser's message without its own position and code excerpt, reworded for common cases. */

@@ -390,8 +390,21 @@ function dataDefinitions(): Record<string, JsonSchema> {
           anyOf: [{ type: 'boolean' }, { const: 'auto' }],
         },
         label: {
-          anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer', minimum: 0 }],
-          description: 'The column holding the target (class name or value): its name, or its 0-based position (`label: 4`).',
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'integer', minimum: 0 },
+            { type: 'object', minProperties: 1, additionalProperties: { type: 'string', minLength: 1 } },
+          ],
+          description:
+            'The column holding the target (class name or value): its name, or its 0-based position (`label: 4`); ' +
+            'for a model with several outputs, one column per output layer name (`{species_out: species, petal_out: petal_width}`).',
+        },
+        sample_weight: {
+          type: 'string',
+          minLength: 1,
+          description:
+            "Keras's fit(sample_weight=...) as a column: each row's loss is multiplied by its value (a number >= 0); the column is not a feature. " +
+            'Validation and test files use the same column when they have it.',
         },
         features: {
           anyOf: [
@@ -687,14 +700,17 @@ export function buildSchema(): JsonSchema {
         properties: {
           metric: { type: 'string', minLength: 1, default: 'val_loss', description: 'Logged metric that ranks trials, e.g. val_accuracy or val_loss (the final epoch\'s value, averaged over folds).' },
           mode: { enum: ['min', 'max'], description: 'Whether a lower or higher metric is better; inferred from the name when omitted (max for accuracy-like metrics, min otherwise).' },
-          strategy: { enum: ['grid', 'random'], default: 'grid', description: 'grid: every combination of the listed values; random: `trials` samples drawn with `seed`.' },
+          strategy: { enum: ['grid', 'random', 'hyperband'], default: 'grid', description: 'grid: every combination of the listed values; random: `trials` samples drawn with `seed`; hyperband: KerasTuner\'s Hyperband (brackets of successive halving up to `max_epochs`, reduction `factor`).' },
           trials: { type: 'integer', minimum: 1, description: 'Number of trials for strategy random.' },
+          max_epochs: { type: 'integer', minimum: 1, description: 'strategy hyperband: the most epochs one configuration trains (KerasTuner\'s max_epochs); each trial\'s fit.epochs is set by its bracket and round.' },
+          factor: { type: 'integer', minimum: 2, default: 3, description: 'strategy hyperband: the reduction factor: each round keeps 1/factor of the configurations and trains them factor times longer.' },
+          hyperband_iterations: { type: 'integer', minimum: 1, default: 1, description: 'strategy hyperband: how many times to run all the brackets (each time with new samples).' },
           seed: { type: 'integer', minimum: 0, description: 'Seed of random sampling and of the cross-validation folds (the config\'s seed when omitted).' },
           cv: { type: 'integer', minimum: 2, maximum: 100, description: 'k-fold cross-validation on the training data (stratified by class for CSV sources): each trial trains k times.' },
           space: {
             type: 'object',
             minProperties: 1,
-            description: 'Config path (the --set syntax, e.g. model.layers[0].Dense.units) → a list of values, or (random only) {uniform: [lo, hi]}, {log_uniform: [lo, hi]} or {int_uniform: [lo, hi]}.',
+            description: 'Config path (the --set syntax, e.g. model.layers[0].Dense.units) → a list of values, or (random and hyperband) {uniform: [lo, hi]}, {log_uniform: [lo, hi]} or {int_uniform: [lo, hi]}.',
             additionalProperties: {
               anyOf: [
                 { type: 'array', minItems: 1 },

@@ -83,6 +83,13 @@ export interface CsvSource {
   format?: 'csv' | 'tsv' | 'json' | 'ndjson';
   /** `label: 4`: the label is the column at this 0-based position. */
   labelPosition?: number;
+  /**
+   * Multi-output models: the label column of each output, by output layer name
+   * (`label: {species_out: species, petal_out: petal_width}`); `label` is then the first of them.
+   */
+  labels?: Record<string, string>;
+  /** Keras's `sample_weight` as a column (`sample_weight: weight`): weighs each row's loss; not a feature. */
+  sampleWeight?: string;
   /** Features chosen by a glob (`pixel*`) or a regular expression over the column names. */
   featurePattern?: { glob?: string; regex?: string };
   /** false: the file has no header line (names from `columns`, else "0", "1", ...). */

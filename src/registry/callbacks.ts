@@ -169,11 +169,15 @@ callbacks.register({
 
 callbacks.register({
   name: 'BackupAndRestore',
-  description: 'Backs up the training state every epoch and resumes from the backup when a run is restarted after an interruption.',
+  description: 'Backs up the training state every epoch (or every N batches) and resumes from the backup when a run is restarted after an interruption.',
   positional: 'backup_dir',
   args: {
     backup_dir: { schema: { type: 'string', minLength: 1 }, description: 'Folder for the backup (relative paths resolve against the run folder; use an absolute path to resume across fresh `kerats train` runs).', required: true },
-    save_freq: { ...saveFreq, description: '`epoch`: back up at the end of every epoch (kerats resumes at epoch boundaries, so integers are refused).' },
+    save_freq: {
+      ...saveFreq,
+      description:
+        '`epoch`: back up at the end of every epoch; an integer N: back up every N batches (counted across epochs), and a restart continues the interrupted epoch with its next batch, in the same shuffled order.',
+    },
     delete_checkpoint: { schema: { type: 'boolean' }, description: 'Delete the backup when training finishes.', default: true },
   },
   create: (a, env) =>
@@ -206,7 +210,7 @@ callbacks.register({
 
 callbacks.register({
   name: 'TensorBoard',
-  description: 'Writes the logged quantities as TensorBoard scalar summaries (event files under log_dir/train and log_dir/validation).',
+  description: 'Writes the logged quantities as TensorBoard scalar summaries (event files under log_dir/train and log_dir/validation), weight histograms and the model graph.',
   positional: 'log_dir',
   args: {
     log_dir: { schema: { type: 'string', minLength: 1 }, description: 'Folder for the event files (relative paths resolve against the run folder).', default: 'logs' },
@@ -215,12 +219,31 @@ callbacks.register({
       description: '`epoch` writes once per epoch; `batch` or an integer N also writes `batch_*` scalars every N batches.',
       default: 'epoch',
     },
+    histogram_freq: {
+      schema: { type: 'integer', minimum: 0 },
+      description: 'Frequency (in epochs) at which to write a histogram of every weight (`<weight>/histogram`, 30 buckets); 0 writes none.',
+      default: 0,
+    },
+    write_graph: {
+      schema: { type: 'boolean' },
+      description:
+        "Write the model's Keras JSON (the `keras` summary Keras writes), which TensorBoard's Graphs dashboard draws as the conceptual graph; there is no TensorFlow op graph to write.",
+      default: true,
+    },
+    write_steps_per_second: {
+      schema: { type: 'boolean' },
+      description: 'Also log training steps per second: `epoch_steps_per_second` every epoch, and `batch_steps_per_second` with the batch scalars.',
+      default: false,
+    },
   },
   create: (a, env) =>
     new TensorBoard(
       {
         logDir: typeof a.log_dir === 'string' ? a.log_dir : 'logs',
         updateFreq: typeof a.update_freq === 'number' ? a.update_freq : a.update_freq === 'batch' ? 'batch' : 'epoch',
+        histogramFreq: num(a, 'histogram_freq', 0),
+        writeGraph: a.write_graph !== false,
+        writeStepsPerSecond: a.write_steps_per_second === true,
       },
       env.baseDir,
     ),

@@ -8,6 +8,8 @@ import {
   MeanMetric,
   PrecisionMetric,
   RecallMetric,
+  type AucCurve,
+  type AucSummation,
   type Direction,
   type StatefulMetric,
 } from '../runtime/training/metrics-state.js';
@@ -211,18 +213,43 @@ metrics.register({
   create: (c) => new RecallMetric(c.name, threshold(c)),
 });
 
+/** Keras's spellings (`AUCCurve.from_str`, `AUCSummationMethod.from_str`) → one each. */
+const AUC_CURVES: Record<string, AucCurve> = { ROC: 'ROC', roc: 'ROC', PR: 'PR', pr: 'PR' };
+const AUC_SUMMATIONS: Record<string, AucSummation> = {
+  interpolation: 'interpolation',
+  Interpolation: 'interpolation',
+  minoring: 'minoring',
+  Minoring: 'minoring',
+  majoring: 'majoring',
+  Majoring: 'majoring',
+};
+
 metrics.register({
   name: 'auc',
   aliases: ['AUC'],
-  description: 'Area under the ROC (or precision-recall) curve over the epoch (num_thresholds thresholds, trapezoidal interpolation), for 0/1 labels.',
+  description:
+    'Area under the ROC (or precision-recall) curve over the epoch, from confusion counts at num_thresholds thresholds, for 0/1 labels; summed as Keras does (trapezoids for ROC, Davis & Goadrich interpolation for PR).',
   args: {
     num_thresholds: { schema: { type: 'integer', minimum: 2 }, description: 'Number of thresholds to discretize the curve with.', default: 200 },
-    curve: { schema: { enum: ['ROC', 'PR'] }, description: 'ROC (true-positive rate over false-positive rate) or PR (precision over recall).', default: 'ROC' },
+    curve: { schema: { enum: Object.keys(AUC_CURVES) }, description: 'ROC (true-positive rate over false-positive rate) or PR (precision over recall).', default: 'ROC' },
+    summation_method: {
+      schema: { enum: Object.keys(AUC_SUMMATIONS) },
+      description:
+        'How the area between consecutive thresholds is summed: `interpolation` (trapezoids for ROC; for PR, the Davis & Goadrich interpolation of true and false positives), `minoring` (the lower of the two heights) or `majoring` (the higher).',
+      default: 'interpolation',
+    },
     from_logits: { schema: { type: 'boolean' }, description: 'Predictions are logits: a sigmoid is applied first.', default: false },
     name: nameArg,
   },
   direction: 'up',
-  create: (c) => new AucMetric(c.name, argNum(c, 'num_thresholds', 200), c.args?.curve === 'PR' ? 'PR' : 'ROC', c.args?.from_logits === true),
+  create: (c) =>
+    new AucMetric(
+      c.name,
+      argNum(c, 'num_thresholds', 200),
+      AUC_CURVES[String(c.args?.curve ?? 'ROC')] ?? 'ROC',
+      c.args?.from_logits === true,
+      AUC_SUMMATIONS[String(c.args?.summation_method ?? 'interpolation')] ?? 'interpolation',
+    ),
 });
 
 /** Creates the stateful metric the user asked for (looked up by `ctx.name`), logged under `ctx.logName` or `ctx.name`. */

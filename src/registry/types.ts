@@ -41,6 +41,11 @@ export interface RegistryEntry {
 export interface LayerBuildContext {
   /** Seed for this layer's initializers and dropout, derived from the config's seed and the layer index. */
   seed?: number;
+  /**
+   * A model under `models:` by name, built once and shared (functional models only; the graph
+   * builder provides it): `TimeDistributed: {model: NAME}` wraps it.
+   */
+  nestedModel?: (name: string) => tf.layers.Layer;
 }
 
 export interface LayerEntry extends RegistryEntry {

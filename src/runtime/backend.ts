@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { KeratsError, ExitCode } from '../util/errors.js';
 import { installNodeCompat } from './node-compat.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { nativeBlasStatus } from './native/blas.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -100,6 +101,8 @@ export interface ActiveBackend {
   tfjsVersion: string;
   /** Kernels kerats replaced or added for speed or completeness (wasm). */
   kernels: string[];
+  /** The native acceleration in use (wasm with the OpenBLAS addon), e.g. "OpenBLAS 0.3.21 … Zen, 2 threads"; null without. */
+  acceleration: string | null;
 }
 
 /** Activates the requested backend, or the best available one for `auto`. */
@@ -115,7 +118,8 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<Active
     const kernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
     if (await tf.setBackend(ENGINE_NAMES[name])) {
       await tf.ready();
-      return { name, tfjsVersion: tf.version.tfjs, kernels };
+      const blas = name === 'wasm' ? nativeBlasStatus() : undefined;
+      return { name, tfjsVersion: tf.version.tfjs, kernels, acceleration: blas?.available ? blas.detail : null };
     }
     reasons.push(`${name}: failed to initialise`);
   }

@@ -71,16 +71,17 @@ async function examplesFor(
     const t = await applyPreprocessingFile({ path: path.resolve(dataArg), given: dataArg }, pre, { labels: 'required', ...(inputShape ? { inputShape } : {}) });
     if (!t.y) throw new DataError(`--data "${dataArg}" has no "${pre.label ?? 'label'}" column, so there is nothing to evaluate against`);
     const y = t.y;
-    return { examples: { x: t.x, y, size: t.size }, label: dataArg, dispose: () => tf.dispose([t.x, y]) };
+    const w = t.sampleWeight ? [t.sampleWeight] : [];
+    return { examples: { x: t.x, y, ...(t.sampleWeight ? { sampleWeight: t.sampleWeight } : {}), size: t.size }, label: dataArg, dispose: () => tf.dispose([t.x, y, ...w]) };
   }
   const { config, label } = await configFor(dir, dataArg);
   if (!config.data) throw new ConfigError(`${label || 'the run\'s config'} has no data section; pass --data FILE.csv`);
   const manifest = await readManifest(dir).catch(() => undefined);
-  const data = await loadData(config.data, { encoding: pre.encoding, inputShape, seed: manifest?.seed ?? config.seed });
+  const data = await loadData(config.data, { encoding: pre.encoding, encodingFor: (o) => pre.outputs?.[o]?.encoding ?? pre.encoding, inputShape, seed: manifest?.seed ?? config.seed });
   const pick = data.test ? { ex: data.test, name: 'test' } : data.validation ? { ex: data.validation, name: 'validation' } : undefined;
   const all = [data.train, data.validation, data.test];
   const disposeAll = () => {
-    for (const ex of all) if (ex && 'x' in ex) tf.dispose([ex.x, ex.y] as tf.TensorContainer[]);
+    for (const ex of all) if (ex && 'x' in ex) tf.dispose([ex.x, ex.y, ...(ex.sampleWeight ? [ex.sampleWeight] : [])] as tf.TensorContainer[]);
   };
   if (!pick || !('x' in pick.ex)) {
     disposeAll();

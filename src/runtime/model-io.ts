@@ -12,6 +12,8 @@ import { DataError } from '../util/errors.js';
 // Registers kerats' own layer classes (MultiHeadAttention, Lambda, ...) so saved models containing them load.
 import './custom-layers/index.js';
 import { ConfigError as ModelLoadError, KeratsError } from '../util/errors.js';
+import { isDuplicateWeightError, loadByPosition, uniqueWeightSpecNames } from './graph/weight-names.js';
+import { dedupeSharedWeights, fixNestedSequentialShapes } from './graph/tfjs-fixes.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
 
@@ -33,6 +35,8 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       if (!artifacts.weightData || !artifacts.weightSpecs) throw new Error('model has no weights to save');
+      // Nested models may reuse the outer model's layer names: qualify repeated weight names.
+      uniqueWeightSpecNames(model, artifacts.weightSpecs);
       await writeFileAtomic(path.join(dir, WEIGHTS_FILE), concatWeightData(artifacts.weightData));
       await writeJsonAtomic(path.join(dir, 'model.json'), {
         format: 'layers-model',
@@ -75,8 +79,21 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
 }
 
 export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+  const model = await loadModelAsSaved(modelJsonPath);
+  fixNestedSequentialShapes(model);
+  dedupeSharedWeights(model);
+  return model;
+}
+
+async function loadModelAsSaved(modelJsonPath: string): Promise<tf.LayersModel> {
   try {
-    return await tf.loadLayersModel(fileHandler(modelJsonPath));
+    try {
+      return await tf.loadLayersModel(fileHandler(modelJsonPath));
+    } catch (e) {
+      // tfjs matches weights by name; nested models repeating layer names are loaded by position.
+      if (!isDuplicateWeightError(e)) throw e;
+      return await loadByPosition(await (fileHandler(modelJsonPath).load as () => Promise<tf.io.ModelArtifacts>)());
+    }
   } catch (e) {
     // A model.json from elsewhere naming unknown classes (or carrying junk) is the user's input: exit 2, no stack.
     if (e instanceof KeratsError) throw e;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { KeratsConfig, DataSource } from '../config/types.js';
-import { targetEncodingFor } from '../registry/losses.js';
+import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 import { ConfigError } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { useBackend, type BackendChoice } from './backend.js';
@@ -38,6 +38,8 @@ export interface TrainRunOptions {
 export interface TrainRunResult {
   run_dir: string;
   backend: string;
+  /** Native acceleration used with the backend (the OpenBLAS addon on wasm), or null. */
+  acceleration: string | null;
   epochs_completed: number;
   stopped_early: boolean;
   history: Record<string, number[]>;
@@ -99,7 +101,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
   const model = (await buildModelFromSources(config.model, { seed: plan.seed })) ?? buildModel(config.model, { seed: plan.seed });
   const encoding = targetEncodingFor(config.compile.loss);
   // Streams a big training CSV (data/stream.ts); otherwise loads everything into memory.
-  const data = await loadTrainingData(config.data, { encoding, inputShape: config.model.inputShape, seed: plan.seed });
+  const data = await loadTrainingData(config.data, { encoding, encodingFor: (o) => (lossRefFor(config.compile.loss, o) ? targetEncodingFor(config.compile.loss, o) : 'regression' /* no loss: the trainer reports it */), outputNames: model.outputs.map((o) => o.sourceLayer.name), inputShape: config.model.inputShape, seed: plan.seed });
   checkOutputMatchesData(model, config, data, encoding);
 
   const session = await RunSession.open(config, plan, opts.runsRoot, opts.out, {
@@ -151,6 +153,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       kerats: keratsVersion(),
       tfjs: backend.tfjsVersion,
       backend: backend.name,
+      acceleration: backend.acceleration,
       kernels: backend.kernels,
       node: process.version,
       seed: config.seed ?? null,
@@ -168,6 +171,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     return {
       run_dir: runDir,
       backend: backend.name,
+      acceleration: backend.acceleration,
       epochs_completed: result.epochsCompleted,
       stopped_early: result.stoppedEarly,
       history: result.history,
@@ -178,6 +182,6 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
   } finally {
     await session.close();
     model.dispose();
-    for (const ex of [data.train, data.validation, data.test]) if (ex && !isStreaming(ex)) tf.dispose([ex.x, ex.y]);
+    for (const ex of [data.train, data.validation, data.test]) if (ex && !isStreaming(ex)) tf.dispose([ex.x, ex.y, ...(ex.sampleWeight ? [ex.sampleWeight] : [])]);
   }
 }

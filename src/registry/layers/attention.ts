@@ -38,9 +38,18 @@ export const MultiHeadAttention: LayerEntry = {
     },
     kernel_initializer: initializerArg('Initializer for the projection kernels.', 'glorot_uniform'),
     bias_initializer: initializerArg('Initializer for the projection biases.', 'zeros'),
+    attention_mask: {
+      schema: { type: 'string', minLength: 1 },
+      description: 'Functional models: the tensor holding Keras\'s attention_mask call argument, by name like `inputs`: shape (batch, query length, key length), 1 = attend, 0 = masked.',
+    },
+    use_causal_mask: boolArg('Keras\'s call argument: mask every key after the query\'s position (lower-triangular mask), for decoders.', false),
+    return_attention_scores: boolArg('Keras\'s call argument: also output the attention scores (batch, num_heads, query length, key length), addressable as NAME[1].', false),
   },
   build(a, common, ctx) {
     return new MhaLayer({
+      attentionMaskInput: a.attention_mask !== undefined && a.attention_mask !== null,
+      useCausalMask: (a.use_causal_mask as boolean | undefined) ?? false,
+      returnAttentionScores: (a.return_attention_scores as boolean | undefined) ?? false,
       ...common,
       numHeads: a.num_heads as number,
       keyDim: a.key_dim as number,

@@ -2,7 +2,9 @@
  * Recurrent layers and wrappers, with Keras's defaults: recurrent_activation sigmoid (tfjs:
  * hard_sigmoid), kernel glorot_uniform (tfjs: glorot_normal), GRU reset_after true (tfjs cannot;
  * see keras-gru.ts). Dropout masks are seeded from the run's seed.
- * Not offered: `return_state` (a Sequential layer has one output) and `time_major`.
+ * `return_state` gives the layer several outputs, and `initial_state` names the tensors it starts
+ * from; both are for functional models (the graph builder passes the states as extra inputs).
+ * Not offered: `time_major`.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArgMap, ArgSpec, LayerBuildContext, LayerEntry } from '../types.js';
@@ -42,6 +44,11 @@ function rnnArgs(recurrentActivation: boolean): Record<string, ArgSpec> {
     recurrent_dropout: rateArg('recurrent state'),
     seed: { schema: { type: 'integer' }, description: 'Random seed for dropout; by default derived from the run\'s seed and the layer.' },
     return_sequences: boolArg('Return the full sequence of outputs instead of the last one.', false),
+    return_state: boolArg('Also return the last state(s) as extra outputs (functional models): LSTM gives [output, h, c], GRU and SimpleRNN [output, h]; refer to them as NAME[1], NAME[2].', false),
+    initial_state: {
+      schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+      description: 'Functional models: the tensor(s) the recurrence starts from, by name like `inputs` (e.g. [encoder_lstm[1], encoder_lstm[2]] for an LSTM\'s h and c); zeros when omitted.',
+    },
     go_backwards: boolArg('Process the input sequence backwards (and return the reversed sequence).', false),
     stateful: boolArg('Carry the last state of each batch sample over to the next batch (needs batch_input_shape).', false),
     unroll: boolArg('Unroll the loop (faster for short sequences, more memory).', false),
@@ -69,6 +76,7 @@ function tfRnnArgs(a: ArgMap, ctx: LayerBuildContext, recurrentActivation: boole
     recurrentDropout: (a.recurrent_dropout as number | undefined) ?? 0,
     dropoutFunc: seededDropoutFunc(dropoutSeed),
     returnSequences: (a.return_sequences as boolean | undefined) ?? false,
+    returnState: (a.return_state as boolean | undefined) ?? false,
     goBackwards: (a.go_backwards as boolean | undefined) ?? false,
     stateful: (a.stateful as boolean | undefined) ?? false,
     unroll: (a.unroll as boolean | undefined) ?? false,
@@ -217,9 +225,23 @@ export const TimeDistributed: LayerEntry = {
   outputShape: '(batch_size, timesteps, ...) where ... is what the wrapped layer returns.',
   positional: 'layer',
   args: {
-    layer: { schema: NESTED_LAYER_SCHEMA, description: 'The layer to apply to each timestep, e.g. {Dense: 10}.', required: true },
+    layer: { schema: NESTED_LAYER_SCHEMA, description: 'The layer to apply to each timestep, e.g. {Dense: 10}. Give this or `model`.' },
+    model: {
+      schema: { type: 'string', minLength: 1 },
+      description: 'Functional models: the name of a model under `models:` to apply to each timestep (Keras\'s TimeDistributed(model)); its weights are shared with every other use of that model.',
+    },
   },
   build(a, common, ctx) {
+    const hasLayer = a.layer !== undefined && a.layer !== null;
+    if (hasLayer === (typeof a.model === 'string')) {
+      throw new Error(hasLayer
+        ? 'TimeDistributed takes either "layer" or "model", not both'
+        : 'TimeDistributed needs the layer to apply, e.g. {layer: {Dense: 10}}, or a model from models:, e.g. {model: classifier}');
+    }
+    if (typeof a.model === 'string') {
+      if (!ctx.nestedModel) throw new Error(`TimeDistributed: {model: ${a.model}} needs a functional model (give the model "inputs:")`);
+      return tf.layers.timeDistributed({ ...common, layer: ctx.nestedModel(a.model) });
+    }
     const { layer } = buildNested(a.layer, 'TimeDistributed', ctx);
     return tf.layers.timeDistributed({ ...common, layer });
   },

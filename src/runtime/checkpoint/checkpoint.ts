@@ -14,6 +14,7 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { DataError } from '../../util/errors.js';
 import { saveModel, WEIGHTS_FILE } from '../model-io.js';
+import type { EpochProgress } from '../training/step.js';
 import { completeDir, replaceDir } from './atomic-dir.js';
 import { disposeSnapshot, snapshotOptimizer, type NamedTensor, type OptimizerSnapshot } from './optimizer-state.js';
 
@@ -30,6 +31,10 @@ export interface CallbackState {
 export interface TrainingState {
   /** Epochs completed: the `initialEpoch` (0-based) to resume with. */
   epoch: number;
+  /** Batches of epoch `epoch` already trained (a mid-epoch checkpoint); absent at an epoch boundary. */
+  batch?: number;
+  /** That epoch's running loss and metric sums (with `batch`). */
+  epochProgress?: EpochProgress;
   /** Optimizer steps taken so far. */
   step: number;
   /** Keras-style history of the completed epochs. */
@@ -47,6 +52,8 @@ interface StateFile {
   format: typeof FORMAT;
   version: 1;
   epoch: number;
+  batch?: number;
+  epoch_progress?: EpochProgress;
   step: number;
   history: Record<string, number[]>;
   seed: number;
@@ -77,6 +84,7 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
         format: FORMAT,
         version: 1,
         epoch: state.epoch,
+        ...(state.batch ? { batch: state.batch, epoch_progress: state.epochProgress } : {}),
         step: state.step,
         history: state.history,
         seed: state.seed,
@@ -119,6 +127,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | un
     optimizerClass: s.optimizer.class_name,
     state: {
       epoch: s.epoch,
+      ...(s.batch && s.epoch_progress ? { batch: s.batch, epochProgress: s.epoch_progress } : {}),
       step: s.step,
       history: s.history,
       seed: s.seed,

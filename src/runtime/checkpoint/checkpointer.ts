@@ -2,8 +2,14 @@
  * The callback that writes resume checkpoints (checkpoint.ts) as training goes: the run folder's
  * `checkpoints/last/` and BackupAndRestore's backup folder both use it. It runs after every other
  * callback, so the callbacks' state it records already includes the epoch it saves.
+ *
+ * With `saveFreq: N` it saves every N batches instead of at epoch ends (Keras's BackupAndRestore
+ * counts batches across epochs the same way): such a checkpoint records the epoch in progress, the
+ * batches of it already trained and the epoch's running sums, and a resume continues with the next
+ * batch of the same shuffled order.
  */
 import type { Callback, Logs, TrainingContext } from '../training/callbacks-types.js';
+import type { EpochProgress } from '../training/step.js';
 import { removeDir } from './atomic-dir.js';
 import { writeCheckpoint, type CallbackState } from './checkpoint.js';
 
@@ -30,6 +36,19 @@ export interface CheckpointerOptions {
   interrupted?: () => boolean;
   /** Called after each checkpoint is on disk, with the number of epochs it holds. */
   onSaved?: (epochs: number) => void;
+  /** `epoch` (default): save at the end of every epoch; N: every N batches instead. */
+  saveFreq?: 'epoch' | number;
+}
+
+/** Where in training a checkpoint is taken. */
+interface Position {
+  /** Epochs completed (the epoch to resume in). */
+  epoch: number;
+  /** Batches of that epoch already trained (0 at an epoch boundary). */
+  batch: number;
+  /** Shuffle state at the start of epoch `epoch`. */
+  rngState: number;
+  progress?: EpochProgress;
 }
 
 /** Copies of the history's arrays, so later epochs don't alias a saved one. */
@@ -44,6 +63,7 @@ export class Checkpointer implements Callback {
   private epochsDone = 0;
   /** Shuffle state at the start of the next epoch. */
   private nextRng = 0;
+  private batchesSinceSave = 0;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.history = copyHistory(o.history ?? {});
@@ -52,14 +72,27 @@ export class Checkpointer implements Callback {
   async onTrainBegin(ctx: TrainingContext): Promise<void> {
     this.epochsDone = ctx.epoch;
     this.nextRng = ctx.rngState();
-    if (this.o.saveAtStart) await this.save(ctx);
+    this.batchesSinceSave = 0;
+    // A run resumed mid-epoch starts inside its first epoch: a checkpoint now must say so.
+    const batch = ctx.batch ?? 0;
+    if (this.o.saveAtStart) await this.save(ctx, { epoch: ctx.epoch, batch, rngState: ctx.rngState(), progress: batch > 0 ? ctx.epochProgress?.() : undefined });
+  }
+
+  async onBatchEnd(_batch: number, _logs: Logs, ctx: TrainingContext): Promise<void> {
+    const freq = this.o.saveFreq;
+    if (freq === undefined || freq === 'epoch') return;
+    if (++this.batchesSinceSave < freq) return;
+    this.batchesSinceSave = 0;
+    const progress = ctx.epochProgress?.();
+    if (ctx.batch === undefined || !progress) throw new Error('Checkpointer: the training loop gives no epoch progress for a mid-epoch checkpoint');
+    await this.save(ctx, { epoch: ctx.epoch, batch: ctx.batch, rngState: ctx.rngState(), progress });
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): Promise<void> {
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
     this.epochsDone = epoch + 1;
     this.nextRng = this.o.nextEpochRng ? this.o.nextEpochRng(ctx.rngState()) : ctx.rngState();
-    await this.save(ctx);
+    if (this.o.saveFreq === undefined || this.o.saveFreq === 'epoch') await this.save(ctx, { epoch: this.epochsDone, batch: 0, rngState: this.nextRng });
   }
 
   async onTrainEnd(): Promise<void> {
@@ -67,25 +100,26 @@ export class Checkpointer implements Callback {
     if (this.o.deleteOnEnd && !this.o.interrupted?.()) await removeDir(this.o.dir);
   }
 
-  private async save(ctx: TrainingContext): Promise<void> {
+  private async save(ctx: TrainingContext, at: Position): Promise<void> {
     const callbacks: CallbackState[] = [];
     for (const cb of this.o.callbacks()) {
       if (cb === this || !cb.getState) continue;
       callbacks.push({ name: cb.name, state: cb.getState() });
     }
     await writeCheckpoint(this.o.dir, ctx.model, ctx.optimizer, {
-      epoch: this.epochsDone,
+      epoch: at.epoch,
+      ...(at.batch > 0 && at.progress ? { batch: at.batch, epochProgress: at.progress } : {}),
       step: ctx.step,
       history: this.history,
       seed: this.o.seed,
-      rngState: this.nextRng,
+      rngState: at.rngState,
       callbacks,
       configSha256: this.o.configSha256,
       dataSha256: this.o.dataSha256,
     });
     this.o.onSaved?.(this.epochsDone);
-    // The epoch-0 checkpoint (written so a resume can start from scratch) is not news to a dashboard.
-    if (this.epochsDone > 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
+    // The epoch-0 checkpoint (written so a resume can start from scratch) and mid-epoch ones are not news to a dashboard.
+    if (this.epochsDone > 0 && at.batch === 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
   }
 }
 

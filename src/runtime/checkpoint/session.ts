@@ -19,6 +19,8 @@ import { isStreaming, type AnyExamples } from '../data/types.js';
 import { RunFolder, safeName } from '../run-folder.js';
 import { BackupAndRestore } from '../training/callbacks-backup-restore.js';
 import type { Callback } from '../training/callbacks-types.js';
+import type { EpochProgress } from '../training/step.js';
+import type { TrainOptions } from '../training/types.js';
 import { buildOptimizer } from '../training/trainer.js';
 import { removeDir } from './atomic-dir.js';
 import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights, type LoadedCheckpoint } from './checkpoint.js';
@@ -127,7 +129,7 @@ export class RunSession {
     readonly folder: RunFolder,
     readonly plan: RunPlan,
     private readonly config: KeratsConfig,
-    /** Epoch (0-based) training starts at; > 0 when resumed. */
+    /** Epoch (0-based) training starts at: a checkpoint's, or the config's `fit.initial_epoch`. */
     readonly initialEpoch: number,
     /** Restored optimizer (resumed runs); owned here. */
     readonly optimizer: tf.Optimizer | undefined,
@@ -165,7 +167,8 @@ export class RunSession {
       // Backups record the other callbacks' state at each epoch's end, so they run after them.
       const callbacks = [...built.filter((c) => !(c instanceof BackupAndRestore)), ...built.filter((c) => c instanceof BackupAndRestore)];
 
-      let initialEpoch = 0;
+      // Keras's fit.initial_epoch: a fresh run starts there; a resumed one where its checkpoint is.
+      let initialEpoch = config.fit.initialEpoch ?? 0;
       let rngState: number | undefined;
       if (src) {
         const ck = src.checkpoint;
@@ -180,10 +183,14 @@ export class RunSession {
         restoreCallbackStates(callbacks, ck.state.callbacks);
         initialEpoch = ck.state.epoch;
         rngState = ck.state.rngState;
-        o.log?.(`Resuming ${path.relative(process.cwd(), folder.dir) || folder.dir} from the checkpoint after epoch ${initialEpoch}`);
+        const where = ck.state.batch ? `batch ${ck.state.batch} of epoch ${initialEpoch + 1}` : `epoch ${initialEpoch}`;
+        o.log?.(`Resuming ${path.relative(process.cwd(), folder.dir) || folder.dir} from the checkpoint after ${where}`);
       }
       const session = new RunSession(folder, plan, config, initialEpoch, optimizer, callbacks);
       session.rngState = rngState;
+      if (src?.checkpoint.state.batch && src.checkpoint.state.epochProgress) {
+        session.midEpoch = { initialBatch: src.checkpoint.state.batch, epochProgress: src.checkpoint.state.epochProgress };
+      }
       session.resumedHistory = src?.checkpoint.state.history ?? {};
       const common = {
         seed: plan.seed,
@@ -200,7 +207,8 @@ export class RunSession {
         dir: folder.file(CHECKPOINT_DIR),
         saveAtStart: !src?.run,
         onSaved: (epochs) => {
-          session.savedEpochs = epochs;
+          // The checkpoint of the starting point (fit.initial_epoch) is no progress worth keeping a folder for.
+          if (src || epochs > initialEpoch) session.savedEpochs = epochs;
         },
       });
       return session;
@@ -213,14 +221,17 @@ export class RunSession {
 
   /** The shuffle state to start from (resumed runs). */
   rngState: number | undefined;
+  /** A mid-epoch checkpoint's position and running sums (BackupAndRestore with an integer save_freq). */
+  midEpoch: { initialBatch: number; epochProgress: EpochProgress } | undefined;
   /** History of the epochs before this process (resumed runs). */
   resumedHistory: Record<string, number[]> = {};
 
   /** What `train()` needs from the session: start epoch, restored optimizer and shuffle, the callbacks. */
-  trainOptions(): { seed: number; initialEpoch: number; optimizer?: tf.Optimizer; rngState?: number; callbacks: []; extraCallbacks: Callback[] } {
+  trainOptions(): Pick<TrainOptions, 'seed' | 'initialEpoch' | 'initialBatch' | 'epochProgress' | 'optimizer' | 'rngState' | 'extraCallbacks'> & { callbacks: [] } {
     return {
       seed: this.plan.seed,
       initialEpoch: this.initialEpoch,
+      ...(this.midEpoch ?? {}),
       ...(this.optimizer ? { optimizer: this.optimizer } : {}),
       ...(this.rngState !== undefined ? { rngState: this.rngState } : {}),
       callbacks: [],
@@ -272,7 +283,8 @@ export class RunSession {
       seed_from_config: this.config.seed !== undefined,
       config_sha256: this.plan.configSha256,
       data_sha256: this.plan.dataSha256,
-      resumed_from_epoch: this.initialEpoch > 0 ? this.initialEpoch : null,
+      resumed_from_epoch: this.plan.source ? this.initialEpoch : null,
+      ...(this.midEpoch ? { resumed_from_batch: this.midEpoch.initialBatch } : {}),
     };
   }
 
@@ -284,7 +296,7 @@ export class RunSession {
     if (this.closed) return;
     this.closed = true;
     this.optimizer?.dispose();
-    if (this.savedEpochs > 0 || this.initialEpoch > 0 || this.wasInterrupted) this.folder.keep();
+    if (this.savedEpochs > 0 || this.plan.source?.run || this.wasInterrupted) this.folder.keep();
     await this.folder.abort();
   }
 }

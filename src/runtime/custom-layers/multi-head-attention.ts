@@ -5,6 +5,12 @@
  * (num_heads, value_dim, output_dim) and a bias (output_dim). Called on a single tensor
  * (self-attention), on [query, value], or on [query, value, key]. Inputs are (batch, seq, features);
  * attention is over the sequence axis, Keras's default `attention_axes` for rank-3 inputs.
+ *
+ * Keras's call arguments, as layer settings: with `attentionMaskInput` the last input is Keras's
+ * `attention_mask` (B, T, S): 1 attends, 0 is masked (its score gets -1e9 before the softmax);
+ * `useCausalMask` masks every key after the query's position (a lower-triangular (T, S) mask,
+ * combined with attention_mask by AND); `returnAttentionScores` adds a second output, the
+ * softmax weights (B, num_heads, T, S) before dropout, as Keras returns them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../../registry/layers/seeded-noise.js';
@@ -20,6 +26,10 @@ export interface MultiHeadAttentionArgs {
   useBias?: boolean;
   outputShape?: number | number[] | null;
   attentionAxes?: number | number[] | null;
+  /** The last input is an attention mask (Keras's `attention_mask` call argument). */
+  attentionMaskInput?: boolean;
+  useCausalMask?: boolean;
+  returnAttentionScores?: boolean;
   kernelInitializer?: Initializer | ConfigDict;
   biasInitializer?: Initializer | ConfigDict;
   name?: string;
@@ -41,6 +51,9 @@ export class MultiHeadAttention extends tf.layers.Layer {
   readonly useBias: boolean;
   readonly outDim: number | null;
   readonly attentionAxes: number[] | null;
+  readonly attentionMaskInput: boolean;
+  readonly useCausalMask: boolean;
+  readonly returnAttentionScores: boolean;
   readonly kernelInit: Initializer;
   readonly biasInit: Initializer;
   private w: Record<string, Var | null> = {};
@@ -60,24 +73,33 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.outDim = os === undefined || os === null ? null : Array.isArray(os) ? (os[os.length - 1] ?? null) : os;
     const ax = args.attentionAxes;
     this.attentionAxes = ax === undefined || ax === null ? null : Array.isArray(ax) ? ax : [ax];
+    this.attentionMaskInput = args.attentionMaskInput ?? false;
+    this.useCausalMask = args.useCausalMask ?? false;
+    this.returnAttentionScores = args.returnAttentionScores ?? false;
     this.kernelInit = deserializeInit(args.kernelInitializer, () => tf.initializers.glorotUniform({}));
     this.biasInit = deserializeInit(args.biasInitializer, () => tf.initializers.zeros());
     this.supportsMasking = false;
   }
 
-  /** [query, value, key] shapes; key defaults to value, value to query. */
+  /** [query, value, key] shapes; key defaults to value, value to query (the mask, last, left out). */
   private qvk(inputShape: Shape | Shape[]): [Shape, Shape, Shape] {
-    const l = shapeList(inputShape);
+    const l = [...shapeList(inputShape)];
+    if (this.attentionMaskInput) l.pop();
     const q = l[0] as Shape;
     const v = l[1] ?? q;
     return [q, v, l[2] ?? v];
   }
 
   override build(inputShape: Shape | Shape[]): void {
+    const l = shapeList(inputShape);
+    if (this.attentionMaskInput && (!Array.isArray(inputShape[0]) || l.length < 2 || l.length > 4)) {
+      throw new Error(`MultiHeadAttention with an attention_mask takes [query, value, (key,)] plus the mask, got ${l.length} input${l.length === 1 ? '' : 's'}; call it on [query, value] (or one input for self-attention: [x, x])`);
+    }
     const [q, v, k] = this.qvk(inputShape);
     for (const s of [q, v, k]) {
       if (s.length !== 3) throw new Error(`MultiHeadAttention expects inputs of rank 3 (batch, sequence, features), got rank ${s.length}`);
     }
+    if (this.attentionMaskInput) checkMaskShape(l[l.length - 1] as Shape, q[1] ?? null, v[1] ?? null);
     if (this.attentionAxes && !(this.attentionAxes.length === 1 && (this.attentionAxes[0] === 1 || this.attentionAxes[0] === -2))) {
       throw new Error(`MultiHeadAttention supports attention over the sequence axis only (attention_axes [1] or null), got [${this.attentionAxes.join(', ')}]`);
     }
@@ -98,9 +120,26 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [q] = this.qvk(inputShape);
-    return [...q.slice(0, -1), this.outDim ?? q[q.length - 1] ?? null];
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const [q, v] = this.qvk(inputShape);
+    const out = [...q.slice(0, -1), this.outDim ?? q[q.length - 1] ?? null];
+    return this.returnAttentionScores ? [out, [q[0] ?? null, this.numHeads, q[1] ?? null, v[1] ?? null]] : out;
+  }
+
+  override computeMask(): tf.Tensor | tf.Tensor[] {
+    // No mask is propagated; two outputs need one (absent) mask each.
+    return (this.returnAttentionScores ? [null, null] : null) as unknown as tf.Tensor[];
+  }
+
+  /** 1 where a query position may attend a key position, (1 or B, 1, T, S); null when nothing is masked. */
+  private allowed(mask: tf.Tensor | undefined, T: number, S: number): tf.Tensor | null {
+    let m: tf.Tensor | null = mask ? tf.cast(tf.notEqual(mask, 0), 'float32') : null;
+    if (this.useCausalMask) {
+      // Keras's causal mask: position i attends j <= i (band_part(ones(T, S), -1, 0)).
+      const causal = tf.linalg.bandPart(tf.ones([T, S]), -1, 0);
+      m = m ? tf.mul(m, causal) : tf.reshape(causal, [1, T, S]);
+    }
+    return m ? tf.expandDims(m, 1) : null;
   }
 
   /** (B, T, D) → (B, H, T, d) through a (D, H, d) kernel. */
@@ -111,9 +150,10 @@ export class MultiHeadAttention extends tf.layers.Layer {
     return tf.transpose(tf.reshape(y, [B, T, this.numHeads, d]), [0, 2, 1, 3]);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const l = tensorList(inputs);
+      const l = [...tensorList(inputs)];
+      const mask = this.attentionMaskInput ? l.pop() : undefined;
       const query = l[0] as tf.Tensor;
       const value = l[1] ?? query;
       const key = l[2] ?? value;
@@ -121,7 +161,11 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const q = tf.mul(this.project(query, w.qk as Var, this.w.qb ?? null, this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = this.project(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
       const v = this.project(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
-      const scores = tf.softmax(tf.matMul(q, k, false, true));
+      let logits = tf.matMul(q, k, false, true);
+      const allowed = this.allowed(mask, logits.shape[2] as number, logits.shape[3] as number);
+      // Keras's masked softmax: masked scores get a large negative number added (-1e9 in float32).
+      if (allowed) logits = tf.add(logits, tf.mul(tf.sub(1, allowed), -1e9));
+      const scores = tf.softmax(logits);
       const ctx = tf.matMul(maybeDropout(scores, this.rate, kwargs, this.dropFn), v);
       const [B, Tq] = query.shape as [number, number];
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B * Tq, this.numHeads * this.valueDim]);
@@ -129,7 +173,8 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const out = okv.shape[2] as number;
       let y = tf.matMul(merged, tf.reshape(okv, [this.numHeads * this.valueDim, out]));
       if (this.w.ob) y = tf.add(y, this.w.ob.read());
-      return tf.reshape(y, [B, Tq, out]);
+      const output = tf.reshape(y, [B, Tq, out]);
+      return this.returnAttentionScores ? [output, scores] : output;
     });
   }
 
@@ -144,9 +189,23 @@ export class MultiHeadAttention extends tf.layers.Layer {
       useBias: this.useBias,
       outputShape: this.outDim,
       attentionAxes: this.attentionAxes,
+      // Keras takes these at call time, not in its config: written only when set, so a plain
+      // MultiHeadAttention's config stays Keras's (kerats export).
+      ...(this.attentionMaskInput ? { attentionMaskInput: true } : {}),
+      ...(this.useCausalMask ? { useCausalMask: true } : {}),
+      ...(this.returnAttentionScores ? { returnAttentionScores: true } : {}),
       kernelInitializer: serializeInit(this.kernelInit),
       biasInitializer: serializeInit(this.biasInit),
     };
   }
 }
+/** The mask must be (batch, T, S), each of T and S possibly 1 (broadcast). */
+function checkMaskShape(m: Shape, T: number | null, S: number | null): void {
+  const fits = (d: number | null | undefined, want: number | null): boolean => d === null || d === undefined || d === 1 || want === null || d === want;
+  if (m.length !== 3 || !fits(m[1], T) || !fits(m[2], S)) {
+    const f = (s: (number | null | undefined)[]): string => `(${s.map((d) => (d === null || d === undefined ? 'None' : d)).join(', ')})`;
+    throw new Error(`MultiHeadAttention's attention_mask must have shape (batch, ${T ?? 'None'}, ${S ?? 'None'}) = (batch, query length, key length), got ${f(m)}`);
+  }
+}
+
 register(MultiHeadAttention);

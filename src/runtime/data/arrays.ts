@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SourceLocation } from '../../config/types.js';
 import { DataError } from '../../util/errors.js';
-import type { Examples } from './types.js';
+import type { Examples, TensorMap } from './types.js';
 
 export interface Arrays {
   n: number;
@@ -17,6 +17,10 @@ export interface Arrays {
   y: Float32Array;
   /** Shape of one y sample ([] for sparse class ids). */
   yShape: number[];
+  /** Multi-output models: targets by output name (then `y` is empty). */
+  ys?: Record<string, { y: Float32Array; yShape: number[] }>;
+  /** Per-row sample weights (Keras's `sample_weight`), n values. */
+  w?: Float32Array;
 }
 
 export function size(shape: number[]): number {
@@ -54,7 +58,17 @@ export function sampleShape(
 export function rows(a: Arrays, from: number, to: number): Arrays {
   const xs = size(a.xShape);
   const ys = size(a.yShape);
-  return { ...a, n: to - from, x: a.x.subarray(from * xs, to * xs), y: a.y.subarray(from * ys, to * ys) };
+  const out: Arrays = { ...a, n: to - from, x: a.x.subarray(from * xs, to * xs), y: a.y.subarray(from * ys, to * ys) };
+  if (a.ys) {
+    out.ys = Object.fromEntries(
+      Object.entries(a.ys).map(([k, t]) => {
+        const per = size(t.yShape);
+        return [k, { y: t.y.subarray(from * per, to * per), yShape: t.yShape }];
+      }),
+    );
+  }
+  if (a.w) out.w = a.w.subarray(from, to);
+  return out;
 }
 
 /**
@@ -78,9 +92,12 @@ export function validationSplit(a: Arrays, fraction: number, loc: SourceLocation
 }
 
 export function toExamples(a: Arrays): Examples {
-  return {
-    x: tf.tensor(a.x, [a.n, ...a.xShape], 'float32'),
-    y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'),
-    size: a.n,
-  };
+  const x = tf.tensor(a.x, [a.n, ...a.xShape], 'float32');
+  const y = a.ys ? targetMap(a.ys, a.n) : tf.tensor(a.y, [a.n, ...a.yShape], 'float32');
+  return { x, y, ...(a.w ? { sampleWeight: tf.tensor1d(a.w, 'float32') } : {}), size: a.n };
+}
+
+/** Per-output targets as tensors by output name. */
+export function targetMap(ys: NonNullable<Arrays['ys']>, n: number): TensorMap {
+  return Object.fromEntries(Object.entries(ys).map(([k, t]) => [k, tf.tensor(t.y, [n, ...t.yShape], 'float32')]));
 }

@@ -407,3 +407,30 @@ function checkHeader(header: string[], file: string, line: number): void {
     seen.set(name, i);
   });
 }
+
+/**
+ * Where complete records end in `text`, for reading a file in blocks with the same quoting rules
+ * as `parseCsv`: scans from `from` with the quote state `inQuotes` (a doubled quote toggles twice,
+ * so it needs no special case) and returns the index just past the last line feed outside quotes
+ * (-1 when there is none) and the quote state at the end of the text.
+ */
+export function lastRecordEnd(text: string, from: number, inQuotes: boolean): { end: number; inQuotes: boolean } {
+  // Jumps from quote to quote with indexOf (most blocks have none): between a closing quote and the
+  // next opening one, the last line feed is a record end.
+  let end = -1;
+  let i = from;
+  let quoted = inQuotes;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (quoted) {
+      if (q < 0) return { end, inQuotes: true };
+      quoted = false;
+    } else {
+      const nl = q < 0 ? text.lastIndexOf('\n') : text.lastIndexOf('\n', q - 1);
+      if (nl >= i) end = nl + 1;
+      if (q < 0) return { end, inQuotes: false };
+      quoted = true;
+    }
+    i = q + 1;
+  }
+}

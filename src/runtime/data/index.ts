@@ -6,14 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import type { CsvSource, DataSource, DataSpec, SourceLocation, SyntheticSource } from '../../config/types.js';
 import { ConfigError, DataError } from '../../util/errors.js';
-import { type Arrays, sampleShape, size, toExamples, validationSplit } from './arrays.js';
+import { type Arrays, sampleShape, size, targetMap, toExamples, validationSplit } from './arrays.js';
 import { loadDatasetData } from './datasets/index.js';
 import { isMultiSynthetic, loadMultiSynthetic } from './synthetic-multi.js';
 import { encodeIds } from './labels.js';
 import { arrayLater, arrayTraining, imageLater, imageTraining } from './sources.js';
 import { classificationTeacher, mixSeed, regressionTeacher, sample, type Teacher } from './synthetic.js';
 import { type DataState, type LaterOptions, type LaterTable, tableLater, tableTraining } from './table-source.js';
-import type { LoadedData, PreprocessingState, TargetEncoding } from './types.js';
+import type { LoadedData, PreprocessingState, TargetEncoding, TensorMap } from './types.js';
 import * as tf from '@tensorflow/tfjs';
 
 export type { CsvData } from './csv.js';
@@ -22,6 +22,10 @@ export type { DataState, LaterTable } from './table-source.js';
 export interface LoadOptions {
   /** How labels become targets (from the loss: `targetEncodingFor`). */
   encoding: TargetEncoding;
+  /** Multi-output models (`label: {output: column}`): each output's encoding, from its loss; `encoding` when absent. */
+  encodingFor?: (output: string) => TargetEncoding;
+  /** The model's output layer names: a label map (`label: {output: column}`) must name exactly these. */
+  outputNames?: string[];
   /** The model's input shape without the batch axis; x is reshaped to it. */
   inputShape?: number[];
   /** The config's seed: the default seed of synthetic sources. */
@@ -70,7 +74,7 @@ async function loadTraining(src: DataSource, opts: LoadOptions, split: number): 
   if (src.kind === 'arrays') return arrayTraining(src, opts.encoding, opts.inputShape);
   if (src.kind === 'images') return imageTraining(src, opts.encoding, opts.inputShape);
   if (src.kind === 'dataset') throw new DataError({ message: 'a built-in dataset can only be the training source', loc: src.loc });
-  return tableTraining(await readSource(src), src, { encoding: opts.encoding, inputShape: opts.inputShape, validationSplit: split });
+  return tableTraining(await readSource(src), src, { encoding: opts.encoding, inputShape: opts.inputShape, validationSplit: split, ...(opts.encodingFor ? { encodingFor: opts.encodingFor } : {}), ...(opts.outputNames ? { outputNames: opts.outputNames } : {}) });
 }
 
 /** Validation or test data, encoded with the training state. `role` separates synthetic sample streams. */
@@ -116,7 +120,7 @@ function withLayout(state: DataState, src: CsvSource): DataState {
   if (src.delimiter !== undefined) table.delimiter = src.delimiter;
   if (src.header !== undefined) table.header = src.header;
   if (src.columns) table.columns = src.columns;
-  return { ...state, table };
+  return { ...state, table, ...(src.sampleWeight !== undefined ? { sample_weight: src.sampleWeight } : {}) };
 }
 
 function syntheticTraining(src: SyntheticSource, opts: LoadOptions): Trained {
@@ -204,10 +208,12 @@ export interface PreprocessOptions {
   loc?: SourceLocation;
 }
 
-/** x, and y when the file has the label column. */
+/** x, and y when the file has the label column(s) (a map by output name for several outputs). */
 export interface PreprocessedCsv {
   x: tf.Tensor;
-  y?: tf.Tensor;
+  y?: tf.Tensor | TensorMap;
+  /** Per-row weights, when the model was trained with a sample_weight column and the file has it. */
+  sampleWeight?: tf.Tensor;
   size: number;
   /** The label cells as written, when present (predict can show them next to predictions). */
   labels?: string[];
@@ -222,8 +228,10 @@ export function applyPreprocessing(text: string, file: string, state: Preprocess
   const t = prepareTable(text, file, state, { labels: opts.labels ?? 'optional', ...(opts.inputShape ? { inputShape: opts.inputShape } : {}), ...(opts.loc ? { loc: opts.loc } : {}) });
   const a = t.arrays;
   const x = tf.tensor(a.x, [a.n, ...a.xShape], 'float32');
+  const sampleWeight = a.w ? { sampleWeight: tf.tensor1d(a.w, 'float32') } : {};
+  if (a.ys) return { x, y: targetMap(a.ys, a.n), ...sampleWeight, size: a.n };
   if (!t.labels || a.y.length === 0) return { x, size: a.n };
-  return { x, y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'), size: a.n, labels: t.labels };
+  return { x, y: tf.tensor(a.y, [a.n, ...a.yShape], 'float32'), ...sampleWeight, size: a.n, labels: t.labels };
 }
 
 /** The full result of reading a later table: arrays, raw labels, pass-through columns, line numbers. */

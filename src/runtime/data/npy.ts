@@ -1,7 +1,6 @@
 /**
  * NumPy `.npy` arrays (format versions 1-3) and `.npz` archives (a zip of .npy files, stored or
- * deflated). The header is parsed here: magic, version, header length, then a Python dict literal
- * with `descr`, `fortran_order` and `shape`.
+ * deflated). `readNpyHeader` parses the header for every .npy reader of the project.
  */
 import { DataError } from '../../util/errors.js';
 import { readZip } from './zip.js';
@@ -18,11 +17,25 @@ function bad(file: string, why: string): DataError {
   return new DataError(`${file}: not a valid .npy file: ${why}`);
 }
 
-/** Parses one .npy file's bytes. */
-export function parseNpy(buf: Uint8Array, file: string): NdArray {
+export interface NpyHeader {
+  /** NumPy dtype string (`<f4`, `|u1`, `|O`, ...). */
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the data. */
+  offset: number;
+}
+
+/**
+ * Reads the header of .npy bytes (format versions 1-3): magic, version, header length, then the
+ * Python dict literal with `descr`, `fortran_order` and `shape`. Shared by data sources and the
+ * built-in datasets, so both accept the same files and report the same problems.
+ */
+export function readNpyHeader(buf: Uint8Array, file: string): NpyHeader {
   if (buf.length < 10 || !MAGIC.every((b, i) => buf[i] === b)) throw bad(file, 'it does not start with the \\x93NUMPY magic bytes');
   const major = buf[6] ?? 0;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (major !== 1 && buf.length < 12) throw bad(file, 'the header is cut short (truncated?)');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
   if (start + headerLen > buf.length) throw bad(file, `the header says it is ${headerLen} bytes long but the file ends first (truncated?)`);
@@ -31,19 +44,25 @@ export function parseNpy(buf: Uint8Array, file: string): NdArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad(file, `cannot read its header ${JSON.stringify(header.trim())}`);
-  if (fortran === 'True') throw new DataError(`${file}: Fortran-order arrays are not supported (save with np.ascontiguousarray(a))`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map(Number);
+  return { descr, fortranOrder: fortran === 'True', shape, offset: start + headerLen };
+}
+
+/** Parses one .npy file's bytes. */
+export function parseNpy(buf: Uint8Array, file: string): NdArray {
+  const { descr, fortranOrder, shape, offset } = readNpyHeader(buf, file);
+  if (fortranOrder) throw new DataError(`${file}: Fortran-order arrays are not supported (save with np.ascontiguousarray(a))`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const count = shape.reduce((a, b) => a * b, 1);
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   if (!m) throw new DataError(`${file}: unsupported dtype ${JSON.stringify(descr)} (expected a numeric array)`);
   const little = m[1] !== '>';
   const kind = m[2] ?? '';
   const bytes = Number(m[3]);
-  const offset = start + headerLen;
   if (offset + count * bytes > buf.length) {
     throw bad(file, `shape (${shape.join(', ')}) needs ${count * bytes} bytes of data but only ${buf.length - offset} are there (truncated?)`);
   }

@@ -13,7 +13,7 @@ import { type RawRecord, recordChunks } from './chunks.js';
 import { listImageFolder, readImages } from './images.js';
 import { parseIdx } from './idx.js';
 import { parseNpy, parseNpz } from './npy.js';
-import { type Cell, flatOutputs, type OutputGroup, outputGroup, RowWriter } from './predictions.js';
+import { type Cell, flatOutputs, type OutputGroup, outputGroup, outputState, RowWriter } from './predictions.js';
 import { type DataState, tableLater } from './table-source.js';
 import { readBytes } from './sources.js';
 
@@ -90,7 +90,7 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
     const outs = tf.tidy(() => flatOutputs(net.predict(tf.tensor(x, [n, ...xShape], 'float32'), { batchSize: opts.batchSize }) as tf.Tensor | tf.Tensor[]));
     if (!groups) {
       const names = opts.layer ? [opts.layer] : net.outputNames;
-      groups = outs.map((o, k) => outputGroup(state, o.width, outs.length > 1 || opts.layer ? names[k] ?? `output_${k}` : '', opts.layer !== undefined));
+      groups = outs.map((o, k) => outputGroup(opts.layer ? state : outputState(state, names[k]), o.width, outs.length > 1 || opts.layer ? names[k] ?? `output_${k}` : '', opts.layer !== undefined));
       columns = [...idNames, ...groups.flatMap((g) => g.columns)];
     }
     const out: Cell[][] = [];

@@ -18,6 +18,16 @@ function classNames(state: PreprocessingState, k: number): string[] {
   return state.classes ?? Array.from({ length: k }, (_, i) => String(i));
 }
 
+/**
+ * The state that describes output `name`: its own labels, vocabulary and encoding for a model
+ * trained with a label column per output, else the run's single label's.
+ */
+export function outputState(state: PreprocessingState, name: string | undefined): PreprocessingState {
+  const o = name === undefined ? undefined : state.outputs?.[name];
+  if (!o) return state;
+  return { features: state.features, label: o.label, ...(o.classes ? { classes: o.classes } : {}), ...(o.numClasses !== undefined ? { numClasses: o.numClasses } : {}), encoding: o.encoding };
+}
+
 /** How one output's values become cells, from the saved encoding and the output's width. */
 export function outputGroup(state: PreprocessingState, width: number, prefix: string, activations: boolean): OutputGroup {
   const p = prefix === '' ? '' : `${prefix}_`;

@@ -12,11 +12,13 @@ import { ConfigError, DataError } from '../../util/errors.js';
 import { Prng } from '../../util/prng.js';
 import { sampleShape, size } from './arrays.js';
 import { savedPlan, trainingPlan } from './columns.js';
-import type { CsvPlan } from './csv.js';
+import type { CsvData, CsvLayout, CsvPlan } from './csv.js';
 import { loadData, type LoadOptions } from './index.js';
 import { encodeLabels, fitLabels, type LabelSource, type LabelVocabulary } from './labels.js';
 import { csvChunks } from './stream-chunks.js';
 import { mixSeed } from './synthetic.js';
+import type { DataState, TableState } from './table-source.js';
+import { parseWeights } from './weights.js';
 import type { AnyExamples, ExampleBatch, LoadedData, PreprocessingState, StreamingExamples, TargetEncoding } from './types.js';
 
 /** Files above this many MB stream when `stream` is `auto` (override: KERATS_STREAM_THRESHOLD_MB). */
@@ -32,14 +34,31 @@ export function streamThresholdBytes(env: NodeJS.ProcessEnv = process.env): numb
 
 /** Options of a CSV source the streaming reader cannot honour (they need the whole file). */
 function unsupported(src: CsvSource): string | undefined {
-  if (src.format && src.format !== 'csv') return `format ${src.format}`;
+  if (src.format && src.format !== 'csv' && src.format !== 'tsv') return `format ${src.format}`;
   if (src.timeseries) return 'timeseries';
   if (src.preprocess && Object.keys(src.preprocess).length > 0) return 'preprocess';
   if (src.missing && src.missing !== 'error') return `missing: ${src.missing}`;
-  if (src.header === false) return 'header: false';
-  if (src.delimiter && src.delimiter !== ',') return 'delimiter';
+  if (src.labels) return 'a label per output';
   if (src.labelPosition !== undefined || src.featurePattern) return 'label by position / feature patterns';
   return undefined;
+}
+
+/** How a streamed table is laid out: the same options the in-memory reader takes (csv.ts CsvLayout). */
+function layoutOf(src: CsvSource, fallback?: TableState): Pick<CsvLayout, 'delimiter' | 'header' | 'columns'> {
+  const format = src.format ?? fallback?.format;
+  const delimiter = src.delimiter ?? (src.format === undefined ? fallback?.delimiter : undefined) ?? (format === 'tsv' ? '\t' : ',');
+  const header = src.header ?? fallback?.header;
+  const columns = src.columns ?? fallback?.columns;
+  return { delimiter, ...(header !== undefined ? { header } : {}), ...(columns ? { columns } : {}) };
+}
+
+/** The table layout saved with the model, so evaluate and predict read later files the same way. */
+function tableStateOf(src: CsvSource): TableState {
+  const t: TableState = { format: src.format === 'tsv' ? 'tsv' : 'csv', missing: 'error', transforms: {} };
+  if (src.delimiter !== undefined) t.delimiter = src.delimiter;
+  if (src.header !== undefined) t.header = src.header;
+  if (src.columns) t.columns = src.columns;
+  return t;
 }
 
 /** Whether a training CSV should stream: `stream: true`, or `auto`/absent and the file is big. */
@@ -65,6 +84,12 @@ interface Scan {
   vocab: LabelVocabulary;
 }
 
+/** The weights of rows [lo, hi) of a chunk whose plan kept the sample-weight column (its one text column). */
+function chunkWeights(data: CsvData, column: string, lo: number, hi: number): Float32Array {
+  const cells = (data.strings[0] ?? []).slice(lo, hi);
+  return parseWeights(cells, { file: data.file, column, col: data.header.indexOf(column) + 1, lines: data.lines.subarray(lo, hi) });
+}
+
 /** The counting pass: rows, feature names, label vocabulary; every cell is checked on the way. */
 async function scan(src: CsvSource, encoding: TargetEncoding): Promise<Scan> {
   let features: string[] = [];
@@ -74,12 +99,14 @@ async function scan(src: CsvSource, encoding: TargetEncoding): Promise<Scan> {
   const firstSeen = new Map<string, number>();
   const plan = (h: string[]): CsvPlan => {
     header = h;
-    const p = trainingPlan(h, src.given, src.label, src.features, src.loc);
+    const p = trainingPlan(h, src.given, src.label, src.features, src.loc, src.sampleWeight);
     features = p.featureNames;
     return p;
   };
-  for await (const { data } of csvChunks({ path: src.path, given: src.given, plan })) {
+  for await (const { data } of csvChunks({ path: src.path, given: src.given, plan, layout: layoutOf(src) })) {
     rows += data.rows;
+    // Every weight is checked now, before training starts (as every number cell is).
+    if (src.sampleWeight !== undefined) chunkWeights(data, src.sampleWeight, 0, data.rows);
     const labels = data.labels ?? [];
     for (let i = 0; i < labels.length; i++) {
       const s = labels[i] as string;
@@ -95,6 +122,8 @@ async function scan(src: CsvSource, encoding: TargetEncoding): Promise<Scan> {
 
 export interface StreamingCsvOptions {
   src: { path: string; given: string; loc?: SourceLocation };
+  /** Delimiter, header or not, column names. */
+  layout: Pick<CsvLayout, 'delimiter' | 'header' | 'columns'>;
   state: PreprocessingState;
   /** Rows [from, to) of the file (0-based record numbers). */
   from: number;
@@ -116,50 +145,64 @@ export class StreamingCsv implements StreamingExamples {
     const { state, xShape, yShape, from, to } = this.o;
     const nx = size(xShape);
     const ny = size(yShape);
-    const rowBytes = 4 * (nx + ny);
+    // Rows carry their sample weight when the model is trained with a sample_weight column.
+    const weight = state.sample_weight;
+    const nw = weight !== undefined ? 1 : 0;
+    const rowBytes = 4 * (nx + ny + nw);
     const capacity = opts.shuffle ? Math.max(batchSize, Math.min(this.size, Math.floor(SHUFFLE_BUFFER_BYTES / rowBytes))) : 0;
     const rng = new Prng(mixSeed(opts.seed, opts.epoch));
     // The shuffle buffer (Keras's Dataset.shuffle(buffer_size)): a random resident row leaves as each new row arrives.
     const bufX = new Float32Array(capacity * nx);
     const bufY = new Float32Array(capacity * ny);
+    const bufW = new Float32Array(capacity * nw);
     let held = 0;
     let bx = new Float32Array(batchSize * nx);
     let by = new Float32Array(batchSize * ny);
+    let bw = new Float32Array(batchSize * nw);
     let inBatch = 0;
     const emit = (): ExampleBatch => {
-      const batch = { x: tf.tensor(bx.subarray(0, inBatch * nx), [inBatch, ...xShape], 'float32'), y: tf.tensor(by.subarray(0, inBatch * ny), [inBatch, ...yShape], 'float32') };
+      const batch: ExampleBatch = { x: tf.tensor(bx.subarray(0, inBatch * nx), [inBatch, ...xShape], 'float32'), y: tf.tensor(by.subarray(0, inBatch * ny), [inBatch, ...yShape], 'float32') };
+      if (nw > 0) batch.sampleWeight = tf.tensor1d(bw.subarray(0, inBatch), 'float32');
       bx = new Float32Array(batchSize * nx);
       by = new Float32Array(batchSize * ny);
+      bw = new Float32Array(batchSize * nw);
       inBatch = 0;
       return batch;
     };
-    const put = (x: Float32Array, xo: number, y: Float32Array, yo: number): void => {
+    const put = (x: Float32Array, xo: number, y: Float32Array, yo: number, w: Float32Array, wo: number): void => {
       bx.set(x.subarray(xo, xo + nx), inBatch * nx);
       by.set(y.subarray(yo, yo + ny), inBatch * ny);
+      if (nw > 0) bw[inBatch] = w[wo] ?? 0;
       inBatch++;
     };
-    const plan = (h: string[]): CsvPlan => savedPlan(h, this.o.src.given, state.features, state.label, true, this.o.src.loc);
-    for await (const { data, firstRow } of csvChunks({ path: this.o.src.path, given: this.o.src.given, plan })) {
+    const plan = (h: string[]): CsvPlan => savedPlan(h, this.o.src.given, state.features, state.label, true, this.o.src.loc, weight);
+    const noWeights = new Float32Array(0);
+    for await (const { data, firstRow } of csvChunks({ path: this.o.src.path, given: this.o.src.given, plan, layout: this.o.layout })) {
       if (firstRow >= to) break;
       const lo = Math.max(0, from - firstRow);
       const hi = Math.min(data.rows, to - firstRow);
       if (hi <= lo) continue;
       const labelSrc: LabelSource = { file: data.file, column: state.label ?? '', col: data.header.indexOf(state.label ?? '') + 1, lines: data.lines.subarray(lo, hi) };
       const t = encodeLabels((data.labels ?? []).slice(lo, hi), labelSrc, state.encoding, state);
+      // A later file without the weight column weighs every row 1 (the trainer's default).
+      const w = weight !== undefined && data.header.includes(weight) ? chunkWeights(data, weight, lo, hi) : nw > 0 ? new Float32Array(hi - lo).fill(1) : noWeights;
       for (let r = lo; r < hi; r++) {
         const xo = r * nx;
         const yo = (r - lo) * ny;
-        if (capacity === 0) put(data.x, xo, t.y, yo);
+        const wo = r - lo;
+        if (capacity === 0) put(data.x, xo, t.y, yo, w, wo);
         else if (held < capacity) {
           bufX.set(data.x.subarray(xo, xo + nx), held * nx);
           bufY.set(t.y.subarray(yo, yo + ny), held * ny);
+          if (nw > 0) bufW[held] = w[wo] ?? 0;
           held++;
           continue;
         } else {
           const j = rng.int(capacity);
-          put(bufX, j * nx, bufY, j * ny);
+          put(bufX, j * nx, bufY, j * ny, bufW, j);
           bufX.set(data.x.subarray(xo, xo + nx), j * nx);
           bufY.set(t.y.subarray(yo, yo + ny), j * ny);
+          if (nw > 0) bufW[j] = w[wo] ?? 0;
         }
         if (inBatch === batchSize) yield emit();
       }
@@ -169,7 +212,7 @@ export class StreamingCsv implements StreamingExamples {
     for (let i = 0; i < held; i++) order[i] = i;
     rng.shuffle(order);
     for (const j of order) {
-      put(bufX, j * nx, bufY, j * ny);
+      put(bufX, j * nx, bufY, j * ny, bufW, j);
       if (inBatch === batchSize) yield emit();
     }
     if (inBatch > 0) yield emit();
@@ -186,13 +229,16 @@ export interface StreamingData {
 /** `loadData` for a streamed training CSV (validation: `validation_split` or a streamed file). */
 export async function loadStreamingData(spec: DataSpec, src: CsvSource, opts: LoadOptions): Promise<StreamingData> {
   const s = await scan(src, opts.encoding);
-  const state: PreprocessingState = {
+  const state: DataState = {
     features: s.features,
     label: src.label,
     ...(s.vocab.classes ? { classes: s.vocab.classes } : {}),
     ...(s.vocab.numClasses !== undefined ? { numClasses: s.vocab.numClasses } : {}),
     encoding: opts.encoding,
+    ...(src.sampleWeight !== undefined ? { sample_weight: src.sampleWeight } : {}),
+    table: tableStateOf(src),
   };
+  const layout = layoutOf(src);
   const nf = s.features.length;
   const xShape = sampleShape(nf, [nf], opts.inputShape, `${src.given} has ${nf} feature column${nf === 1 ? '' : 's'}`, src.loc);
   const yShape = opts.encoding === 'categorical' ? [state.numClasses ?? 0] : opts.encoding === 'sparse' ? [] : [1];
@@ -208,7 +254,7 @@ export async function loadStreamingData(spec: DataSpec, src: CsvSource, opts: Lo
         loc: src.loc,
       });
     }
-    validation = new StreamingCsv({ src, state, from: trainRows, to: s.rows, xShape, yShape });
+    validation = new StreamingCsv({ src, layout, state, from: trainRows, to: s.rows, xShape, yShape });
   } else if (spec.validation) {
     if (spec.validation.kind !== 'csv') {
       throw new DataError({ message: 'with a streamed training CSV, the validation data must be a CSV file too', loc: spec.validation.loc });
@@ -216,7 +262,7 @@ export async function loadStreamingData(spec: DataSpec, src: CsvSource, opts: Lo
     validation = await laterStream(spec.validation, state, xShape, yShape);
   }
   return {
-    train: new StreamingCsv({ src, state, from: 0, to: trainRows, xShape, yShape }),
+    train: new StreamingCsv({ src, layout, state, from: 0, to: trainRows, xShape, yShape }),
     ...(validation ? { validation } : {}),
     preprocessing: state,
     ...(state.numClasses !== undefined ? { numClasses: state.numClasses } : {}),
@@ -224,11 +270,14 @@ export async function loadStreamingData(spec: DataSpec, src: CsvSource, opts: Lo
 }
 
 /** A validation/test CSV streamed with the training state (its rows counted first). */
-async function laterStream(src: CsvSource, state: PreprocessingState, xShape: number[], yShape: number[]): Promise<StreamingCsv> {
+async function laterStream(src: CsvSource, state: DataState, xShape: number[], yShape: number[]): Promise<StreamingCsv> {
   let rows = 0;
-  const plan = (h: string[]): CsvPlan => savedPlan(h, src.given, state.features, state.label, true, src.loc);
-  for await (const { data } of csvChunks({ path: src.path, given: src.given, plan })) rows += data.rows;
-  return new StreamingCsv({ src, state, from: 0, to: rows, xShape, yShape });
+  const weight = src.sampleWeight ?? state.sample_weight;
+  const own: DataState = { ...state, ...(weight !== undefined ? { sample_weight: weight } : {}) };
+  const plan = (h: string[]): CsvPlan => savedPlan(h, src.given, state.features, state.label, true, src.loc, weight);
+  const layout = layoutOf(src, state.table);
+  for await (const { data } of csvChunks({ path: src.path, given: src.given, plan, layout })) rows += data.rows;
+  return new StreamingCsv({ src, layout, state: own, from: 0, to: rows, xShape, yShape });
 }
 
 

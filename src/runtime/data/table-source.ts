@@ -4,7 +4,7 @@
  * rows; every later file (validation, test, evaluate, predict) is read with the saved state.
  */
 import type { CsvSource, SourceLocation } from '../../config/types.js';
-import { DataError } from '../../util/errors.js';
+import { ConfigError, DataError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { Arrays } from './arrays.js';
 import { sampleShape } from './arrays.js';
@@ -25,7 +25,8 @@ import {
   type TransformRequest,
 } from './preprocess.js';
 import { parseRecordsData } from './records.js';
-import type { PreprocessingState, TargetEncoding } from './types.js';
+import type { OutputLabels, PreprocessingState, TargetEncoding } from './types.js';
+import { parseWeights } from './weights.js';
 
 /** How a table is read and prepared, saved with the model. */
 export interface TableState {
@@ -73,13 +74,20 @@ function labelName(src: CsvSource, header: string[]): string {
   return src.label;
 }
 
-function chooseFeatures(src: CsvSource, header: string[], label: string): string[] {
+/**
+ * The feature columns: the listed ones, the pattern's matches, or all columns but the label(s) and
+ * the sample-weight column. Time series may forecast a feature column, so there a label may be one.
+ */
+function chooseFeatures(src: CsvSource, header: string[], labels: string[], weight: string | undefined): string[] {
   const ts = src.timeseries !== undefined;
+  const label = labels.join('", "');
+  const reserved = (h: string): boolean => labels.includes(h) || h === weight;
   let features: string[];
   if (src.features) {
     for (const f of src.features) {
       if (!header.includes(f)) throw missingColumn(src.given, 'feature', f, header, src.loc);
-      if (f === label && !ts) throw new DataError({ message: `${src.given}: column "${f}" is the label, so it cannot also be a feature`, loc: src.loc });
+      if (labels.includes(f) && !ts) throw new DataError({ message: `${src.given}: column "${f}" is the label, so it cannot also be a feature`, loc: src.loc });
+      if (f === weight) throw new DataError({ message: `${src.given}: column "${f}" is the sample_weight column, so it cannot also be a feature`, loc: src.loc });
     }
     features = src.features;
   } else if (src.featurePattern) {
@@ -90,13 +98,13 @@ function chooseFeatures(src: CsvSource, header: string[], label: string): string
     } catch (e) {
       throw new DataError({ message: `features.regex is not a valid regular expression: ${(e as Error).message}`, loc: src.loc });
     }
-    features = header.filter((h) => h !== label && re.test(h));
+    features = header.filter((h) => !reserved(h) && re.test(h));
     if (features.length === 0) {
       const what = p.regex !== undefined ? `regex ${JSON.stringify(p.regex)}` : `pattern ${JSON.stringify(p.glob)}`;
       throw new DataError({ message: `no column of ${src.given} matches the features ${what} (its columns are ${columnList(header)})`, loc: src.loc });
     }
   } else {
-    features = header.filter((h) => h !== label);
+    features = header.filter((h) => !reserved(h));
   }
   if (features.length === 0) throw new DataError({ message: `${src.given} has no feature columns (only the label column "${label}")`, loc: src.loc });
   return features;
@@ -108,6 +116,12 @@ interface Layout {
   header?: boolean;
   columns?: string[];
   missing: MissingPolicy;
+}
+
+/** Columns read as text: textual features, then extra columns (ids, labels of several outputs, weights) once each. */
+function stringColumns(chosen: { features: string[]; textual: Set<string>; label?: string; extra?: string[] }): string[] {
+  const extra = (chosen.extra ?? []).filter((e) => !chosen.features.includes(e) && e !== chosen.label);
+  return [...new Set([...chosen.features.filter((f) => chosen.textual.has(f)), ...extra])];
 }
 
 /** Reads the file into a Table holding the features (numeric or text, as `textual` says) and the label. */
@@ -125,7 +139,7 @@ function readTable(
     const idx = (n: string): number => header.indexOf(n);
     labelIsFeature = chosen.label !== undefined && chosen.features.includes(chosen.label);
     const numeric = chosen.features.filter((f) => !chosen.textual.has(f));
-    const strings = [...chosen.features.filter((f) => chosen.textual.has(f)), ...(chosen.extra ?? []).filter((e) => !chosen.features.includes(e) && e !== chosen.label)];
+    const strings = stringColumns(chosen);
     return { features: numeric.map(idx), label: chosen.label !== undefined && !labelIsFeature ? idx(chosen.label) : -1, strings: strings.map(idx) };
   };
   const allowMissing = layout.missing !== 'error';
@@ -139,7 +153,7 @@ function readTable(
     csv = parseCsv(text, file, choosePlan, csvLayout);
   }
   const numeric = chosen.features.filter((f) => !chosen.textual.has(f));
-  const strings = [...chosen.features.filter((f) => chosen.textual.has(f)), ...(chosen.extra ?? []).filter((e) => !chosen.features.includes(e) && e !== chosen.label)];
+  const strings = stringColumns(chosen);
   const nf = numeric.length;
   const table: Table = {
     file,
@@ -149,6 +163,11 @@ function readTable(
     text: new Map(strings.map((f, k) => [f, csv.strings[k] ?? []])),
     position: new Map(csv.header.map((h, i) => [h, i + 1])),
   };
+  // Extra columns that are also numeric features (a forecast label): their cells as text too.
+  for (const e of chosen.extra ?? []) {
+    const col = table.numeric.get(e);
+    if (col && !table.text.has(e)) table.text.set(e, Array.from(col, (v) => String(v)));
+  }
   if (chosen.label !== undefined) {
     if (labelIsFeature) {
       // Time series forecasting its own column: the targets are that column's values.
@@ -188,6 +207,10 @@ function windows(
 
 export interface TableLoadOptions {
   encoding: TargetEncoding;
+  /** Multi-output models: the encoding of each output's targets (its loss's); `encoding` for all when absent. */
+  encodingFor?: (output: string) => TargetEncoding;
+  /** The model's output layer names, to check a label map against. */
+  outputNames?: string[];
   inputShape?: number[];
   /** validation_split: statistics are fitted on the rows before the split only. */
   validationSplit?: number;
@@ -201,14 +224,28 @@ export function tableTraining(text: string, src: CsvSource, opts: TableLoadOptio
   if (src.delimiter !== undefined) layout.delimiter = src.delimiter;
   if (src.header !== undefined) layout.header = src.header;
   if (src.columns) layout.columns = src.columns;
+  const multi = src.labels;
+  const weight = src.sampleWeight;
+  if (src.timeseries && (multi || weight)) {
+    throw new DataError({ message: `${src.given}: timeseries windows cannot be combined with ${multi ? 'a label per output' : 'sample_weight'} yet`, loc: src.loc });
+  }
+  if (multi && opts.outputNames) checkOutputNames(multi, opts.outputNames, src);
+  let labelCols: string[] = [];
   const read = readTable(text, src.given, layout, (header) => {
-    const label = labelName(src, header);
-    const features = chooseFeatures(src, header, label);
+    labelCols = multi ? Object.values(multi).map((c) => (header.includes(c) ? c : throwMissing(src.given, 'label', c, header, src.loc))) : [labelName(src, header)];
+    if (weight !== undefined) {
+      if (!header.includes(weight)) throw missingColumn(src.given, 'sample_weight', weight, header, src.loc);
+      if (labelCols.includes(weight)) throw new DataError({ message: `${src.given}: column "${weight}" is a label, so it cannot also be the sample_weight column`, loc: src.loc });
+    }
+    const features = chooseFeatures(src, header, labelCols, weight);
     checkPreprocessNames(preprocess, features, src.given, src.loc);
-    return { features, label, textual: new Set(features.filter((f) => isTextual(requestFor(preprocess, f)))) };
+    const textual = new Set(features.filter((f) => isTextual(requestFor(preprocess, f))));
+    const extra = [...(multi ? labelCols : []), ...(weight !== undefined ? [weight] : [])];
+    return { features, textual, extra, ...(multi ? {} : { label: labelCols[0] as string }) };
   });
   const label = read.label ?? src.label;
-  const { table } = handleMissing(read.table, [...new Set([...read.features, label])], missing, src.fill, src.loc);
+  const needed = [...read.features, ...(multi ? labelCols : [label]), ...(weight !== undefined ? [weight] : [])];
+  const { table } = handleMissing(read.table, [...new Set(needed)], missing, src.fill, src.loc);
   if (missing === 'error') checkNoMissing(table, read.features);
 
   const ts = src.timeseries
@@ -227,24 +264,64 @@ export function tableTraining(text: string, src: CsvSource, opts: TableLoadOptio
     const t = fitTransform(table, f, req, fitRows);
     if (t.kind !== 'none') transforms[f] = t;
   }
-  const labels = table.text.get(label) ?? [];
-  const vocab = fitLabels(labels, labelSource(table, label), opts.encoding);
+  // One vocabulary per output (each with its loss's encoding), or the single label's.
+  const outputs = multi ? fitOutputs(table, multi, opts) : undefined;
+  const vocab = outputs ? {} : fitLabels(table.text.get(label) ?? [], labelSource(table, label), opts.encoding);
   const tableState: TableState = { format: layout.format, missing, transforms };
   if (layout.delimiter !== undefined) tableState.delimiter = layout.delimiter;
   if (layout.header !== undefined) tableState.header = layout.header;
   if (layout.columns) tableState.columns = layout.columns;
   if (src.fill !== undefined) tableState.fill = src.fill;
   if (ts) tableState.timeseries = ts;
+  const first = outputs ? Object.values(outputs)[0] : undefined;
   const state: DataState = {
     features: read.features,
-    label,
+    ...(outputs ? { outputs } : { label }),
     ...(vocab.classes ? { classes: vocab.classes } : {}),
     ...(vocab.numClasses !== undefined ? { numClasses: vocab.numClasses } : {}),
-    encoding: opts.encoding,
+    encoding: first?.encoding ?? opts.encoding,
+    ...(weight !== undefined ? { sample_weight: weight } : {}),
     table: tableState,
   };
   const out = tableArrays(table, state, opts.inputShape, src.loc, true);
   return { arrays: out.arrays, state };
+}
+
+function throwMissing(file: string, what: string, name: string, header: string[], loc: SourceLocation | undefined): never {
+  throw missingColumn(file, what, name, header, loc);
+}
+
+/** A label map names each of the model's outputs once, and nothing else. */
+function checkOutputNames(labels: Record<string, string>, outputs: string[], src: CsvSource): void {
+  const list = outputs.map((o) => JSON.stringify(o)).join(', ');
+  for (const name of Object.keys(labels)) {
+    if (!outputs.includes(name)) {
+      throw new ConfigError({ message: `label: the model has no output named "${name}"; its outputs are ${list}${didYouMean(name, outputs)}`, loc: src.loc });
+    }
+  }
+  const missing = outputs.filter((o) => labels[o] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError({
+      message: `label names no column for the output${missing.length === 1 ? '' : 's'} ${missing.map((o) => JSON.stringify(o)).join(', ')}; give one label column per output (\`label: {${outputs.map((o) => `${o}: COLUMN`).join(', ')}}\`)`,
+      loc: src.loc,
+    });
+  }
+}
+
+/** Each output's label vocabulary, fitted with the encoding its loss needs. */
+function fitOutputs(table: Table, columns: Record<string, string>, opts: TableLoadOptions): Record<string, OutputLabels> {
+  const out: Record<string, OutputLabels> = {};
+  for (const [name, label] of Object.entries(columns)) {
+    const encoding = opts.encodingFor?.(name) ?? opts.encoding;
+    const v = fitLabels(table.text.get(label) ?? [], labelSource(table, label), encoding);
+    out[name] = { label, ...(v.classes ? { classes: v.classes } : {}), ...(v.numClasses !== undefined ? { numClasses: v.numClasses } : {}), encoding };
+  }
+  return out;
+}
+
+/** The sample-weight column's cells as numbers (see weights.ts). */
+function sampleWeights(table: Table, column: string): Float32Array {
+  return parseWeights(table.text.get(column) ?? [], { file: table.file, column, col: table.position.get(column) ?? 0, lines: table.lines });
 }
 
 export interface LaterOptions {
@@ -280,6 +357,10 @@ export function tableLater(text: string, file: string, state: DataState, opts: L
   if (ts.header !== undefined) layout.header = ts.header;
   if (ts.columns) layout.columns = ts.columns;
   let hasLabel = false;
+  let hasWeight = false;
+  // Every output's label column (several outputs), or the one label.
+  const labelCols = state.outputs ? Object.values(state.outputs).map((o) => o.label) : state.label !== undefined ? [state.label] : [];
+  const weight = state.sample_weight;
   const read = readTable(
     text,
     file,
@@ -287,26 +368,30 @@ export function tableLater(text: string, file: string, state: DataState, opts: L
     (header) => {
       for (const f of state.features) if (!header.includes(f)) throw missingColumn(file, 'feature', f, header, opts.loc);
       for (const e of opts.extra ?? []) if (!header.includes(e)) throw missingColumn(file, 'id', e, header, opts.loc);
-      hasLabel = state.label !== undefined && header.includes(state.label) && opts.labels !== 'none';
+      hasLabel = labelCols.length > 0 && labelCols.every((c) => header.includes(c)) && opts.labels !== 'none';
       if (opts.labels === 'required' && !hasLabel) {
-        if (state.label === undefined) throw new DataError({ message: `${file}: the model was trained without a label column`, loc: opts.loc });
-        throw missingColumn(file, 'label', state.label, header, opts.loc);
+        const absent = labelCols.find((c) => !header.includes(c));
+        if (absent === undefined) throw new DataError({ message: `${file}: the model was trained without a label column`, loc: opts.loc });
+        throw missingColumn(file, 'label', absent, header, opts.loc);
       }
+      // Rows are weighed as in training when the file has the weight column (validation, test, evaluate).
+      hasWeight = hasLabel && weight !== undefined && header.includes(weight);
+      const extra = [...(opts.extra ?? []), ...(state.outputs && hasLabel ? labelCols : []), ...(hasWeight && weight !== undefined ? [weight] : [])];
       return {
         features: state.features,
         textual: new Set(state.features.filter((f) => isTextual(ts.transforms[f]))),
-        ...(hasLabel && state.label !== undefined ? { label: state.label } : {}),
-        extra: opts.extra ?? [],
+        ...(hasLabel && !state.outputs && state.label !== undefined ? { label: state.label } : {}),
+        extra,
       };
     },
     opts.lineOffset ?? 0,
   );
-  const cols = [...state.features, ...(hasLabel && state.label !== undefined ? [state.label] : [])];
+  const cols = [...state.features, ...(hasLabel ? labelCols : []), ...(hasWeight && weight !== undefined ? [weight] : [])];
   const { table, dropped } = handleMissing(read.table, [...new Set(cols)], ts.missing, ts.fill, opts.loc);
   if (ts.missing === 'error') checkNoMissing(table, state.features);
   const out = tableArrays(table, state, opts.inputShape, opts.loc, hasLabel);
   const extra = new Map((opts.extra ?? []).map((e) => [e, table.text.get(e) ?? []]));
-  const labels = hasLabel && state.label !== undefined ? table.text.get(state.label) : undefined;
+  const labels = hasLabel && !state.outputs && state.label !== undefined ? table.text.get(state.label) : undefined;
   return { arrays: out.arrays, ...(labels ? { labels: out.windowStarts ? out.windowStarts.map((s) => labels[s] ?? '') : labels } : {}), extra, lines: table.lines, dropped };
 }
 
@@ -317,11 +402,19 @@ function tableArrays(table: Table, state: DataState, inputShape: number[] | unde
   const label = state.label;
   let y: Float32Array = new Float32Array(0);
   let yShape: number[] = [0];
-  if (withLabels && label !== undefined && table.text.has(label)) {
+  let ys: Arrays['ys'];
+  if (withLabels && state.outputs) {
+    ys = {};
+    for (const [name, o] of Object.entries(state.outputs)) {
+      const t = encodeLabels(table.text.get(o.label) ?? [], labelSource(table, o.label), o.encoding, o);
+      ys[name] = { y: t.y, yShape: t.sampleShape };
+    }
+  } else if (withLabels && label !== undefined && table.text.has(label)) {
     const t = encodeLabels(table.text.get(label) ?? [], labelSource(table, label), state.encoding, state);
     y = t.y;
     yShape = t.sampleShape;
   }
+  const w = withLabels && state.sample_weight !== undefined && table.text.has(state.sample_weight) ? sampleWeights(table, state.sample_weight) : undefined;
   const ts = state.table?.timeseries;
   if (ts) {
     const per = yShape.reduce((a, b) => a * b, 1);
@@ -340,5 +433,5 @@ function tableArrays(table: Table, state: DataState, inputShape: number[] | unde
     ? `${table.file} has ${width} feature column${width === 1 ? '' : 's'}`
     : `${table.file} gives ${width} values per row after preprocessing (one-hot and text features are wider than one column)`;
   const xShape = sampleShape(width, [width], inputShape, what, loc);
-  return { arrays: { n: table.rows, x, xShape, y, yShape } };
+  return { arrays: { n: table.rows, x, xShape, y, yShape, ...(ys ? { ys } : {}), ...(w ? { w } : {}) } };
 }

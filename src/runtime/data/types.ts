@@ -55,10 +55,27 @@ export function isStreaming(d: AnyExamples): d is StreamingExamples {
  */
 export interface PreprocessingState {
   features: string[];
+  /** The label column (single-output models; see `outputs` for several). */
   label?: string;
   /** String labels in class-id order; absent when labels were numeric. */
   classes?: string[];
   /** Number of classes for classification encodings (also when labels were numeric ids and `classes` is absent). */
+  numClasses?: number;
+  /** Encoding of the (first) output's targets. */
+  encoding: TargetEncoding;
+  /**
+   * Multi-output models trained from one table (`label: {species_out: species, petal_out: petal_width}`):
+   * each output's label column, vocabulary and encoding, by output layer name, in the config's order.
+   */
+  outputs?: Record<string, OutputLabels>;
+  /** Keras's `sample_weight` as a data column: weighs each row's loss; never a feature. */
+  sample_weight?: string;
+}
+
+/** One output's labels: the column, its class vocabulary (classification) and target encoding. */
+export interface OutputLabels {
+  label: string;
+  classes?: string[];
   numClasses?: number;
   encoding: TargetEncoding;
 }

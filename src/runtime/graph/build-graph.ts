@@ -2,7 +2,10 @@
  * Builds a Keras functional model (`tf.model({inputs, outputs})`) from a `ModelSpec`: named
  * inputs, layers called on named inputs (the previous entry when not said), shared layers
  * (`Call: {layer: NAME}` calls an already-defined layer again with the same weights), models from
- * `models:` used as layers, and several outputs.
+ * `models:` used as layers (also wrapped: `TimeDistributed: {model: NAME}`), and several outputs.
+ * A layer with several outputs (an RNN with return_state) is addressed per output as `NAME[k]`;
+ * Keras's tensor call arguments (`initial_state`, `attention_mask`) name tensors the same way and
+ * are passed after the layer's inputs.
  *
  * Entries may refer to layers written further down the list; the builder orders them by their
  * dependencies and reports a cycle, an unknown name or an output nobody produces against the
@@ -17,6 +20,7 @@ import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { describeLayer, errorText, formatShapes, kerasName, type Shape } from './names.js';
 import { checkParamBudget } from '../param-budget.js';
+import { dedupeSharedWeights, fixNestedSequentialShapes, relinkWrappedModels } from './tfjs-fixes.js';
 
 export interface GraphBuildOptions {
   seed?: number;
@@ -28,10 +32,20 @@ export interface GraphBuildOptions {
   stack?: string[];
 }
 
-/** What a name in `inputs` / `outputs` stands for. */
+/**
+ * What a name in `inputs` / `outputs` stands for. `output` picks one output of a layer with
+ * several (`encoder_lstm[1]`: an LSTM's state h with return_state); `ref`/`loc` are for messages.
+ */
 type Producer =
   | { kind: 'input'; index: number }
-  | { kind: 'entry'; entry: number };
+  | { kind: 'entry'; entry: number; output?: number; ref?: string; loc?: SourceLocation };
+
+/**
+ * Keras call arguments that are tensors, written as layer arguments naming them like `inputs`
+ * does: `LSTM: {initial_state: [encoder_lstm[1], encoder_lstm[2]]}` is Keras's
+ * `LSTM(...)(x, initial_state=[h, c])`. They are passed to the layer after its inputs.
+ */
+const TENSOR_CALL_ARGS = ['initial_state', 'attention_mask'] as const;
 
 interface Entry {
   spec: LayerSpec;
@@ -99,6 +113,13 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
   const known = (): string[] => [...byName.keys()];
 
   const resolve = (ref: string, loc: SourceLocation | undefined, who: string): Producer => {
+    // `NAME[k]`: the k-th output of a layer with several outputs.
+    const indexed = /^(.+)\[(\d+)\]$/.exec(ref);
+    if (indexed) {
+      const base = resolve(indexed[1] ?? '', loc, who);
+      if (base.kind === 'input') throw new ConfigError({ message: `${who} refers to "${ref}", but "${indexed[1]}" is a model input, which has one output; write "${indexed[1]}"`, loc });
+      return { ...base, output: Number(indexed[2]), ref, loc };
+    }
     const p = byName.get(ref);
     if (p) return p;
     const internal = /^#(\d+)$/.exec(ref);
@@ -121,6 +142,12 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
       e.refs = e.spec.inputs.map((r) => resolve(r, e.spec.inputsLoc ?? e.spec.loc, who));
     } else {
       e.refs = [i === 0 ? { kind: 'input', index: 0 } : { kind: 'entry', entry: i - 1 }];
+    }
+    for (const arg of TENSOR_CALL_ARGS) {
+      const v = e.spec.args[arg];
+      if (v === undefined || v === null || e.spec.type === CALL) continue;
+      const refs = (Array.isArray(v) ? v : [v]).map(String);
+      e.refs.push(...refs.map((r) => resolve(r, e.spec.loc, `${who}'s ${arg}`)));
     }
     e.deps = e.refs.flatMap((r) => (r.kind === 'entry' ? [r.entry] : []));
     if (e.spec.type === CALL && e.target !== undefined) {
@@ -146,10 +173,15 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
   const order = topoOrder(entries);
 
   // 4. Build and call each layer.
-  const outputsOf = new Map<number, tf.SymbolicTensor>();
+  const outputsOf = new Map<number, tf.SymbolicTensor[]>();
   const layerObjects = new Map<number, tf.layers.Layer>();
-  const tensorOf = (p: Producer): tf.SymbolicTensor =>
-    p.kind === 'input' ? (inputs[p.index]?.tensor ?? (inputs[0]?.tensor as tf.SymbolicTensor)) : (outputsOf.get(p.entry) as tf.SymbolicTensor);
+  const tensorOf = (p: Producer): tf.SymbolicTensor => {
+    if (p.kind === 'input') return inputs[p.index]?.tensor ?? (inputs[0]?.tensor as tf.SymbolicTensor);
+    const outs = outputsOf.get(p.entry) as tf.SymbolicTensor[];
+    const k = p.output ?? 0;
+    if (k >= outs.length) throw outputIndexError(p, entries[p.entry] as Entry, outs.length);
+    return outs[k] as tf.SymbolicTensor;
+  };
 
   for (const i of order) {
     const e = entries[i] as Entry;
@@ -160,7 +192,15 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
       if (t?.kind === 'entry') layer = layerObjects.get(t.entry) as tf.layers.Layer;
       else layer = nestedModel(e.target ?? '', e.spec, spec, { ...opts, nested, stack });
     } else {
-      layer = buildLayer(e, opts.seed);
+      layer = buildLayer(e, opts.seed, (name) => {
+        if (!spec.models?.[name]) {
+          throw new ConfigError({
+            message: `${describeLayer(e.spec)} wraps model "${name}", which is not a model under "models:"${didYouMean(name, Object.keys(spec.models ?? {}))}`,
+            loc: e.spec.loc,
+          });
+        }
+        return nestedModel(name, e.spec, spec, { ...opts, nested, stack });
+      });
       layerObjects.set(i, layer);
       // Refuse a 10^12-parameter layer before apply() allocates its weights.
       if (args.length === 1) checkParamBudget(layer, (args[0] as tf.SymbolicTensor).shape, describeLayer(e.spec), e.spec.loc);
@@ -173,14 +213,19 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
       const from = args.map((a) => formatShapes(a.shape as Shape)).join(', ');
       throw new ConfigError({ message: `${describeLayer(e.spec)} cannot be called on ${from}: ${errorText(err)}`, loc: e.spec.inputsLoc ?? e.spec.loc });
     }
-    outputsOf.set(i, Array.isArray(out) ? (out[0] as tf.SymbolicTensor) : out);
+    outputsOf.set(i, Array.isArray(out) ? out : [out]);
   }
 
   // 5. Outputs: the named ones, or the last entry.
   const outs = spec.outputs
     ? spec.outputs.map((o, k) => tensorOf(resolveOutput(o, spec.outputLocs?.[k])))
-    : [outputsOf.get(entries.length - 1) as tf.SymbolicTensor];
+    : [(outputsOf.get(entries.length - 1) as tf.SymbolicTensor[])[0] as tf.SymbolicTensor];
   function resolveOutput(o: string, at: SourceLocation | undefined): Producer {
+    const indexed = /^(.+)\[(\d+)\]$/.exec(o);
+    if (indexed) {
+      const base = resolveOutput(indexed[1] ?? '', at);
+      return base.kind === 'entry' ? { ...base, output: Number(indexed[2]), ref: o, loc: at ?? spec.outputsLoc } : base;
+    }
     const p = byName.get(o);
     if (p) return p;
     throw new ConfigError({
@@ -189,13 +234,42 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
     });
   }
   try {
-    return tf.model({ inputs: inputs.map((i) => i.tensor), outputs: outs, name: spec.name });
+    const model = tf.model({ inputs: inputs.map((i) => i.tensor), outputs: outs, name: spec.name });
+    relinkWrappedModels(model);
+    dedupeSharedWeights(model);
+    return model;
   } catch (err) {
     throw new ConfigError({ message: `model "${spec.name}" cannot be assembled: ${errorText(err)}; check that every input in model.inputs is used by some layer`, loc: spec.loc });
   }
 }
 
 interface ModelInput { name: string; tensor: tf.SymbolicTensor }
+
+/** What each output of a multi-output layer is, for messages. */
+function outputLabels(e: Entry, n: number): string[] {
+  const t = e.spec.type;
+  if (t === 'LSTM' || t === 'ConvLSTM2D') return ['the output', 'the state h', 'the state c'].slice(0, n);
+  if (t === 'GRU' || t === 'SimpleRNN') return ['the output', 'the state h'].slice(0, n);
+  if (t === 'MultiHeadAttention') return ['the output', 'the attention scores'].slice(0, n);
+  return Array.from({ length: n }, (_, k) => `output ${k}`);
+}
+
+function outputIndexError(p: Extract<Producer, { kind: 'entry' }>, e: Entry, n: number): ConfigError {
+  const name = e.name ?? e.spec.type;
+  const ref = p.ref ?? `${name}[${p.output ?? 0}]`;
+  const base = ref.replace(/\[\d+\]$/, '');
+  if (n === 1) {
+    const hint = ['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM2D'].includes(e.spec.type)
+      ? `; ${e.spec.type} gives its states as extra outputs with "return_state: true"`
+      : e.spec.type === 'MultiHeadAttention' ? '; MultiHeadAttention gives its attention scores as output [1] with "return_attention_scores: true"' : '';
+    return new ConfigError({ message: `"${ref}" asks for output ${p.output ?? 0} of ${describeLayer(e.spec)}, which has one output; write "${base}"${hint}`, loc: p.loc ?? e.spec.loc });
+  }
+  const labels = outputLabels(e, n).map((l, k) => `[${k}] ${l}`).join(', ');
+  return new ConfigError({
+    message: `"${ref}" is out of range: ${describeLayer(e.spec)} has ${n} outputs (${labels}); did you mean "${base}[${n - 1}]"?`,
+    loc: p.loc ?? e.spec.loc,
+  });
+}
 
 function modelInputs(spec: ModelSpec): ModelInput[] {
   if (spec.inputs && spec.inputs.length > 0) {
@@ -224,7 +298,7 @@ function modelInputs(spec: ModelSpec): ModelInput[] {
   return [{ name, tensor }];
 }
 
-function buildLayer(e: Entry, seed: number | undefined): tf.layers.Layer {
+function buildLayer(e: Entry, seed: number | undefined, nestedModel: (name: string) => tf.layers.Layer): tf.layers.Layer {
   const entry = layerRegistry.find(e.spec.type);
   if (!entry) throw new ConfigError({ message: layerRegistry.unknownMessage(e.spec.type), loc: e.spec.loc });
   const { own, common } = splitCommonArgs(e.spec.args, Object.keys(entry.args));
@@ -234,7 +308,7 @@ function buildLayer(e: Entry, seed: number | undefined): tf.layers.Layer {
   delete common.batchSize;
   common.name = e.name;
   try {
-    return entry.build(own, common, { seed: seed === undefined ? undefined : mixSeed(seed, e.spec.index) });
+    return entry.build(own, common, { seed: seed === undefined ? undefined : mixSeed(seed, e.spec.index), nestedModel });
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError({ message: `${describeLayer(e.spec)}: ${errorText(err)}`, loc: e.spec.loc });
@@ -251,6 +325,7 @@ function nestedModel(name: string, at: LayerSpec, spec: ModelSpec, opts: GraphBu
   const names = Object.keys(spec.models ?? {});
   const seed = opts.seed === undefined ? undefined : mixSeed(opts.seed, 100_000 + names.indexOf(name));
   const m = opts.buildNested({ ...target, models: spec.models }, seed);
+  fixNestedSequentialShapes(m);
   opts.nested.set(name, m);
   return m;
 }

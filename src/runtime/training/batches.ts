@@ -32,10 +32,10 @@ export function stepsFor(data: AnyExamples, batchSize: number, stepsPerEpoch?: n
   return all === undefined ? stepsPerEpoch : Math.min(all, stepsPerEpoch);
 }
 
-async function* inMemory(data: Examples, batchSize: number, order: Int32Array | undefined, maxSteps: number): AsyncGenerator<Batch> {
+async function* inMemory(data: Examples, batchSize: number, order: Int32Array | undefined, maxSteps: number, skip: number): AsyncGenerator<Batch> {
   const idx = order ? tf.tensor1d(order, 'int32') : undefined;
   try {
-    for (let step = 0; step < maxSteps; step++) {
+    for (let step = skip; step < maxSteps; step++) {
       const start = step * batchSize;
       const size = Math.min(batchSize, data.size - start);
       if (size <= 0) return;
@@ -53,27 +53,34 @@ async function* inMemory(data: Examples, batchSize: number, order: Int32Array | 
   }
 }
 
-async function* streamed(source: AsyncIterable<ExampleBatch>, maxSteps: number | undefined): AsyncGenerator<Batch> {
+async function* streamed(source: AsyncIterable<ExampleBatch>, maxSteps: number | undefined, skip: number): AsyncGenerator<Batch> {
   let step = 0;
   for await (const b of source) {
-    yield { ...b, size: rowsOf(b) };
+    // A stream cannot seek: the batches a resumed epoch already trained on are read and dropped.
+    if (step < skip) disposeBatch(b);
+    else yield { ...b, size: rowsOf(b) };
     step++;
     if (maxSteps !== undefined && step >= maxSteps) return;
   }
 }
 
-/** The batches of epoch `epoch`; a shuffle draws its permutation from `rng` (in-memory data). */
+/**
+ * The batches of epoch `epoch`; a shuffle draws its permutation from `rng` (in-memory data).
+ * `skip` leaves out the epoch's first batches (a resumed mid-epoch checkpoint trained them); the
+ * order of the rest is the uninterrupted epoch's.
+ */
 export function epochBatches(
   data: AnyExamples,
   batchSize: number,
-  opts: { epoch: number; shuffle: boolean; seed: number; rng?: Prng; stepsPerEpoch?: number },
+  opts: { epoch: number; shuffle: boolean; seed: number; rng?: Prng; stepsPerEpoch?: number; skip?: number },
 ): EpochBatches {
   const steps = stepsFor(data, batchSize, opts.stepsPerEpoch);
+  const skip = Math.max(0, Math.floor(opts.skip ?? 0));
   if (isStreaming(data)) {
-    return { steps, batches: streamed(data.batches(batchSize, { epoch: opts.epoch, shuffle: opts.shuffle, seed: opts.seed }), opts.stepsPerEpoch) };
+    return { steps, batches: streamed(data.batches(batchSize, { epoch: opts.epoch, shuffle: opts.shuffle, seed: opts.seed }), opts.stepsPerEpoch, skip) };
   }
   const order = opts.shuffle && opts.rng ? permutation(data.size, opts.rng) : undefined;
-  return { steps, batches: inMemory(data, batchSize, order, steps ?? 0) };
+  return { steps, batches: inMemory(data, batchSize, order, steps ?? 0, skip) };
 }
 
 /** Disposes every tensor of a batch. */

@@ -1,8 +1,10 @@
 /**
- * BackupAndRestore (Keras): keeps a resume checkpoint in `backup_dir` at the end of every epoch;
+ * BackupAndRestore (Keras): keeps a resume checkpoint in `backup_dir` at the end of every epoch
+ * (`save_freq: epoch`) or every N batches (`save_freq: N`, counted across epochs as Keras does);
  * when `kerats train` starts and finds one there, it continues from it (weights, optimizer state,
- * epoch, shuffle order, other callbacks' state) instead of starting over. `delete_checkpoint`
- * removes the backup when training ends normally.
+ * epoch, shuffle order, other callbacks' state; for a batch backup also the position within the
+ * epoch and the epoch's running sums, so the epoch goes on with its next batch) instead of
+ * starting over. `delete_checkpoint` removes the backup when training ends normally.
  *
  * The restoring happens in `runTraining` before the loop starts (it sets the initial epoch, which a
  * callback cannot); this callback is the writing half, a `Checkpointer` the run attaches.
@@ -26,18 +28,15 @@ export class BackupAndRestore implements Callback {
   private inner: Checkpointer | undefined;
 
   constructor(readonly o: BackupAndRestoreOptions, baseDir: string = process.cwd(), private readonly loc?: SourceLocation) {
-    if (o.saveFreq !== 'epoch') {
-      throw new ConfigError({
-        message: `BackupAndRestore: save_freq ${JSON.stringify(o.saveFreq)} is not supported; kerats resumes at epoch boundaries, so use save_freq: epoch`,
-        loc,
-      });
+    if (o.saveFreq !== 'epoch' && !(Number.isInteger(o.saveFreq) && o.saveFreq >= 1)) {
+      throw new ConfigError({ message: `BackupAndRestore: save_freq must be "epoch" or a whole number of batches (1 or more), got ${JSON.stringify(o.saveFreq)}`, loc });
     }
     this.dir = path.resolve(baseDir, o.backupDir);
   }
 
   /** Connects the callback to the run (seed, hashes, the callbacks whose state to keep). */
-  attach(opts: Omit<CheckpointerOptions, 'dir' | 'deleteOnEnd'>): void {
-    this.inner = new Checkpointer({ ...opts, dir: this.dir, deleteOnEnd: this.o.deleteCheckpoint });
+  attach(opts: Omit<CheckpointerOptions, 'dir' | 'deleteOnEnd' | 'saveFreq'>): void {
+    this.inner = new Checkpointer({ ...opts, dir: this.dir, deleteOnEnd: this.o.deleteCheckpoint, saveFreq: this.o.saveFreq });
   }
 
   private checkpointer(): Checkpointer {
@@ -47,6 +46,10 @@ export class BackupAndRestore implements Callback {
 
   async onTrainBegin(ctx: TrainingContext): Promise<void> {
     await this.checkpointer().onTrainBegin(ctx);
+  }
+
+  async onBatchEnd(batch: number, logs: Logs, ctx: TrainingContext): Promise<void> {
+    await this.checkpointer().onBatchEnd(batch, logs, ctx);
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Direction } from './metrics-state.js';
+import type { EpochProgress } from './step.js';
 
 export type Logs = Record<string, number>;
 
@@ -21,6 +22,10 @@ export interface TrainingContext {
   readonly step: number;
   /** The shuffle generator's state at the start of the current epoch (save it to resume the same batch order). */
   rngState(): number;
+  /** Batches trained so far in the current epoch (a mid-epoch resume starts above 0). */
+  readonly batch?: number;
+  /** The current epoch's running loss and metric sums, for a mid-epoch checkpoint (JSON-able). */
+  epochProgress?(): EpochProgress | undefined;
   /** Names logged each epoch (`loss`, `accuracy`, `val_loss`, ...), known before training starts. */
   readonly logKeys: readonly string[];
   /** `up`/`down` for a logged name (`val_` prefix ignored), undefined when unknown. */

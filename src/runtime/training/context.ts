@@ -4,6 +4,7 @@ import type { Prng } from '../../util/prng.js';
 import type { TrainingContext } from './callbacks-types.js';
 import { getLearningRate, hasSchedule, setLearningRate } from './learning-rate.js';
 import type { Direction } from './metrics-state.js';
+import type { EpochProgress } from './step.js';
 
 export interface ContextInit {
   model: tf.LayersModel;
@@ -16,6 +17,9 @@ export interface ContextInit {
   onMessage: (text: string) => void;
   onCheckpoint?: (epoch: number, path: string) => void;
   initialEpoch: number;
+  /** Batches of `initialEpoch` already trained (a mid-epoch resume), and their running sums. */
+  initialBatch?: number;
+  initialProgress?: EpochProgress;
   rng: Prng;
 }
 
@@ -29,6 +33,10 @@ export class Context implements TrainingContext {
   stepsPerEpoch: number;
   readonly logKeys: readonly string[];
   epoch: number;
+  /** Batches done in the current epoch. */
+  batch: number;
+  /** The trainer's current epoch sums (set once an epoch runs). */
+  progress: (() => EpochProgress) | undefined;
   private steps = 0;
   private epochRngState: number;
 
@@ -39,7 +47,14 @@ export class Context implements TrainingContext {
     this.stepsPerEpoch = init.stepsPerEpoch;
     this.logKeys = init.logKeys;
     this.epoch = init.initialEpoch;
+    this.batch = init.initialBatch ?? 0;
+    const initial = init.initialProgress;
+    this.progress = initial ? () => initial : undefined;
     this.epochRngState = init.rng.getState();
+  }
+
+  epochProgress(): EpochProgress | undefined {
+    return this.progress?.();
   }
 
   /** Optimizer steps so far: the optimizer's own count (restored ones included) when it keeps one. */
@@ -48,13 +63,16 @@ export class Context implements TrainingContext {
     return typeof it === 'number' && it > 0 ? it : this.steps;
   }
 
-  beginEpoch(epoch: number): void {
+  /** `batch`: where the epoch starts (above 0 for the first epoch of a mid-epoch resume). */
+  beginEpoch(epoch: number, batch = 0): void {
     this.epoch = epoch;
+    this.batch = batch;
     this.epochRngState = this.init.rng.getState();
   }
 
   endStep(): void {
     this.steps++;
+    this.batch++;
   }
 
   rngState(): number {

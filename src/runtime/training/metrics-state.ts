@@ -158,10 +158,18 @@ export class RecallMetric implements StatefulMetric {
   }
 }
 
+export type AucCurve = 'ROC' | 'PR';
+/** Keras's `summation_method`: how the area between two thresholds' points is taken. */
+export type AucSummation = 'interpolation' | 'minoring' | 'majoring';
+
 /**
- * Area under the ROC curve, Keras's default AUC: 200 thresholds spread over [0, 1] (plus one
- * just below 0 and one just above 1), confusion counts per threshold accumulated over the
- * epoch, trapezoidal Riemann sum ("interpolation" summation). Statistics: [TP×T, FP×T, TN×T, FN×T].
+ * Area under the ROC (default) or precision-recall curve, as Keras's AUC computes it:
+ * `num_thresholds` thresholds spread over [0, 1] (the ends moved just outside), confusion counts per
+ * threshold accumulated over the epoch, then a Riemann sum over consecutive thresholds:
+ * `interpolation` uses trapezoids for ROC and, for PR, Davis & Goadrich's interpolation (Keras's
+ * `interpolate_pr_auc`: true and false positives vary linearly between thresholds, precision does
+ * not); `minoring` / `majoring` use the smaller / larger of the two heights.
+ * Statistics: [TP×T, FP×T, TN×T, FN×T].
  */
 export class AucMetric implements StatefulMetric {
   readonly direction = 'up';
@@ -172,8 +180,9 @@ export class AucMetric implements StatefulMetric {
   constructor(
     readonly name: string,
     numThresholds = 200,
-    private readonly curve: 'ROC' | 'PR' = 'ROC',
+    private readonly curve: AucCurve = 'ROC',
     private readonly fromLogits = false,
+    private readonly summation: AucSummation = 'interpolation',
   ) {
     const eps = 1e-7;
     const inner = Array.from({ length: numThresholds - 2 }, (_, i) => (i + 1) / (numThresholds - 1));
@@ -191,22 +200,26 @@ export class AucMetric implements StatefulMetric {
     for (let i = 0; i < this.statsSize; i++) this.counts[i] = (this.counts[i] ?? 0) + (s[i] ?? 0);
   }
 
-  result(): number {
+  private column(block: number): number[] {
     const n = this.thresholds.length;
-    const at = (block: number, i: number) => this.counts[block * n + i] ?? 0;
+    return Array.from({ length: n }, (_, i) => this.counts[block * n + i] ?? 0);
+  }
+
+  result(): number {
+    const [tp, fp, tn, fn] = [0, 1, 2, 3].map((b) => this.column(b)) as [number[], number[], number[], number[]];
+    if (this.curve === 'PR' && this.summation === 'interpolation') return interpolatePrAuc(tp, fp, fn);
+    const n = tp.length;
+    const at = (a: number[], i: number) => a[i] ?? 0;
+    const recall = (i: number) => divideNoNan(at(tp, i), at(tp, i) + at(fn, i));
+    // ROC: y = true-positive rate over x = false-positive rate; PR: y = precision over x = recall.
+    const x = (i: number) => (this.curve === 'ROC' ? divideNoNan(at(fp, i), at(fp, i) + at(tn, i)) : recall(i));
+    const y = (i: number) => (this.curve === 'ROC' ? recall(i) : divideNoNan(at(tp, i), at(tp, i) + at(fp, i)));
     let auc = 0;
-    let prevX = 0;
-    let prevY = 0;
-    for (let i = 0; i < n; i++) {
-      const tp = at(0, i), fp = at(1, i), tn = at(2, i), fn = at(3, i);
-      // ROC: y = true-positive rate over x = false-positive rate; PR: y = precision over x = recall
-      // (trapezoids, Keras's `summation_method: interpolation` for ROC; a close reading for PR).
-      const y = this.curve === 'PR' ? divideNoNan(tp, tp + fp) : divideNoNan(tp, tp + fn);
-      const x = this.curve === 'PR' ? divideNoNan(tp, tp + fn) : divideNoNan(fp, fp + tn);
-      // Thresholds rise, so rates fall: area between consecutive points, trapezoid heights.
-      if (i > 0) auc += (prevX - x) * ((prevY + y) / 2);
-      prevX = x;
-      prevY = y;
+    for (let i = 0; i + 1 < n; i++) {
+      const [a, b] = [y(i), y(i + 1)];
+      const height = this.summation === 'interpolation' ? (a + b) / 2 : this.summation === 'minoring' ? Math.min(a, b) : Math.max(a, b);
+      // Thresholds rise, so x falls: the width is x[i] - x[i+1].
+      auc += (x(i) - x(i + 1)) * height;
     }
     return auc;
   }
@@ -214,4 +227,24 @@ export class AucMetric implements StatefulMetric {
   reset(): void {
     this.counts = new Float64Array(this.statsSize);
   }
+}
+
+/**
+ * Keras's `interpolate_pr_auc` (Davis & Goadrich 2006, section 4): between consecutive thresholds
+ * A and B, TP and P = TP + FP vary linearly, so precision = TP / P integrates in closed form to
+ * slope · (ΔTP + intercept · ln(P_A / P_B)) / (TP_B + FN_B), where slope = ΔTP / ΔP and
+ * intercept = TP_B − slope · P_B; with P_A or P_B zero the log term is dropped.
+ */
+export function interpolatePrAuc(tp: readonly number[], fp: readonly number[], fn: readonly number[]): number {
+  let auc = 0;
+  for (let i = 0; i + 1 < tp.length; i++) {
+    const tpA = tp[i] ?? 0, tpB = tp[i + 1] ?? 0;
+    const pA = tpA + (fp[i] ?? 0), pB = tpB + (fp[i + 1] ?? 0);
+    const dtp = tpA - tpB;
+    const slope = divideNoNan(dtp, Math.max(pA - pB, 0));
+    const intercept = tpB - slope * pB;
+    const ratio = pA > 0 && pB > 0 ? divideNoNan(pA, Math.max(pB, 0)) : 1;
+    auc += divideNoNan(slope * (dtp + intercept * Math.log(ratio)), Math.max(tpB + (fn[i + 1] ?? 0), 0));
+  }
+  return auc;
 }

@@ -75,20 +75,62 @@ export function forward(model: tf.LayersModel, b: StepInput, parts: StepParts, t
   return { total, stats: tf.concat([...head, ...statParts]) as tf.Tensor1D };
 }
 
+/**
+ * The running sums of an unfinished epoch (a mid-epoch checkpoint): with them, the resumed epoch
+ * logs what the uninterrupted one would have.
+ */
+export interface EpochProgress {
+  lossSums: number[];
+  seen: number;
+  /** Element-wise sums of the metrics' batch statistics (metrics accumulate by adding them). */
+  metricSums: number[];
+}
+
 /** Epoch accumulation of the packed statistics (batch-size weighted loss means, metric totals). */
 export class EpochTotals {
   private lossSums: number[];
   private seen = 0;
+  private metricSums: number[];
 
   constructor(private readonly plan: Plan, private readonly metrics: StatefulMetric[][]) {
     this.lossSums = new Array<number>(plan.multi ? plan.outputs.length + 1 : 1).fill(0);
+    let n = 0;
+    for (const ms of metrics) for (const m of ms) n += m.statsSize;
+    this.metricSums = new Array<number>(n).fill(0);
     for (const ms of metrics) for (const m of ms) m.reset();
+  }
+
+  /** A copy of the sums so far (JSON-able). */
+  snapshot(): EpochProgress {
+    return { lossSums: [...this.lossSums], seen: this.seen, metricSums: [...this.metricSums] };
+  }
+
+  /**
+   * Continues from a snapshot. Metrics get the summed statistics in one `accumulate`, which leaves
+   * them exactly where the batch-by-batch additions had (the same float64 additions, same order).
+   */
+  restore(p: EpochProgress): void {
+    if (p.lossSums.length !== this.lossSums.length || p.metricSums.length !== this.metricSums.length) {
+      throw new Error(`epoch progress has ${p.lossSums.length}+${p.metricSums.length} sums, the model logs ${this.lossSums.length}+${this.metricSums.length}`);
+    }
+    this.lossSums = [...p.lossSums];
+    this.seen = p.seen;
+    this.metricSums = [...p.metricSums];
+    let off = 0;
+    for (const ms of this.metrics) {
+      for (const m of ms) {
+        m.reset();
+        m.accumulate(this.metricSums.slice(off, off + m.statsSize));
+        off += m.statsSize;
+      }
+    }
   }
 
   add(stats: Float32Array, size: number): void {
     const nLoss = this.lossSums.length;
     for (let i = 0; i < nLoss; i++) this.lossSums[i] = (this.lossSums[i] ?? 0) + (stats[i] ?? 0) * size;
     this.seen += size;
+    for (let i = 0; i < this.metricSums.length; i++) this.metricSums[i] = (this.metricSums[i] ?? 0) + (stats[nLoss + i] ?? 0);
     let off = nLoss;
     for (const ms of this.metrics) {
       for (const m of ms) {

@@ -129,6 +129,9 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
 
   const batchSize = Math.max(1, Math.floor(opts.batchSize));
   const initialEpoch = Math.max(0, Math.floor(opts.initialEpoch ?? 0));
+  // A mid-epoch checkpoint: that many batches of the first epoch are trained already.
+  const initialBatch = Math.max(0, Math.floor(opts.initialBatch ?? 0));
+  if (initialBatch > 0 && !opts.epochProgress) throw new Error('train(): initialBatch needs the epochProgress saved with it');
   const hasVal = validation !== undefined && (isStreaming(validation) || validation.size > 0);
   const baseKeys = logKeysOf(plan, trainParts.metrics);
   const logKeys = hasVal ? [...baseKeys, ...baseKeys.map((k) => `val_${k}`)] : baseKeys;
@@ -147,6 +150,8 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
     onMessage: (t) => reporter?.onMessage?.(t),
     onCheckpoint: (epoch, path) => reporter?.onCheckpoint?.(epoch, path),
     initialEpoch,
+    initialBatch,
+    initialProgress: opts.epochProgress,
     rng,
   });
   // The variables minimize() may update: exactly the model's trainable weights (without a list,
@@ -170,7 +175,8 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
 
     for (let epoch = initialEpoch; epoch < opts.epochs; epoch++) {
       const epochStart = performance.now();
-      ctx.beginEpoch(epoch);
+      const skip = epoch === initialEpoch ? initialBatch : 0;
+      ctx.beginEpoch(epoch, skip);
       for (const cb of cbs) await cb.onEpochBegin?.(epoch, ctx);
       const { steps, batches } = epochBatches(trainData, batchSize, {
         epoch,
@@ -178,11 +184,14 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
         seed,
         rng,
         stepsPerEpoch: opts.stepsPerEpoch,
+        skip,
       });
       reporter?.onEpochBegin(epoch + 1, opts.epochs, steps ?? 0);
       const totals = new EpochTotals(plan, trainParts.metrics);
-      let logs: Logs = {};
-      let step = 0;
+      if (skip > 0 && opts.epochProgress) totals.restore(opts.epochProgress);
+      ctx.progress = () => totals.snapshot();
+      let logs: Logs = skip > 0 ? totals.logs() : {};
+      let step = skip;
       for await (const b of batches) {
         for (const cb of cbs) await cb.onBatchBegin?.(step, ctx);
         let stats: tf.Tensor1D | undefined;

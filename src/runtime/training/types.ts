@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NamedEntry } from '../../config/types.js';
 import type { AnyExamples } from '../data/types.js';
 import type { Callback, Logs } from './callbacks-types.js';
+import type { EpochProgress } from './step.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -13,6 +14,13 @@ export interface TrainOptions {
   validation?: AnyExamples;
   /** Keras's `initial_epoch` (0-based): training runs epochs initialEpoch..epochs-1 (resume). */
   initialEpoch?: number;
+  /**
+   * Batches of epoch `initialEpoch` already trained (resuming a mid-epoch checkpoint): the epoch
+   * continues with its next batch, in the uninterrupted order. Needs `epochProgress`.
+   */
+  initialBatch?: number;
+  /** The running sums of those batches (`TrainingContext.epochProgress()` when the checkpoint was written). */
+  epochProgress?: EpochProgress;
   /** An optimizer to train with (a restored one, its slots intact) instead of building one from the compile section. Not disposed by train(). */
   optimizer?: tf.Optimizer;
   /** The shuffle generator's state to start from (from `TrainingContext.rngState()` of a checkpoint); `seed` otherwise. */

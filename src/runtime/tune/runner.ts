@@ -88,52 +88,104 @@ export async function runUnit(dir: string, u: Unit, opts: { backend?: string } =
   return value;
 }
 
+/**
+ * The metric's value in one run: for `val_*`, the saved model evaluated on the validation data (what
+ * `restore_best_weights` leaves), else the last epoch's logged value.
+ */
+export function metricValue(r: UnitResult, metric: string): number | undefined {
+  const v = metric.startsWith('val_') ? r.result.validation?.[metric.slice(4)] : undefined;
+  return v ?? r.result.final[metric];
+}
+
+/**
+ * At most `n` training processes at once, shared by everything that runs units (hyperband runs
+ * several brackets' rounds at the same time). A finishing unit hands its slot to the next waiter
+ * directly, so a newcomer cannot overtake the queue and exceed `n`.
+ */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly n: number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await job();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 export interface RunEvents {
   /** A trial's last unit finished (`done` of `total` trials complete so far). */
   onTrial?(trial: PlannedTrial, results: UnitResult[], done: number, total: number): void;
   onError?(message: string): void;
 }
 
-/** Runs the missing units of `trials` with `workers` processes at a time; returns the error messages and the seconds trained now. */
-export async function runTrials(dir: string, plan: Plan, trials: PlannedTrial[], workers: number, events: RunEvents = {}, opts: { backend?: string } = {}): Promise<{ errors: string[]; seconds: number }> {
+/** How many of the plan's trials have every unit's result. */
+export async function countComplete(dir: string, plan: Plan): Promise<number> {
+  let done = 0;
+  for (const t of plan.trials) {
+    const got = await Promise.all(unitsOf(t).map((u) => readUnitResult(dir, u)));
+    if (got.every((r) => r !== undefined)) done++;
+  }
+  return done;
+}
+
+/**
+ * Runs the missing units of `trials` (`workers` processes at a time, or a shared Limiter); returns
+ * the error messages and the seconds trained now. `progress` counts complete trials across calls.
+ */
+export async function runTrials(
+  dir: string,
+  plan: Plan,
+  trials: PlannedTrial[],
+  workers: number | Limiter,
+  events: RunEvents = {},
+  opts: { backend?: string } = {},
+  progress?: { done: number },
+): Promise<{ errors: string[]; seconds: number }> {
+  const limiter = typeof workers === 'number' ? new Limiter(Math.max(1, workers)) : workers;
+  const count = progress ?? { done: await countComplete(dir, plan) };
   const queue: Unit[] = [];
   const pending = new Map<number, number>();
   const results = new Map<number, UnitResult[]>();
-  let done = 0;
-  for (const t of plan.trials) {
-    let complete = true;
+  // The trials as given: a promoted hyperband trial carries the parameters its plan entry lacks.
+  const given = new Map(trials.map((t) => [t.index, t]));
+  for (const t of trials) {
     for (const u of unitsOf(t)) {
       const r = await readUnitResult(dir, u);
       if (r) results.set(t.index, [...(results.get(t.index) ?? []), r]);
       else {
-        complete = false;
-        if (trials.includes(t)) {
-          queue.push(u);
-          pending.set(t.index, (pending.get(t.index) ?? 0) + 1);
-        }
+        queue.push(u);
+        pending.set(t.index, (pending.get(t.index) ?? 0) + 1);
       }
     }
-    if (complete) done++;
   }
   const errors: string[] = [];
   let seconds = 0;
-  const worker = async () => {
-    for (let u = queue.shift(); u; u = queue.shift()) {
-      const r = await runUnit(dir, u, opts);
-      if (!('error' in r)) seconds += r.seconds;
-      const left = (pending.get(u.trial) ?? 1) - 1;
-      pending.set(u.trial, left);
-      if ('error' in r) {
-        errors.push(r.error);
-        events.onError?.(r.error);
-        continue;
-      }
-      const list = [...(results.get(u.trial) ?? []), r];
-      results.set(u.trial, list);
-      const t = plan.trials[u.trial];
-      if (left === 0 && t && list.length === t.configs.length) events.onTrial?.(t, list, ++done, plan.trials.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, queue.length)) }, worker));
+  await Promise.all(
+    queue.map((u) =>
+      limiter.run(async () => {
+        const r = await runUnit(dir, u, opts);
+        const left = (pending.get(u.trial) ?? 1) - 1;
+        pending.set(u.trial, left);
+        if ('error' in r) {
+          errors.push(r.error);
+          events.onError?.(r.error);
+          return;
+        }
+        seconds += r.seconds;
+        const list = [...(results.get(u.trial) ?? []), r];
+        results.set(u.trial, list);
+        const t = given.get(u.trial);
+        if (left === 0 && t && list.length === t.configs.length) events.onTrial?.(t, list, ++count.done, plan.trials.length);
+      }),
+    ),
+  );
   return { errors, seconds };
 }

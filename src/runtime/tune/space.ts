@@ -1,6 +1,7 @@
 /**
  * The `tune:` section: which metric ranks trials, and the list of trials a grid or a seeded random
- * search produces. Each trial is a set of config paths (the `--set` syntax) with values.
+ * search produces (hyperband's brackets are in hyperband.ts). Each trial is a set of config paths
+ * (the `--set` syntax) with values.
  */
 import { ConfigError, type Problem } from '../../util/errors.js';
 import { Prng } from '../../util/prng.js';
@@ -13,10 +14,14 @@ export type SpaceEntry = unknown[] | Distribution;
 export interface TuneSpec {
   metric: string;
   mode: 'min' | 'max';
-  strategy: 'grid' | 'random';
+  strategy: 'grid' | 'random' | 'hyperband';
   trials?: number;
   seed: number;
   cv?: number;
+  /** Hyperband: the most epochs one configuration trains, the reduction factor, full sweeps. */
+  max_epochs?: number;
+  factor?: number;
+  hyperband_iterations?: number;
   space: Record<string, SpaceEntry>;
 }
 
@@ -40,21 +45,48 @@ export function spaceLocations(root: LNode): Map<string, SourceLocation> {
   return out;
 }
 
+/** Where each key of the `tune:` section is written (`strategy`, `max_epochs`, ...). */
+export function tuneKeyLocations(root: LNode): Map<string, SourceLocation> {
+  const out = new Map<string, SourceLocation>();
+  const tune = root.kind === 'map' ? root.entries.find((e) => e.key === 'tune')?.value : undefined;
+  if (tune?.kind === 'map') for (const e of tune.entries) out.set(e.key, e.keyLoc);
+  return out;
+}
+
 /** The `tune` section of a resolved config (already schema-checked) with defaults filled. */
-export function tuneSpec(raw: unknown, configSeed: number | undefined, locs: Map<string, SourceLocation>, tuneLoc?: SourceLocation): TuneSpec {
+export function tuneSpec(raw: unknown, configSeed: number | undefined, locs: Map<string, SourceLocation>, tuneLoc?: SourceLocation, keyLocs: Map<string, SourceLocation> = new Map()): TuneSpec {
   if (typeof raw !== 'object' || raw === null) {
     throw new ConfigError({ message: 'this config has no `tune:` section; add one with a `space:` to search (see README, "Hyperparameter search")', ...(tuneLoc ? { loc: tuneLoc } : {}) });
   }
   const t = raw as Record<string, unknown>;
   const metric = typeof t.metric === 'string' ? t.metric : 'val_loss';
-  const strategy = t.strategy === 'random' ? 'random' : 'grid';
+  const strategy = t.strategy === 'random' || t.strategy === 'hyperband' ? t.strategy : 'grid';
   const space = (t.space ?? {}) as Record<string, SpaceEntry>;
   const problems: Problem[] = [];
+  const at = (key: string) => {
+    const loc = keyLocs.get(key) ?? tuneLoc;
+    return loc ? { loc } : {};
+  };
+  // Keys that belong to another strategy are mistakes, not silently ignored settings.
+  for (const key of ['max_epochs', 'factor', 'hyperband_iterations']) {
+    if (t[key] !== undefined && strategy !== 'hyperband') problems.push({ message: `tune.${key} applies to strategy: hyperband (this search is strategy: ${strategy}); remove it or set strategy: hyperband`, ...at(key) });
+  }
+  if (t.trials !== undefined && strategy !== 'random') {
+    const why = strategy === 'hyperband' ? "hyperband's trial count follows from max_epochs and factor" : 'a grid runs every combination';
+    problems.push({ message: `tune.trials applies to strategy: random (${why}); remove it`, ...at('trials') });
+  }
+  if (strategy === 'hyperband') {
+    if (typeof t.max_epochs !== 'number') problems.push({ message: 'strategy: hyperband needs `max_epochs:` (the most epochs one configuration trains), e.g. max_epochs: 27', ...at('strategy') });
+    if (space['fit.epochs'] !== undefined) {
+      const loc = locs.get('fit.epochs');
+      problems.push({ message: 'tune.space "fit.epochs": hyperband chooses each trial\'s epochs itself (up to max_epochs); remove fit.epochs from the space', ...(loc ? { loc } : {}) });
+    }
+  }
   if (strategy === 'grid') {
     for (const [p, v] of Object.entries(space)) {
       if (!Array.isArray(v)) {
         const loc = locs.get(p);
-        problems.push({ message: `"${p}": a distribution (${Object.keys(v).join(', ')}) needs strategy: random; a grid needs a list of values, like [32, 64]`, ...(loc ? { loc } : {}) });
+        problems.push({ message: `"${p}": a distribution (${Object.keys(v).join(', ')}) needs strategy: random or hyperband; a grid needs a list of values, like [32, 64]`, ...(loc ? { loc } : {}) });
       }
     }
   }
@@ -77,6 +109,11 @@ export function tuneSpec(raw: unknown, configSeed: number | undefined, locs: Map
   };
   if (typeof t.trials === 'number') spec.trials = t.trials;
   if (typeof t.cv === 'number') spec.cv = t.cv;
+  if (strategy === 'hyperband') {
+    spec.max_epochs = t.max_epochs as number;
+    spec.factor = typeof t.factor === 'number' ? t.factor : 3;
+    spec.hyperband_iterations = typeof t.hyperband_iterations === 'number' ? t.hyperband_iterations : 1;
+  }
   return spec;
 }
 
@@ -101,7 +138,7 @@ export function trialsOf(spec: TuneSpec): Trial[] {
   return out;
 }
 
-function sample(e: SpaceEntry, rng: Prng): unknown {
+export function sample(e: SpaceEntry, rng: Prng): unknown {
   if (Array.isArray(e)) return e[rng.int(e.length)];
   if ('uniform' in e) return e.uniform[0] + rng.next() * (e.uniform[1] - e.uniform[0]);
   if ('log_uniform' in e) {

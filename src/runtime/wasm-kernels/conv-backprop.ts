@@ -17,7 +17,7 @@ import { Scratch, asWasmBackend, f32, reshaped, type WasmBackend } from './wasm-
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
-function convInfo(
+export function convInfo(
   xShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   attrs: tf.NamedAttrMap,

@@ -20,6 +20,16 @@ import { makeBlockReduce } from './reduce.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
+import { nativeBlas } from '../native/blas.js';
+import {
+  makeNativeBatchMatMul,
+  makeNativeConv2D,
+  makeNativeConv2DBackpropFilter,
+  makeNativeConv2DBackpropInput,
+  makeNativeFusedConv2D,
+  makeNativeFusedMatMul,
+  makeNativeMaxPoolGrad,
+} from './native-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -90,6 +100,28 @@ export function registerWasmTrainingKernels(): string[] {
   add('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput);
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dNativeBackpropFilter);
   add('UnsortedSegmentSum', unsortedSegmentSum);
+
+  // With the optional OpenBLAS addon, matrix products and convolutions move to its multi-threaded
+  // GEMM; the wasm kernels above stay as the fallback for what it does not handle.
+  const blas = nativeBlas();
+  if (blas) {
+    const wrap = (kernelName: string, make: (f: tf.KernelFunc) => tf.KernelFunc): void => {
+      const current = tf.getKernel(kernelName, BACKEND);
+      if (!current) return;
+      const config: tf.KernelConfig = { kernelName, backendName: BACKEND, kernelFunc: make(current.kernelFunc) };
+      if (current.setupFunc) config.setupFunc = current.setupFunc;
+      if (!replaced.has(kernelName)) replaced.set(kernelName, ours.has(current.kernelFunc) ? undefined : current);
+      install(config);
+      if (!names.includes(kernelName)) names.push(kernelName);
+    };
+    wrap('BatchMatMul', (f) => makeNativeBatchMatMul(blas, f));
+    wrap('_FusedMatMul', (f) => makeNativeFusedMatMul(blas, f));
+    wrap('Conv2D', (f) => makeNativeConv2D(blas, f));
+    wrap('FusedConv2D', (f) => makeNativeFusedConv2D(blas, f));
+    wrap('Conv2DBackpropFilter', (f) => makeNativeConv2DBackpropFilter(blas, f));
+    wrap('Conv2DBackpropInput', (f) => makeNativeConv2DBackpropInput(blas, f));
+    wrap('MaxPoolGrad', (f) => makeNativeMaxPoolGrad(blas, f));
+  }
 
   installed = names;
   return [...names];

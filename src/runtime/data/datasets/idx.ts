@@ -1,36 +1,46 @@
 /**
- * The IDX format of (Fashion-)MNIST's `*-ubyte.gz` files: a big-endian magic (0x0000 0x08 = uint8,
- * then the number of dimensions), the dimension sizes, then the bytes. Checked strictly, because
- * Debian's copies cannot be verified by the published checksums and are verified by format instead.
+ * The IDX format of (Fashion-)MNIST's `*-ubyte.gz` files, read with the data sources' header
+ * parser (../idx.ts) and checked strictly on top: gzip, unsigned bytes, exactly the data the header
+ * announces, the expected shape. Debian's copies cannot be verified by the published checksums and
+ * are verified by format instead; a damaged cached file can simply be fetched again, as the errors say.
  */
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../../../util/errors.js';
+import { readIdxHeader } from '../idx.js';
 
 export interface IdxArray {
   shape: number[];
   data: Uint8Array;
 }
 
-export function parseIdx(gz: Uint8Array, file: string, expectShape?: number[]): IdxArray {
-  let raw: Buffer;
+const REFETCH = 'delete it so kerats can fetch it again';
+
+/** A damaged cached file can be fetched again: its errors say so. */
+function refetchable<T>(read: () => T): T {
   try {
-    raw = gunzipSync(gz);
+    return read();
   } catch (e) {
-    throw new DataError(`${file} is not a valid gzip file (${(e as Error).message}); delete it so kerats can fetch it again`);
+    if (e instanceof DataError) throw new DataError(`${e.message}; ${REFETCH}`);
+    throw e;
   }
-  if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0 || raw[2] !== 0x08) {
-    throw new DataError(`${file} is not an IDX file of unsigned bytes (its first bytes are wrong); delete it so kerats can fetch it again`);
+}
+
+export function parseIdx(gz: Uint8Array, file: string, expectShape?: number[]): IdxArray {
+  let raw: Uint8Array;
+  try {
+    const buf = gunzipSync(gz);
+    raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.length); // a view: no copy of the images
+  } catch (e) {
+    throw new DataError(`${file} is not a valid gzip file (${(e as Error).message}); ${REFETCH}`);
   }
-  const dims = raw[3] ?? 0;
-  const shape: number[] = [];
-  for (let i = 0; i < dims; i++) shape.push(raw.readUInt32BE(4 + 4 * i));
-  const offset = 4 + 4 * dims;
-  const count = shape.reduce((a, b) => a * b, 1);
+  const header = refetchable(() => readIdxHeader(raw, file));
+  const { shape, offset, count } = header;
+  if (header.type !== 0x08) throw new DataError(`${file} is not an IDX file of unsigned bytes (type 0x${header.type.toString(16)}); ${REFETCH}`);
   if (raw.length !== offset + count) {
-    throw new DataError(`${file} is truncated or damaged: its header says [${shape.join(', ')}] (${count} bytes) but it holds ${raw.length - offset}`);
+    throw new DataError(`${file} is damaged: its header says [${shape.join(', ')}] (${count} bytes) but it holds ${raw.length - offset}; ${REFETCH}`);
   }
   if (expectShape && JSON.stringify(expectShape) !== JSON.stringify(shape)) {
     throw new DataError(`${file} holds an array of shape [${shape.join(', ')}], expected [${expectShape.join(', ')}]`);
   }
-  return { shape, data: new Uint8Array(raw.buffer, raw.byteOffset + offset, count) };
+  return { shape, data: raw.subarray(offset, offset + count) };
 }

@@ -3,6 +3,7 @@
  * to read Keras's dataset files: numeric dtypes, and object arrays (pickled lists, via pickle.ts).
  */
 import { DataError } from '../../../util/errors.js';
+import { readNpyHeader } from '../npy.js';
 import { unpickle, type NdArray } from './pickle.js';
 
 export type NumericArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array;
@@ -16,20 +17,9 @@ export interface Npy {
 
 export function parseNpy(buf: Uint8Array, file: string): Npy {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.length < 10 || view[0] !== 0x93 || view.toString('latin1', 1, 6) !== 'NUMPY') {
-    throw new DataError(`${file} is not a .npy array`);
-  }
-  const major = view[6] ?? 1;
-  const headerLen = major === 1 ? view.readUInt16LE(8) : view.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = view.toString('latin1', start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*True/.test(header);
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || shapeText === undefined) throw new DataError(`${file}: unreadable .npy header ${JSON.stringify(header)}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  // The header is read by the data sources' parser (../npy.ts); object arrays are handled here.
+  const { descr, fortranOrder: fortran, shape, offset: bodyStart } = readNpyHeader(buf, file);
   const n = shape.reduce((a, b) => a * b, 1);
-  const bodyStart = start + headerLen;
   if (descr === '|O') {
     const obj = unpickle(view.subarray(bodyStart), file);
     const list = isNdArray(obj) && Array.isArray(obj.data) ? obj.data : Array.isArray(obj) ? obj : undefined;

@@ -1,0 +1,356 @@
+/*
+ * kerats-blas: the optional native acceleration for kerats' WebAssembly backend.
+ *
+ * The wasm backend keeps every tensor in one WebAssembly memory (an ArrayBuffer). These functions
+ * take that buffer plus float offsets into it and run the hot loops of training on the system's
+ * OpenBLAS (multi-threaded GEMM), writing the results back into the same memory: no copies in or out.
+ * Built from source by native/build.mjs when Debian's libopenblas-dev (cblas.h) is present; kerats
+ * works without it. Plain N-API (node_api.h), so one build serves every Node version >= 18.
+ *
+ * Layouts are the wasm backend's: row-major, NHWC images, HWIO filters. Offsets and sizes are in
+ * float32 elements. Argument checking is done here too, because a wrong offset would write outside
+ * the tensors it was given.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+/* OpenBLAS's own API (declared in its cblas.h on Debian, repeated for other distributions). */
+extern void openblas_set_num_threads(int num_threads);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+
+#define MAX_ARGS 20
+
+typedef struct {
+  napi_env env;
+  napi_value argv[MAX_ARGS];
+  size_t argc;
+  float *heap;
+  size_t heap_len; /* in floats */
+  int failed;
+} Call;
+
+static void fail(Call *c, const char *msg) {
+  if (!c->failed) napi_throw_range_error(c->env, NULL, msg);
+  c->failed = 1;
+}
+
+static int start(Call *c, napi_env env, napi_callback_info info, size_t want) {
+  c->env = env;
+  c->argc = MAX_ARGS;
+  c->failed = 0;
+  c->heap = NULL;
+  c->heap_len = 0;
+  if (napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
+    napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
+    return 0;
+  }
+  void *data = NULL;
+  size_t bytes = 0;
+  bool is_ab = false;
+  napi_is_arraybuffer(env, c->argv[0], &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(env, c->argv[0], &data, &bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "kerats-blas: first argument must be the WebAssembly memory's ArrayBuffer");
+    return 0;
+  }
+  c->heap = (float *)data;
+  c->heap_len = bytes / sizeof(float);
+  return 1;
+}
+
+static int64_t arg_int(Call *c, size_t i) {
+  int64_t v = 0;
+  if (c->failed) return 0;
+  if (napi_get_value_int64(c->env, c->argv[i], &v) != napi_ok) fail(c, "kerats-blas: expected an integer argument");
+  return v;
+}
+
+static double arg_num(Call *c, size_t i) {
+  double v = 0;
+  if (c->failed) return 0;
+  if (napi_get_value_double(c->env, c->argv[i], &v) != napi_ok) fail(c, "kerats-blas: expected a number argument");
+  return v;
+}
+
+/* A pointer to `count` floats at `offset`, or NULL (and a thrown error) when it leaves the heap. */
+static float *span(Call *c, int64_t offset, int64_t count) {
+  if (c->failed) return NULL;
+  if (offset < 0 || count < 0 || (uint64_t)offset + (uint64_t)count > c->heap_len) {
+    fail(c, "kerats-blas: tensor range outside the WebAssembly memory");
+    return NULL;
+  }
+  return c->heap + offset;
+}
+
+/*
+ * gemm(heap, transA, transB, m, n, k, aOff, bOff, cOff, batch, strideA, strideB, strideC, beta)
+ * C[i] = op(A[i]) · op(B[i]) + beta·C[i] for i < batch; op(A) is m×k, op(B) is k×n, C is m×n.
+ * A stride of 0 reuses one matrix for every batch entry.
+ */
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!start(&c, env, info, 14)) return NULL;
+  int ta = (int)arg_int(&c, 1), tb = (int)arg_int(&c, 2);
+  int64_t m = arg_int(&c, 3), n = arg_int(&c, 4), k = arg_int(&c, 5);
+  int64_t ao = arg_int(&c, 6), bo = arg_int(&c, 7), co = arg_int(&c, 8);
+  int64_t batch = arg_int(&c, 9), sa = arg_int(&c, 10), sb = arg_int(&c, 11), sc = arg_int(&c, 12);
+  float beta = (float)arg_num(&c, 13);
+  if (c.failed) return NULL;
+  if (m <= 0 || n <= 0 || k <= 0 || batch <= 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) {
+    fail(&c, "kerats-blas: gemm sizes must be positive 32-bit integers");
+    return NULL;
+  }
+  float *a = span(&c, ao, sa * (batch - 1) + m * k);
+  float *b = span(&c, bo, sb * (batch - 1) + k * n);
+  float *out = span(&c, co, sc * (batch - 1) + m * n);
+  if (c.failed) return NULL;
+  for (int64_t i = 0; i < batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                a + i * sa, ta ? (int)m : (int)k, b + i * sb, tb ? (int)k : (int)n, beta, out + i * sc, (int)n);
+  }
+  return NULL;
+}
+
+/* Activation codes shared with src/runtime/native-blas.ts. */
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_ELU = 3, ACT_SIGMOID = 4, ACT_LEAKY = 5 };
+
+/* epilogue(heap, off, rows, cols, biasOff (-1: none), act, leakyAlpha): out = act(out + bias) in place. */
+static napi_value Epilogue(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!start(&c, env, info, 7)) return NULL;
+  int64_t off = arg_int(&c, 1), rows = arg_int(&c, 2), cols = arg_int(&c, 3), bo = arg_int(&c, 4);
+  int act = (int)arg_int(&c, 5);
+  float alpha = (float)arg_num(&c, 6);
+  float *out = span(&c, off, rows * cols);
+  float *bias = bo >= 0 ? span(&c, bo, cols) : NULL;
+  if (c.failed) return NULL;
+  for (int64_t r = 0; r < rows; r++) {
+    float *row = out + r * cols;
+    if (bias) for (int64_t j = 0; j < cols; j++) row[j] += bias[j];
+    switch (act) {
+      case ACT_RELU: for (int64_t j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0; break;
+      case ACT_RELU6: for (int64_t j = 0; j < cols; j++) row[j] = row[j] < 0 ? 0 : (row[j] > 6 ? 6 : row[j]); break;
+      case ACT_ELU: for (int64_t j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : expm1f(row[j]); break;
+      case ACT_SIGMOID: for (int64_t j = 0; j < cols; j++) row[j] = 1.0f / (1.0f + expf(-row[j])); break;
+      case ACT_LEAKY: for (int64_t j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : alpha * row[j]; break;
+      default: break;
+    }
+  }
+  return NULL;
+}
+
+typedef struct {
+  int64_t n, h, w, ch, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+} Geometry;
+
+static int read_geometry(Call *c, size_t first, Geometry *g) {
+  int64_t *f = &g->n;
+  for (size_t i = 0; i < 14; i++) f[i] = arg_int(c, first + i);
+  if (c->failed) return 0;
+  for (size_t i = 0; i < 10; i++) {
+    if (f[i] <= 0) { fail(c, "kerats-blas: convolution sizes must be positive"); return 0; }
+  }
+  if (g->oh <= 0 || g->ow <= 0) { fail(c, "kerats-blas: empty convolution output"); return 0; }
+  return 1;
+}
+
+/*
+ * im2col(heap, xOff, colOff, n, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW)
+ * col[(b·oh + y)·ow + x, (i·kw + j)·c + ch] = x[b, y·sh + i·dh - pt, x·sw + j·dw - pl, ch] (0 outside).
+ */
+static napi_value Im2col(napi_env env, napi_callback_info info) {
+  Call c;
+  Geometry g;
+  if (!start(&c, env, info, 17) ) return NULL;
+  int64_t xo = arg_int(&c, 1), co = arg_int(&c, 2);
+  if (!read_geometry(&c, 3, &g)) return NULL;
+  const int64_t K = g.kh * g.kw * g.ch;
+  const float *x = span(&c, xo, g.n * g.h * g.w * g.ch);
+  float *col = span(&c, co, g.n * g.oh * g.ow * K);
+  if (c.failed) return NULL;
+  const size_t run = (size_t)g.ch * sizeof(float);
+  for (int64_t b = 0; b < g.n; b++) {
+    const float *xb = x + b * g.h * g.w * g.ch;
+    for (int64_t y = 0; y < g.oh; y++) {
+      for (int64_t xx = 0; xx < g.ow; xx++) {
+        float *dst = col + ((b * g.oh + y) * g.ow + xx) * K;
+        for (int64_t i = 0; i < g.kh; i++) {
+          const int64_t iy = y * g.sh + i * g.dh - g.pt;
+          for (int64_t j = 0; j < g.kw; j++, dst += g.ch) {
+            const int64_t ix = xx * g.sw + j * g.dw - g.pl;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) memset(dst, 0, run);
+            else memcpy(dst, xb + (iy * g.w + ix) * g.ch, run);
+          }
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* col2im(heap, colOff, dxOff, ...geometry): dx = 0, then every col entry is added back where im2col took it. */
+static napi_value Col2im(napi_env env, napi_callback_info info) {
+  Call c;
+  Geometry g;
+  if (!start(&c, env, info, 17)) return NULL;
+  int64_t co = arg_int(&c, 1), xo = arg_int(&c, 2);
+  if (!read_geometry(&c, 3, &g)) return NULL;
+  const int64_t K = g.kh * g.kw * g.ch;
+  const float *col = span(&c, co, g.n * g.oh * g.ow * K);
+  float *dx = span(&c, xo, g.n * g.h * g.w * g.ch);
+  if (c.failed) return NULL;
+  memset(dx, 0, (size_t)(g.n * g.h * g.w * g.ch) * sizeof(float));
+  for (int64_t b = 0; b < g.n; b++) {
+    float *xb = dx + b * g.h * g.w * g.ch;
+    for (int64_t y = 0; y < g.oh; y++) {
+      for (int64_t xx = 0; xx < g.ow; xx++) {
+        const float *src = col + ((b * g.oh + y) * g.ow + xx) * K;
+        for (int64_t i = 0; i < g.kh; i++) {
+          const int64_t iy = y * g.sh + i * g.dh - g.pt;
+          for (int64_t j = 0; j < g.kw; j++, src += g.ch) {
+            const int64_t ix = xx * g.sw + j * g.dw - g.pl;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+            float *d = xb + (iy * g.w + ix) * g.ch;
+            for (int64_t q = 0; q < g.ch; q++) d[q] += src[q];
+          }
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/*
+ * filterGrad(heap, xOff, dyOff, dwOff, outChannels, ...geometry): the filter gradient
+ * dW[(i·kw + j)·c + ch, co] = Σ x[b, y·sh + i·dh - pt, x·sw + j·dw - pl, ch] · dy[b, y, x, co]
+ * accumulated pixel by pixel. For filters with few taps·in-channels (first layers, 3x3x1) this beats
+ * im2col + GEMM, whose inner dimension would be every pixel of the batch.
+ */
+static napi_value FilterGrad(napi_env env, napi_callback_info info) {
+  Call c;
+  Geometry g;
+  if (!start(&c, env, info, 18)) return NULL;
+  int64_t xo = arg_int(&c, 1), yo = arg_int(&c, 2), wo = arg_int(&c, 3), co = arg_int(&c, 4);
+  if (!read_geometry(&c, 5, &g)) return NULL;
+  if (co <= 0) { fail(&c, "kerats-blas: convolution sizes must be positive"); return NULL; }
+  const int64_t K = g.kh * g.kw * g.ch;
+  const float *x = span(&c, xo, g.n * g.h * g.w * g.ch);
+  const float *dy = span(&c, yo, g.n * g.oh * g.ow * co);
+  float *dw = span(&c, wo, K * co);
+  if (c.failed) return NULL;
+  memset(dw, 0, (size_t)(K * co) * sizeof(float));
+  for (int64_t b = 0; b < g.n; b++) {
+    const float *xb = x + b * g.h * g.w * g.ch;
+    for (int64_t y = 0; y < g.oh; y++) {
+      for (int64_t xx = 0; xx < g.ow; xx++) {
+        const float *d = dy + ((b * g.oh + y) * g.ow + xx) * co;
+        for (int64_t i = 0; i < g.kh; i++) {
+          const int64_t iy = y * g.sh + i * g.dh - g.pt;
+          if (iy < 0 || iy >= g.h) continue;
+          for (int64_t j = 0; j < g.kw; j++) {
+            const int64_t ix = xx * g.sw + j * g.dw - g.pl;
+            if (ix < 0 || ix >= g.w) continue;
+            const float *src = xb + (iy * g.w + ix) * g.ch;
+            float *row = dw + (i * g.kw + j) * g.ch * co;
+            for (int64_t q = 0; q < g.ch; q++, row += co) {
+              const float v = src[q];
+              for (int64_t o = 0; o < co; o++) row[o] += v * d[o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/*
+ * maxPoolGrad(heap, xOff, dyOff, dxOff, n, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW)
+ * dx = 0, then each window's dy goes to the window's first maximum of x in row-major window order
+ * (as tfjs's cpu backend does; NaN never wins).
+ */
+static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!start(&c, env, info, 16)) return NULL;
+  int64_t xo = arg_int(&c, 1), yo = arg_int(&c, 2), dxo = arg_int(&c, 3);
+  int64_t n = arg_int(&c, 4), h = arg_int(&c, 5), w = arg_int(&c, 6), ch = arg_int(&c, 7);
+  int64_t kh = arg_int(&c, 8), kw = arg_int(&c, 9), sh = arg_int(&c, 10), sw = arg_int(&c, 11);
+  int64_t pt = arg_int(&c, 12), pl = arg_int(&c, 13), oh = arg_int(&c, 14), ow = arg_int(&c, 15);
+  if (c.failed) return NULL;
+  if (n <= 0 || h <= 0 || w <= 0 || ch <= 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || oh <= 0 || ow <= 0) {
+    fail(&c, "kerats-blas: pooling sizes must be positive");
+    return NULL;
+  }
+  const float *x = span(&c, xo, n * h * w * ch);
+  const float *dy = span(&c, yo, n * oh * ow * ch);
+  float *dx = span(&c, dxo, n * h * w * ch);
+  if (c.failed) return NULL;
+  memset(dx, 0, (size_t)(n * h * w * ch) * sizeof(float));
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t y = 0; y < oh; y++) {
+      const int64_t h0 = y * sh - pt < 0 ? 0 : y * sh - pt;
+      const int64_t h1 = y * sh - pt + kh > h ? h : y * sh - pt + kh;
+      for (int64_t xx = 0; xx < ow; xx++) {
+        const int64_t w0 = xx * sw - pl < 0 ? 0 : xx * sw - pl;
+        const int64_t w1 = xx * sw - pl + kw > w ? w : xx * sw - pl + kw;
+        const float *g = dy + ((b * oh + y) * ow + xx) * ch;
+        for (int64_t q = 0; q < ch; q++) {
+          float best = -INFINITY;
+          int64_t where = -1;
+          for (int64_t i = h0; i < h1; i++) {
+            for (int64_t j = w0; j < w1; j++) {
+              const int64_t p = ((b * h + i) * w + j) * ch + q;
+              if (x[p] > best) { best = x[p]; where = p; }
+            }
+          }
+          if (where >= 0) dx[where] += g[q];
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* threads([n]): sets OpenBLAS's thread count when given; returns the count in use. */
+static napi_value Threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= 1) {
+    int32_t n = 0;
+    if (napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) openblas_set_num_threads(n);
+  }
+  napi_value out;
+  napi_create_int32(env, openblas_get_num_threads(), &out);
+  return out;
+}
+
+/* config(): OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64". */
+static napi_value Config(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  const char *s = openblas_get_config();
+  napi_create_string_utf8(env, s ? s : "OpenBLAS", NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epilogue", NULL, Epilogue, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"im2col", NULL, Im2col, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"col2im", NULL, Col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"filterGrad", NULL, FilterGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"threads", NULL, Threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
