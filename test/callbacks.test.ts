@@ -11,6 +11,7 @@ import { callbacks } from '../src/registry/callbacks.js';
 import type { Callback, Logs, TrainingContext } from '../src/runtime/training/callbacks-types.js';
 import { Prng } from '../src/util/prng.js';
 import { train } from '../src/runtime/training/trainer.js';
+import { protoFields as fields, tfRecords } from './helpers/tfrecord.js';
 
 before(async () => {
   await tf.setBackend('wasm');
@@ -284,20 +285,6 @@ describe('other callbacks', () => {
   });
 });
 
-/** CRC-32C, bit by bit (independent of kerats' table-driven one). */
-function crc32cBitwise(bytes: Uint8Array): number {
-  let crc = ~0 >>> 0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0x82f63b78 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-const masked = (b: Uint8Array) => {
-  const c = crc32cBitwise(b);
-  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
-};
-
 interface ParsedEvent {
   wallTime?: number;
   step: number;
@@ -308,14 +295,7 @@ interface ParsedEvent {
 /** Reads TFRecord framing (checking both CRCs) and decodes Event / Summary / Summary.Value fields. */
 function readEvents(buf: Buffer): ParsedEvent[] {
   const out: ParsedEvent[] = [];
-  let off = 0;
-  while (off < buf.length) {
-    const lenBytes = buf.subarray(off, off + 8);
-    const len = Number(buf.readBigUInt64LE(off));
-    assert.equal(buf.readUInt32LE(off + 8), masked(lenBytes), 'length CRC');
-    const data = buf.subarray(off + 12, off + 12 + len);
-    assert.equal(buf.readUInt32LE(off + 12 + len), masked(data), 'data CRC');
-    off += 16 + len;
+  for (const data of tfRecords(buf)) {
     const ev: ParsedEvent = { step: 0, values: {} };
     for (const f of fields(data)) {
       if (f.no === 1 && f.wire === 1) ev.wallTime = f.buf.readDoubleLE(0);
@@ -339,26 +319,3 @@ function readEvents(buf: Buffer): ParsedEvent[] {
   return out;
 }
 
-function fields(b: Buffer): { no: number; wire: number; int: number; buf: Buffer }[] {
-  const out: { no: number; wire: number; int: number; buf: Buffer }[] = [];
-  let i = 0;
-  const varint = () => {
-    let v = 0, mul = 1, byte;
-    do {
-      byte = b[i++] ?? 0;
-      v += (byte & 0x7f) * mul;
-      mul *= 128;
-    } while (byte & 0x80);
-    return v;
-  };
-  while (i < b.length) {
-    const key = varint();
-    const no = key >>> 3, wire = key & 7;
-    if (wire === 0) out.push({ no, wire, int: varint(), buf: Buffer.alloc(0) });
-    else if (wire === 1) { out.push({ no, wire, int: 0, buf: b.subarray(i, i + 8) }); i += 8; }
-    else if (wire === 5) { out.push({ no, wire, int: 0, buf: b.subarray(i, i + 4) }); i += 4; }
-    else if (wire === 2) { const n = varint(); out.push({ no, wire, int: 0, buf: b.subarray(i, i + n) }); i += n; }
-    else throw new Error(`unexpected wire type ${wire}`);
-  }
-  return out;
-}

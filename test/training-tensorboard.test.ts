@@ -10,60 +10,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { train } from '../src/runtime/training/trainer.js';
-
-interface Field {
-  no: number;
-  wire: number;
-  int: number;
-  buf: Buffer;
-}
-
-function fields(b: Buffer): Field[] {
-  const out: Field[] = [];
-  let i = 0;
-  const varint = () => {
-    let v = 0;
-    let mul = 1;
-    let byte;
-    do {
-      byte = b[i++] ?? 0;
-      v += (byte & 0x7f) * mul;
-      mul *= 128;
-    } while (byte & 0x80);
-    return v;
-  };
-  while (i < b.length) {
-    const key = varint();
-    const no = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) out.push({ no, wire, int: varint(), buf: Buffer.alloc(0) });
-    else if (wire === 1) {
-      out.push({ no, wire, int: 0, buf: b.subarray(i, i + 8) });
-      i += 8;
-    } else if (wire === 5) {
-      out.push({ no, wire, int: 0, buf: b.subarray(i, i + 4) });
-      i += 4;
-    } else if (wire === 2) {
-      const n = varint();
-      out.push({ no, wire, int: 0, buf: b.subarray(i, i + n) });
-      i += n;
-    } else throw new Error(`unexpected wire type ${wire}`);
-  }
-  return out;
-}
-
-function crc32c(bytes: Uint8Array): number {
-  let crc = ~0 >>> 0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0x82f63b78 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-const masked = (b: Uint8Array) => {
-  const c = crc32c(b);
-  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
-};
+import { protoFields as fields, tfRecords } from './helpers/tfrecord.js';
 
 interface Histo {
   min: number;
@@ -90,15 +37,8 @@ interface Event {
 const doubles = (b: Buffer) => Array.from({ length: b.length / 8 }, (_, k) => b.readDoubleLE(8 * k));
 
 function readEvents(file: string): Event[] {
-  const buf = fs.readFileSync(file);
   const out: Event[] = [];
-  let off = 0;
-  while (off < buf.length) {
-    const len = Number(buf.readBigUInt64LE(off));
-    assert.equal(buf.readUInt32LE(off + 8), masked(buf.subarray(off, off + 8)), 'length CRC');
-    const data = buf.subarray(off + 12, off + 12 + len);
-    assert.equal(buf.readUInt32LE(off + 12 + len), masked(data), 'data CRC');
-    off += 16 + len;
+  for (const data of tfRecords(fs.readFileSync(file))) {
     const ev: Event = { step: 0, values: [] };
     for (const f of fields(data)) {
       if (f.no === 2) ev.step = f.int;

@@ -1,39 +1,19 @@
 /** `kerats tune` with strategy: hyperband: KerasTuner's brackets and rounds, promotion, waves for scale-out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Resvg } from '@resvg/resvg-js';
-import { ROOT, hasStackTrace, kerats, tempDir, type CliResult } from './helpers/cli.js';
+import { hasStackTrace, kerats, tempDir, writeIrisConfig, type CliResult } from './helpers/cli.js';
 import { bracketCount, roundEpochs, roundSize } from '../src/runtime/tune/hyperband.js';
 import { k8sJob } from '../src/runtime/tune/emit.js';
 import type { Plan } from '../src/runtime/tune/plan.js';
 
-const IRIS = path.join(ROOT, 'data', 'iris.csv');
 const why = (r: CliResult) => `exit ${r.code === null ? 'null (killed: the helper timed out)' : r.code}; stderr:\n${r.stderr}`;
 
 function config(dir: string, tune: string): string {
-  const file = path.join(dir, 'hb.yaml');
-  writeFileSync(file, `name: hb
-seed: 5
-data:
-  train: {csv: ${JSON.stringify(IRIS)}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 4, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile:
-  optimizer: {Adam: {learning_rate: 0.05}}
-  loss: sparse_categorical_crossentropy
-  metrics: [accuracy]
-fit:
-  epochs: 1
-  batch_size: 32
-${tune}`);
-  return file;
+  return writeIrisConfig(path.join(dir, 'hb.yaml'), { name: 'hb', seed: 5, units: 4, learningRate: 0.05, epochs: 1, batchSize: 32, extra: tune });
 }
 
 const SPACE = `  space:

@@ -1,37 +1,18 @@
 /** `kerats tune`: grid search with stratified k-fold CV in parallel processes, resume, plan/trial/collect, bad spaces. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Resvg } from '@resvg/resvg-js';
-import { ROOT, hasStackTrace, kerats, tempDir, type CliResult } from './helpers/cli.js';
+import { hasStackTrace, kerats, tempDir, writeIrisConfig, type CliResult } from './helpers/cli.js';
 import { createPlan } from '../src/runtime/tune/plan.js';
 import { ConfigError } from '../src/util/errors.js';
 
-const IRIS = path.join(ROOT, 'data', 'iris.csv');
 
+/** The tiny Iris config with a `tune:` section from line 18 (the error-location tests count on it). */
 function config(dir: string, tune: string, name = 'tiny.yaml'): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, `name: tiny
-seed: 3
-data:
-  train: {csv: ${JSON.stringify(IRIS)}, label: species}
-  validation_split: 0.2
-model:
-  input_shape: [4]
-  layers:
-    - Dense: {units: 4, activation: relu}
-    - Dense: {units: 3, activation: softmax}
-compile:
-  optimizer: {Adam: {learning_rate: 0.05}}
-  loss: sparse_categorical_crossentropy
-  metrics: [accuracy]
-fit:
-  epochs: 1
-  batch_size: 32
-${tune}`);
-  return file;
+  return writeIrisConfig(path.join(dir, name), { name: 'tiny', seed: 3, units: 4, learningRate: 0.05, epochs: 1, batchSize: 32, extra: tune });
 }
 
 const GRID = `tune:

@@ -78,6 +78,8 @@ export interface IrisConfigOptions {
   batchSize: number;
   /** Lines of `fit.callbacks` entries, e.g. `- EarlyStopping: {patience: 5}`. */
   callbacks?: string[];
+  /** Text appended after the config, from line 18 on without callbacks (e.g. a `tune:` section). */
+  extra?: string;
 }
 
 /** Writes `file` with that config and returns its path. */
@@ -101,6 +103,7 @@ export function writeIrisConfig(file: string, o: IrisConfigOptions): string {
     `  epochs: ${o.epochs}`,
     `  batch_size: ${o.batchSize}`,
     ...(o.callbacks && o.callbacks.length > 0 ? ['  callbacks:', ...o.callbacks.map((c) => `    ${c}`)] : []),
+    ...(o.extra ? [o.extra.replace(/\n$/, '')] : []),
   ];
   writeFileSync(file, lines.join('\n') + '\n');
   return file;

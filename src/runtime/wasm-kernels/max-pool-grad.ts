@@ -8,6 +8,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, f32 } from './wasm-backend.js';
 
+/** The pooling geometry of a MaxPoolGrad call (its `input` is the forward input, NHWC). */
+export function maxPoolGradInfo(input: tf.TensorInfo, attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs['filterSize'] as number | [number, number],
+    attrs['strides'] as number | [number, number],
+    1,
+    attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
+}
+
 export function makeMaxPoolGrad(stock: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
@@ -15,15 +27,7 @@ export function makeMaxPoolGrad(stock: tf.KernelConfig): tf.KernelFunc {
     const input = args.inputs['input'];
     if (!dy || !input) throw new Error('MaxPoolGrad: missing input');
     if (input.dtype !== 'float32' || dy.dtype !== 'float32') return stock.kernelFunc(args);
-    const attrs = args.attrs ?? {};
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      attrs['filterSize'] as number | [number, number],
-      attrs['strides'] as number | [number, number],
-      1,
-      attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
-      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    );
+    const info = maxPoolGradInfo(input, args.attrs ?? {});
     const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
     const { strideHeight: sh, strideWidth: sw, filterHeight: KH, filterWidth: KW } = info;
     const top = info.padInfo.top;

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NATIVE_ACTIVATIONS, type NativeBlas } from '../native/blas.js';
 import { as4, convInfo } from './conv-backprop.js';
+import { maxPoolGradInfo } from './max-pool-grad.js';
 import { Scratch, asWasmBackend, sizeOf, type WasmBackend } from './wasm-backend.js';
 
 /** The wasm memory and a tensor's offset in it, in float32 elements. Re-read after allocations. */
@@ -114,6 +115,15 @@ export function makeNativeFusedMatMul(blas: NativeBlas, fallback: tf.KernelFunc)
   };
 }
 
+/** The convolution geometry for x and filter shapes, or undefined (the caller falls back) when tfjs rejects them. */
+function tryConvInfo(xShape: readonly number[], filterShape: readonly number[], attrs: tf.NamedAttrMap): tf.backend_util.Conv2DInfo | undefined {
+  try {
+    return convInfo(as4(xShape, 'x'), as4(filterShape, 'filter'), attrs, false);
+  } catch {
+    return undefined;
+  }
+}
+
 /** im2col/col2im geometry arguments, in the C function's order. */
 function geometry(info: tf.backend_util.Conv2DInfo): number[] {
   return [
@@ -154,12 +164,8 @@ function convForward(blas: NativeBlas, fallback: tf.KernelFunc, fused: boolean):
     const x = args.inputs['x'];
     const filter = args.inputs['filter'];
     if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
-    let info: tf.backend_util.Conv2DInfo;
-    try {
-      info = convInfo(as4(x.shape, 'x'), as4(filter.shape, 'filter'), args.attrs ?? {}, false);
-    } catch {
-      return fallback(args);
-    }
+    const info = tryConvInfo(x.shape, filter.shape, args.attrs ?? {});
+    if (!info) return fallback(args);
     const ep = fused ? epilogueFor(backend, args, info.outChannels) : { code: 0, alpha: 0, bias: (): number => -1 };
     const K = info.filterHeight * info.filterWidth * info.inChannels;
     if (!ep || info.inChannels !== filter.shape[2] || K < MIN_NATIVE_CONV_DEPTH) return fallback(args);
@@ -189,13 +195,9 @@ export function makeNativeConv2DBackpropFilter(blas: NativeBlas, fallback: tf.Ke
     const dy = args.inputs['dy'];
     if (!x || !dy || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
     const attrs = args.attrs ?? {};
-    const filterShape = as4(attrs['filterShape'] as number[], 'filterShape');
-    let info: tf.backend_util.Conv2DInfo;
-    try {
-      info = convInfo(as4(x.shape, 'x'), filterShape, attrs, false);
-    } catch {
-      return fallback(args);
-    }
+    const filterShape = attrs['filterShape'] as number[];
+    const info = tryConvInfo(x.shape, filterShape, attrs);
+    if (!info) return fallback(args);
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const K = info.filterHeight * info.filterWidth * info.inChannels;
     if (K < MIN_NATIVE_CONV_DEPTH) {
@@ -223,12 +225,8 @@ export function makeNativeConv2DBackpropInput(blas: NativeBlas, fallback: tf.Ker
     const filter = args.inputs['filter'];
     if (!dy || !filter || dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
     const attrs = args.attrs ?? {};
-    let info: tf.backend_util.Conv2DInfo;
-    try {
-      info = convInfo(as4(attrs['inputShape'] as number[], 'inputShape'), as4(filter.shape, 'filter'), attrs, false);
-    } catch {
-      return fallback(args);
-    }
+    const info = tryConvInfo(attrs['inputShape'] as number[], filter.shape, attrs);
+    if (!info) return fallback(args);
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const K = info.filterHeight * info.filterWidth * info.inChannels;
     const out = backend.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
@@ -256,15 +254,7 @@ export function makeNativeMaxPoolGrad(blas: NativeBlas, fallback: tf.KernelFunc)
     const dy = args.inputs['dy'];
     const input = args.inputs['input'];
     if (!dy || !input || input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4) return fallback(args);
-    const attrs = args.attrs ?? {};
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      attrs['filterSize'] as number | [number, number],
-      attrs['strides'] as number | [number, number],
-      1,
-      attrs['pad'] as 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
-      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    );
+    const info = maxPoolGradInfo(input, args.attrs ?? {});
     if (sizeOf(input.shape) === 0 || info.outHeight <= 0 || info.outWidth <= 0) return fallback(args);
     const dx = backend.makeOutput(input.shape, 'float32');
     blas.maxPoolGrad(
