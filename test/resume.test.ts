@@ -1,6 +1,7 @@
 /**
  * Resume: a run killed mid-training (SIGKILL, SIGTERM) continues with `--resume` from its last
- * checkpoint and ends exactly where an uninterrupted run ends; changed configs are refused.
+ * checkpoint and ends exactly where an uninterrupted run ends (weights, optimizer, shuffle and
+ * dropout masks all continue); changed configs are refused.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ function config(dir: string, epochs: number): string {
     name: 'tiny',
     seed: 11,
     units: 8,
+    // Dropout: a resumed run must also continue the dropout masks where the killed run was.
+    dropout: 0.2,
     learningRate: 0.01,
     epochs,
     batchSize: 8,

@@ -72,6 +72,8 @@ export interface IrisConfigOptions {
   /** Omitted: a seedless config (the run draws and records one). */
   seed?: number;
   units: number;
+  /** A Dropout layer of this rate after the hidden layer (its masks are part of the run's random state). */
+  dropout?: number;
   /** Adam's learning rate; omitted: plain `adam` with Keras's default. */
   learningRate?: number;
   epochs: number;
@@ -94,6 +96,7 @@ export function writeIrisConfig(file: string, o: IrisConfigOptions): string {
     '  input_shape: [4]',
     '  layers:',
     `    - Dense: {units: ${o.units}, activation: relu}`,
+    ...(o.dropout === undefined ? [] : [`    - Dropout: ${o.dropout}`]),
     '    - Dense: {units: 3, activation: softmax}',
     'compile:',
     `  optimizer: ${o.learningRate === undefined ? 'adam' : `{Adam: {learning_rate: ${o.learningRate}}}`}`,

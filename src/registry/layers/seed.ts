@@ -29,6 +29,13 @@ export function subSeed(seed: number | undefined, salt: number): number | undefi
 export class SeedStream {
   private calls = 0;
   constructor(readonly base: number | undefined) {}
+  /** How many seeds were drawn: a checkpoint saves it so a resumed run draws the masks it would have. */
+  get position(): number {
+    return this.calls;
+  }
+  set position(n: number) {
+    this.calls = n;
+  }
   next(): number | undefined {
     if (this.base === undefined) return undefined;
     return mixSeed(this.base, this.calls++);

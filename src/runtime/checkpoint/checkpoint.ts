@@ -17,6 +17,7 @@ import { saveModel, WEIGHTS_FILE } from '../model-io.js';
 import type { EpochProgress } from '../training/step.js';
 import { completeDir, replaceDir } from './atomic-dir.js';
 import { disposeSnapshot, snapshotOptimizer, type NamedTensor, type OptimizerSnapshot } from './optimizer-state.js';
+import { noiseStreamPositions, restoreNoiseStreams } from './noise-streams.js';
 
 export const STATE_FILE = 'state.json';
 const OPTIMIZER_FILE = 'optimizer.bin';
@@ -58,6 +59,8 @@ interface StateFile {
   history: Record<string, number[]>;
   seed: number;
   rng_state: number;
+  /** Positions of the dropout/noise layers' seed streams (noise-streams.ts). */
+  noise_streams?: number[];
   callbacks: CallbackState[];
   optimizer: { class_name: string; learning_rate?: number; variables: string[]; weights: tf.io.WeightsManifestEntry[] };
   config_sha256: string;
@@ -68,6 +71,8 @@ interface StateFile {
 export interface LoadedCheckpoint {
   /** The folder the checkpoint was read from. */
   dir: string;
+  /** The dropout/noise seed streams' positions, restored with the weights. */
+  noiseStreams?: number[];
   state: TrainingState;
   optimizerClass: string;
 }
@@ -89,6 +94,7 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
         history: state.history,
         seed: state.seed,
         rng_state: state.rngState,
+        noise_streams: noiseStreamPositions(model),
         callbacks: state.callbacks,
         optimizer: { class_name: snap.className, learning_rate: snap.learningRate, variables: snap.variables, weights: encoded.specs },
         config_sha256: state.configSha256,
@@ -124,6 +130,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | un
   const s = await readState(found);
   return {
     dir: found,
+    ...(s.noise_streams ? { noiseStreams: s.noise_streams } : {}),
     optimizerClass: s.optimizer.class_name,
     state: {
       epoch: s.epoch,
@@ -167,6 +174,7 @@ export async function restoreModelWeights(ck: LoadedCheckpoint, model: tf.Layers
       throw new DataError(`checkpoint "${ck.dir}" holds weights of a different model (${weights.length} arrays, the config builds ${current.length})`);
     }
     model.setWeights(weights.map((w) => w.tensor));
+    restoreNoiseStreams(model, ck.noiseStreams);
   } finally {
     tf.dispose(weights.map((w) => w.tensor));
   }
