@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
 import { loadModel, saveModel } from '../src/runtime/model-io.js';
+import { toKerasJson } from '../src/runtime/keras-json/export.js';
 import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
 
@@ -141,4 +142,18 @@ test('kerats: an attention_mask naming no tensor exits 2 with a suggestion', asy
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad-mask\.yaml:5:7: (error: )?layer 1 \(MultiHeadAttention\) "mha"'s attention_mask refers to "mask", which is not an input or a layer .*defined names: "x", "m"/);
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
+});
+
+test('Keras export leaves the call-time options out of the layer config and says how to pass them', async () => {
+  await tf.setBackend('cpu');
+  const model = buildModel(loadConfigText(config(', use_causal_mask: true', false), path.join(dir, 'export.yaml')).model, { seed: 1 });
+  const { json, warnings } = toKerasJson(model);
+  const text = JSON.stringify(json);
+  const mha = (json.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.class_name === 'MultiHeadAttention');
+  assert.ok(mha, text);
+  for (const k of ['use_causal_mask', 'return_attention_scores', 'attention_mask_input']) assert.equal(k in mha.config, false, `${k} in ${JSON.stringify(mha.config)}`);
+  assert.equal(mha.config['num_heads'], 1);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /"mha" \(MultiHeadAttention\).*use_causal_mask=True.*return_attention_scores=True/);
+  model.dispose();
 });

@@ -7,7 +7,8 @@
  *     take only `seed`; tfjs's "LeCunNormal"/"LeCunUniform" are Keras's "LecunNormal"/"LecunUniform";
  *   - tfjs's VarianceScaling `distribution: "normal"` is a truncated normal: written "truncated_normal";
  *   - `keras_version` names tfjs; Keras expects a Keras version.
- * Layers with no Keras equivalent (kerats' expression Lambda) are listed as warnings.
+ * Layers with no Keras equivalent (kerats' expression Lambda) are listed as warnings, and so are
+ * MultiHeadAttention's call-time options, which Keras does not accept in a layer config.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PyDict, PyJson } from './translate.js';
@@ -23,6 +24,13 @@ const SEED_ONLY: Record<string, string> = {
 
 const isDict = (v: PyJson | undefined): v is PyDict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** MultiHeadAttention options kerats keeps in the layer config but Keras takes as call arguments. */
+const MHA_CALL_OPTIONS: Record<string, string> = {
+  attention_mask_input: 'attention_mask=<the mask tensor>',
+  use_causal_mask: 'use_causal_mask=True',
+  return_attention_scores: 'return_attention_scores=True',
+};
+
 function fix(v: PyJson, warnings: string[]): PyJson {
   if (Array.isArray(v)) return v.map((x) => fix(x, warnings));
   if (!isDict(v)) return v;
@@ -35,6 +43,15 @@ function fix(v: PyJson, warnings: string[]): PyJson {
     if (cls === 'Model') out.class_name = 'Functional';
     // tfjs's 'normal' draws from a truncated normal; Keras 3 accepts only the explicit name.
     if (cls === 'VarianceScaling' && out.config.distribution === 'normal') out.config = { ...out.config, distribution: 'truncated_normal' };
+    if (cls === 'MultiHeadAttention') {
+      const calls = Object.keys(MHA_CALL_OPTIONS).filter((k) => k in (out.config as PyDict));
+      if (calls.length > 0) {
+        const config: PyDict = { ...out.config };
+        for (const k of calls) delete config[k];
+        out.config = config;
+        warnings.push(`layer "${String(config.name)}" (MultiHeadAttention) was called with ${calls.map((k) => MHA_CALL_OPTIONS[k]).join(', ')}: Keras takes these when the layer is called, not in its config, so pass them in Python`);
+      }
+    }
     if (cls === 'Lambda') warnings.push(`layer "${String(out.config.name)}" (Lambda) is a kerats expression (${String(out.config.expr)}); Keras cannot load it without rewriting it as Python`);
   }
   return out;
