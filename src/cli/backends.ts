@@ -21,7 +21,7 @@ export function registerBackends(program: Command): void {
           return `${b.name.padEnd(15)} ${mark}${b.reason ? ` — ${b.reason}` : ''}${pick}`;
         });
         const accel = nativeBlas.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
-        lines.push(`${'native BLAS'.padEnd(15)} ${accel} — ${nativeBlas.detail} (speeds up wasm)`);
+        lines.push(`${'native BLAS'.padEnd(15)} ${accel} — ${nativeBlas.detail}${nativeBlas.available ? ' (speeds up wasm)' : ''}`);
         return lines.join('\n') + `\nauto: ${chosen ?? 'none'}\n`;
       });
     });
