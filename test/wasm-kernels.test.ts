@@ -238,6 +238,22 @@ describe('convolution gradients', () => {
   });
 });
 
+describe('Identity', () => {
+  it('tf.clone and the tensors saved for gradients share data: either copy outlives the other, both free it', () => {
+    const backend = tf.engine().backend;
+    const ids = backend.numDataIds();
+    const a = tf.tensor([1, 2, 3]);
+    const b = tf.clone(a);
+    assert.equal(backend.numDataIds(), ids + 1, 'the clone shares the data instead of copying it');
+    a.dispose();
+    assert.deepEqual([...b.dataSync()], [1, 2, 3]);
+    b.dispose();
+    assert.equal(backend.numDataIds(), ids, 'no wasm memory left behind');
+    assertSameOnBothBackends('clone grads', (x) => tf.grads((p) => lossOf(tf.clone(tf.mul(p, tf.clone(p)))))([x] as tf.Tensor[]), [input([5, 7])]);
+    assert.equal(backend.numDataIds(), ids);
+  });
+});
+
 describe('pooling, reductions, gather, slicing and broadcasting', () => {
   it('maxPool gradients, including ties (first maximum wins, as on cpu)', () => {
     for (const [xs, k, s, pad] of [[[2, 8, 8, 3], 2, 2, 'valid'], [[2, 9, 7, 5], 2, 2, 'valid'], [[3, 9, 9, 4], 3, 2, 'same'], [[1, 7, 7, 1], 2, 1, 'same']] as const) {

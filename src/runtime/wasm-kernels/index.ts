@@ -20,6 +20,7 @@ import { makeBlockReduce } from './reduce.js';
 import { unsortedSegmentSum } from './segment-sum.js';
 import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
+import { makeIdentity } from './identity.js';
 import { nativeBlas } from '../native/blas.js';
 import {
   makeNativeBatchMatMul,
@@ -92,6 +93,7 @@ export function registerWasmTrainingKernels(): string[] {
   override('Sum', (stock) => makeBlockReduce(stock, false));
   override('Mean', (stock) => makeBlockReduce(stock, true));
   override('Tile', makeTile);
+  override('Identity', makeIdentity);
   override('Slice', makeSlice);
   override('Unpack', makeUnpack);
   override('SplitV', makeSplitV);

@@ -35,6 +35,8 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  /** One more tensor shares this data (freed when the last one is disposed). */
+  incRef(dataId: DataId): void;
 }
 
 export function asWasmBackend(backend: unknown): WasmBackend {
