@@ -92,7 +92,8 @@ function epilogueFor(backend: WasmBackend, args: Parameters<tf.KernelFunc>[0], c
   const code = NATIVE_ACTIVATIONS[act];
   if (code === undefined || args.inputs['preluActivationWeights']) return undefined;
   const bias = args.inputs['bias'];
-  if (bias && (bias.dtype !== 'float32' || sizeOf(bias.shape) !== cols)) return undefined;
+  // A bias per output column only ([cols], [1, cols], ...): a [cols, 1] column bias must broadcast the other way.
+  if (bias && (bias.dtype !== 'float32' || sizeOf(bias.shape) !== cols || bias.shape[bias.shape.length - 1] !== cols)) return undefined;
   const alpha = Number(args.attrs?.['leakyreluAlpha'] ?? 0.2);
   return { code, alpha, bias: bias ? (): number => off(backend, bias) : (): number => -1 };
 }
