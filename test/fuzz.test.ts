@@ -97,6 +97,12 @@ function set(r: Ref, v: J): void {
   else r.parent[r.key as string] = v;
 }
 
+/**
+ * One of the odd values, as a fresh copy: a shared `[]` or `{}` inserted twice and later pushed
+ * into would become part of itself (a circular tree) and corrupt ODD_VALUES for later cases.
+ */
+const oddValue = (rng: Prng): J => structuredClone(pick(rng, ODD_VALUES));
+
 /** One structural mutation of the config tree; returns what it did. */
 function mutateTree(rng: Prng, doc: Obj): string {
   const all = refs(doc);
@@ -108,7 +114,7 @@ function mutateTree(rng: Prng, doc: Obj): string {
       else delete r.parent[r.key as string];
       return `delete ${String(r.key)}`;
     case 1: {
-      const odd = pick(rng, ODD_VALUES);
+      const odd = oddValue(rng);
       set(r, odd);
       return `retype ${String(r.key)}=${JSON.stringify(odd)}`;
     }
@@ -133,10 +139,10 @@ function mutateTree(rng: Prng, doc: Obj): string {
     }
     case 4:
       if (v && typeof v === 'object' && !Array.isArray(v)) {
-        v[pick(rng, ['unknown_key', 'unit', 'epochs', 'name', 'Dense', 'inputs'])] = pick(rng, ODD_VALUES);
+        v[pick(rng, ['unknown_key', 'unit', 'epochs', 'name', 'Dense', 'inputs'])] = oddValue(rng);
         return `add key under ${String(r.key)}`;
       }
-      if (Array.isArray(v)) { v.push(pick(rng, ODD_VALUES)); return `push into ${String(r.key)}`; }
+      if (Array.isArray(v)) { v.push(oddValue(rng)); return `push into ${String(r.key)}`; }
       return 'noop';
     default:
       if (Array.isArray(v) && v.length > 0) { v.push(JSON.parse(JSON.stringify(v[0])) as J); return `duplicate item in ${String(r.key)}`; }

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
+import { completeDir } from '../src/runtime/checkpoint/atomic-dir.js';
 
 function config(dir: string, epochs: number): string {
   return writeIrisConfig(path.join(dir, 'tiny.yaml'), {
@@ -53,7 +54,9 @@ describe('kerats train --resume', () => {
     assert.deepEqual(finished(runs), [], 'a killed run must not look finished');
     const [partial] = partials(runs);
     assert.ok(partial, 'the partial run folder survives the kill');
-    const state = JSON.parse(readFileSync(path.join(partial, 'checkpoints', 'last', 'state.json'), 'utf8')) as { epoch: number; history: { loss: number[] } };
+    const saved = await completeDir(path.join(partial, 'checkpoints', 'last'), 'state.json');
+    assert.ok(saved, 'the killed run left a complete checkpoint');
+    const state = JSON.parse(readFileSync(path.join(saved, 'state.json'), 'utf8')) as { epoch: number; history: { loss: number[] } };
     assert.equal(state.epoch, 4);
     assert.equal(state.history.loss.length, 4);
 

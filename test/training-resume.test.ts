@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
+import { completeDir } from '../src/runtime/checkpoint/atomic-dir.js';
 
 /** The Iris config with extra `fit` keys after batch_size. */
 function iris(file: string, o: { epochs: number; callbacks?: string[]; fit?: string[]; seed?: number }): string {
@@ -118,7 +119,10 @@ describe('BackupAndRestore save_freq: N batches', () => {
     const runs = path.join(dir, 'runs');
     const killed = await trainAndKill([file, '--runs', runs], dir, 1, 'SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
-    const state = JSON.parse(readFileSync(path.join(backup, 'state.json'), 'utf8')) as { epoch: number; batch?: number; history: { loss: number[] } };
+    // Where the product finds it: a kill between replaceDir's two renames leaves only the `.old` copy.
+    const saved = await completeDir(backup, 'state.json');
+    assert.ok(saved, 'the killed run left a complete backup');
+    const state = JSON.parse(readFileSync(path.join(saved, 'state.json'), 'utf8')) as { epoch: number; batch?: number; history: { loss: number[] } };
     assert.ok((state.batch ?? 0) > 0 && (state.batch ?? 0) < 15, `a mid-epoch backup (epoch ${state.epoch}, batch ${state.batch})`);
     assert.equal(state.history.loss.length, state.epoch);
 
