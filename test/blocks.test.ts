@@ -6,7 +6,7 @@ import { evaluate, ExprError } from '../src/config/expr.js';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
 import { summarize } from '../src/runtime/summary.js';
-import { ConfigError } from '../src/util/errors.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 test('expressions: Python arithmetic on parameters, nothing else', () => {
   const p = { embed_dim: 128, num_heads: 8, act: 'relu' };
@@ -60,13 +60,7 @@ test('a block is instantiated once per use, with its own weights, names and argu
 });
 
 function problem(text: string): string {
-  try {
-    loadConfigText(text, 'b.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  return assert.fail('expected a ConfigError');
+  return configErrorOf(() => loadConfigText(text, 'b.yaml')).message;
 }
 
 test('block misuse: a missing or unknown parameter, a bad expression — each at its line', () => {

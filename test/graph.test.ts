@@ -14,6 +14,7 @@ import { loadModel } from '../src/runtime/model-io.js';
 import { runTraining } from '../src/runtime/train-run.js';
 import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 const dir = tempDir('kerats-graph-');
 
@@ -108,14 +109,7 @@ compile: {loss: mse}
 });
 
 function errorOf(text: string): ConfigError {
-  try {
-    const c = loadConfigText(text, 'graph.yaml');
-    buildModel(c.model).dispose();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  assert.fail('expected a ConfigError');
+  return configErrorOf(() => buildModel(loadConfigText(text, 'graph.yaml').model).dispose());
 }
 
 test('graph mistakes are ConfigErrors pointing at the line', async () => {

@@ -10,8 +10,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
-import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 const NESTED = `
 blocks:
@@ -85,13 +85,7 @@ test('a block inside a block: parameters pass through, names nest, weights are p
 });
 
 function problem(text: string): string {
-  try {
-    loadConfigText(text, 'cycle.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  return assert.fail('expected a ConfigError');
+  return configErrorOf(() => loadConfigText(text, 'cycle.yaml')).message;
 }
 
 const SELF = `blocks:

@@ -14,6 +14,7 @@ import { buildModel } from '../src/runtime/model-builder.js';
 import { runTraining } from '../src/runtime/train-run.js';
 import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { configErrorOf } from './helpers/config-error.js';
 
 const dir = tempDir('kerats-seq2seq-');
 const lstm = (i: number, u: number): number => 4 * (i * u + u * u + u);
@@ -83,14 +84,7 @@ test('seq2seq trains: the loss goes down', async () => {
 });
 
 function errorOf(text: string): ConfigError {
-  try {
-    const c = loadConfigText(text, 'outs.yaml');
-    buildModel(c.model).dispose();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  return assert.fail('expected a ConfigError');
+  return configErrorOf(() => buildModel(loadConfigText(text, 'outs.yaml').model).dispose());
 }
 
 const HEAD = 'model:\n  inputs: [{name: x, shape: [3, 2]}]\n  layers:\n';

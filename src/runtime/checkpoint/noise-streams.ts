@@ -6,20 +6,15 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { SeedStream } from '../../registry/layers/seed.js';
+import { eachLayer } from '../graph/each-layer.js';
 
 /** The model's seed streams in a fixed order: layer order, nested models and wrapped layers included. */
 function streamsOf(model: tf.LayersModel): SeedStream[] {
   const out: SeedStream[] = [];
-  const seen = new Set<object>();
-  const walk = (layer: object): void => {
-    if (seen.has(layer)) return;
-    seen.add(layer);
-    const l = layer as { stream?: unknown; layers?: unknown; layer?: unknown };
-    if (l.stream instanceof SeedStream) out.push(l.stream);
-    if (Array.isArray(l.layers)) for (const inner of l.layers as object[]) walk(inner);
-    if (typeof l.layer === 'object' && l.layer !== null) walk(l.layer);
-  };
-  walk(model);
+  eachLayer(model, (layer) => {
+    const stream = (layer as unknown as { stream?: unknown }).stream;
+    if (stream instanceof SeedStream) out.push(stream);
+  });
   return out;
 }
 

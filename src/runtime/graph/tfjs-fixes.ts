@@ -5,24 +5,18 @@
  * nodes whose shapes "differ" and its `outputShape` throws (summary, plot-model, export read it).
  */
 import type * as tf from '@tensorflow/tfjs';
+import { eachLayer } from './each-layer.js';
 
 interface NodeShapes { outputShapes: unknown }
 
 /** Wraps the unwrapped output shapes of every (nested) Sequential's nodes, in place. */
 export function fixNestedSequentialShapes(model: tf.LayersModel): void {
-  const seen = new Set<tf.layers.Layer>();
-  const walk = (layer: tf.layers.Layer): void => {
-    if (seen.has(layer)) return;
-    seen.add(layer);
+  eachLayer(model, (layer) => {
     for (const node of (layer as unknown as { inboundNodes?: NodeShapes[] }).inboundNodes ?? []) {
       const s = node.outputShapes;
       if (Array.isArray(s) && s.length > 0 && !Array.isArray(s[0])) node.outputShapes = [s];
     }
-    const inner = (layer as unknown as { layers?: tf.layers.Layer[]; layer?: tf.layers.Layer });
-    for (const l of inner.layers ?? []) walk(l);
-    if (inner.layer) walk(inner.layer);
-  };
-  walk(model);
+  });
 }
 
 /**

@@ -21,6 +21,20 @@ function off(backend: WasmBackend, info: tf.TensorInfo): number {
   return data.memoryOffset / 4;
 }
 
+/** c[m, n] = op(a)·op(b) for one pair of matrices, on tensors of the wasm backend. */
+function gemm1(
+  blas: NativeBlas, backend: WasmBackend, transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: tf.TensorInfo, b: tf.TensorInfo, c: tf.TensorInfo,
+): void {
+  blas.gemm(heap(backend), transA ? 1 : 0, transB ? 1 : 0, m, n, k, off(backend, a), off(backend, b), off(backend, c), 1, 0, 0, 0, 0);
+}
+
+/** The named inputs when all are present and float32 (what the native kernels handle), else undefined. */
+function float32Inputs(args: Parameters<tf.KernelFunc>[0], ...names: string[]): tf.TensorInfo[] | undefined {
+  const ts = names.map((n) => args.inputs[n]);
+  return ts.every((t): t is tf.TensorInfo => t !== undefined && t.dtype === 'float32') ? ts : undefined;
+}
+
 interface MatMulDims {
   m: number;
   n: number;
@@ -59,13 +73,12 @@ function gemmInto(
   const out = backend.makeOutput(d.outShape, 'float32');
   const { m, n, k, batchA, batchB } = d;
   const batch = Math.max(batchA, batchB);
-  const buf = heap(backend);
   if (batchB === 1 && !transposeA) {
     // One right matrix for every left one: a single GEMM over the stacked rows.
-    blas.gemm(buf, 0, transposeB ? 1 : 0, batchA * m, n, k, off(backend, a), off(backend, b), off(backend, out), 1, 0, 0, 0, 0);
+    gemm1(blas, backend, false, transposeB, batchA * m, n, k, a, b, out);
   } else {
     blas.gemm(
-      buf, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, off(backend, a), off(backend, b), off(backend, out),
+      heap(backend), transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, off(backend, a), off(backend, b), off(backend, out),
       batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n, 0,
     );
   }
@@ -75,9 +88,8 @@ function gemmInto(
 export function makeNativeBatchMatMul(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const a = args.inputs['a'];
-    const b = args.inputs['b'];
-    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+    const [a, b] = float32Inputs(args, 'a', 'b') ?? [];
+    if (!a || !b) return fallback(args);
     const transposeA = Boolean(args.attrs?.['transposeA']);
     const transposeB = Boolean(args.attrs?.['transposeB']);
     const d = matMulDims(a, b, transposeA, transposeB);
@@ -101,9 +113,8 @@ function epilogueFor(backend: WasmBackend, args: Parameters<tf.KernelFunc>[0], c
 export function makeNativeFusedMatMul(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const a = args.inputs['a'];
-    const b = args.inputs['b'];
-    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+    const [a, b] = float32Inputs(args, 'a', 'b') ?? [];
+    if (!a || !b) return fallback(args);
     const transposeA = Boolean(args.attrs?.['transposeA']);
     const transposeB = Boolean(args.attrs?.['transposeB']);
     const d = matMulDims(a, b, transposeA, transposeB);
@@ -162,9 +173,8 @@ const MIN_NATIVE_CONV_DEPTH = 32;
 function convForward(blas: NativeBlas, fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const x = args.inputs['x'];
-    const filter = args.inputs['filter'];
-    if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
+    const [x, filter] = float32Inputs(args, 'x', 'filter') ?? [];
+    if (!x || !filter) return fallback(args);
     const info = tryConvInfo(x.shape, filter.shape, args.attrs ?? {});
     if (!info) return fallback(args);
     const ep = fused ? epilogueFor(backend, args, info.outChannels) : { code: 0, alpha: 0, bias: (): number => -1 };
@@ -175,9 +185,8 @@ function convForward(blas: NativeBlas, fallback: tf.KernelFunc, fused: boolean):
     try {
       const col = patches(blas, scratch, x, info);
       const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
-      const buf = heap(backend);
-      blas.gemm(buf, 0, 0, rows, info.outChannels, K, off(backend, col), off(backend, filter), off(backend, out), 1, 0, 0, 0, 0);
-      if (fused) blas.epilogue(buf, off(backend, out), rows, info.outChannels, ep.bias(), ep.code, ep.alpha);
+      gemm1(blas, backend, false, false, rows, info.outChannels, K, col, filter, out);
+      if (fused) blas.epilogue(heap(backend), off(backend, out), rows, info.outChannels, ep.bias(), ep.code, ep.alpha);
       return out;
     } finally {
       scratch.dispose();
@@ -192,9 +201,8 @@ export const makeNativeFusedConv2D = (blas: NativeBlas, fallback: tf.KernelFunc)
 export function makeNativeConv2DBackpropFilter(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const x = args.inputs['x'];
-    const dy = args.inputs['dy'];
-    if (!x || !dy || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
+    const [x, dy] = float32Inputs(args, 'x', 'dy') ?? [];
+    if (!x || !dy) return fallback(args);
     const attrs = args.attrs ?? {};
     const filterShape = attrs['filterShape'] as number[];
     const info = tryConvInfo(x.shape, filterShape, attrs);
@@ -210,7 +218,7 @@ export function makeNativeConv2DBackpropFilter(blas: NativeBlas, fallback: tf.Ke
     try {
       const col = patches(blas, scratch, x, info);
       const out = backend.makeOutput(filterShape, 'float32');
-      blas.gemm(heap(backend), 1, 0, K, info.outChannels, rows, off(backend, col), off(backend, dy), off(backend, out), 1, 0, 0, 0, 0);
+      gemm1(blas, backend, true, false, K, info.outChannels, rows, col, dy, out);
       return out;
     } finally {
       scratch.dispose();
@@ -222,9 +230,8 @@ export function makeNativeConv2DBackpropFilter(blas: NativeBlas, fallback: tf.Ke
 export function makeNativeConv2DBackpropInput(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const dy = args.inputs['dy'];
-    const filter = args.inputs['filter'];
-    if (!dy || !filter || dy.dtype !== 'float32' || filter.dtype !== 'float32') return fallback(args);
+    const [dy, filter] = float32Inputs(args, 'dy', 'filter') ?? [];
+    if (!dy || !filter) return fallback(args);
     const attrs = args.attrs ?? {};
     const info = tryConvInfo(attrs['inputShape'] as number[], filter.shape, attrs);
     if (!info) return fallback(args);
@@ -232,15 +239,14 @@ export function makeNativeConv2DBackpropInput(blas: NativeBlas, fallback: tf.Ker
     const K = info.filterHeight * info.filterWidth * info.inChannels;
     const out = backend.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
     if (isPointwise(info)) {
-      blas.gemm(heap(backend), 0, 1, rows, K, info.outChannels, off(backend, dy), off(backend, filter), off(backend, out), 1, 0, 0, 0, 0);
+      gemm1(blas, backend, false, true, rows, K, info.outChannels, dy, filter, out);
       return out;
     }
     const scratch = new Scratch(backend);
     try {
       const col = scratch.alloc([rows, K]);
-      const buf = heap(backend);
-      blas.gemm(buf, 0, 1, rows, K, info.outChannels, off(backend, dy), off(backend, filter), off(backend, col), 1, 0, 0, 0, 0);
-      blas.col2im(buf, off(backend, col), off(backend, out), ...geometry(info));
+      gemm1(blas, backend, false, true, rows, K, info.outChannels, dy, filter, col);
+      blas.col2im(heap(backend), off(backend, col), off(backend, out), ...geometry(info));
       return out;
     } finally {
       scratch.dispose();
@@ -252,9 +258,8 @@ export function makeNativeConv2DBackpropInput(blas: NativeBlas, fallback: tf.Ker
 export function makeNativeMaxPoolGrad(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const dy = args.inputs['dy'];
-    const input = args.inputs['input'];
-    if (!dy || !input || input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4) return fallback(args);
+    const [dy, input] = float32Inputs(args, 'dy', 'input') ?? [];
+    if (!dy || !input || input.shape.length !== 4) return fallback(args);
     const info = maxPoolGradInfo(input, args.attrs ?? {});
     if (sizeOf(input.shape) === 0 || info.outHeight <= 0 || info.outWidth <= 0) return fallback(args);
     const dx = backend.makeOutput(input.shape, 'float32');
