@@ -5,7 +5,7 @@
  * All train with Adam (lr 0.001) on random data of the right shape.
  */
 import * as tf from '@tensorflow/tfjs';
-import { MultiHeadAttention } from '../src/runtime/custom-layers/index.js';
+import { MultiHeadAttention } from '../src/registry/layers/custom/index.js';
 
 export interface ModelCase {
   name: string;

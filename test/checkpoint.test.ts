@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { CompileSpec } from '../src/config/types.js';
-import { completeDir } from '../src/runtime/checkpoint/atomic-dir.js';
-import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights } from '../src/runtime/checkpoint/checkpoint.js';
-import { Checkpointer } from '../src/runtime/checkpoint/checkpointer.js';
-import { disposeSnapshot, restoreOptimizer } from '../src/runtime/checkpoint/optimizer-state.js';
-import { fillTemplate } from '../src/runtime/checkpoint/template.js';
+import { completeDir } from '../src/saving/checkpoint/atomic-dir.js';
+import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights } from '../src/saving/checkpoint/checkpoint.js';
+import { Checkpointer } from '../src/saving/checkpoint/checkpointer.js';
+import { disposeSnapshot, restoreOptimizer } from '../src/saving/checkpoint/optimizer-state.js';
+import { fillTemplate } from '../src/saving/checkpoint/template.js';
 import { permutation, Prng } from '../src/util/prng.js';
 import { ModelCheckpoint } from '../src/runtime/training/callbacks-model-checkpoint.js';
 import { buildOptimizer, train } from '../src/runtime/training/trainer.js';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { kerats, hasStackTrace, tempDir, ROOT } from './helpers/cli.js';
-import { loadModel } from '../src/runtime/model-io.js';
+import { loadModel } from '../src/saving/model-io.js';
 
 const IRIS = path.join(ROOT, 'configs', 'iris.yaml');
 

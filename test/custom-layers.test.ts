@@ -6,8 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { layers } from '../src/registry/layers/index.js';
-import { MultiHeadAttention } from '../src/runtime/custom-layers/index.js';
-import { saveModel } from '../src/runtime/model-io.js';
+import { MultiHeadAttention } from '../src/registry/layers/custom/index.js';
+import { saveModel } from '../src/saving/model-io.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 
 const build = (name: string, args: Record<string, unknown>, common: Record<string, unknown> = {}, seed = 1): tf.layers.Layer =>
@@ -186,7 +186,7 @@ describe('save and load', () => {
     const inputJson = JSON.stringify(input.arraySync());
     const script = `
       import * as tf from '@tensorflow/tfjs';
-      import { loadModel } from ${JSON.stringify(path.join(ROOT, 'dist/src/runtime/model-io.js'))};
+      import { loadModel } from ${JSON.stringify(path.join(ROOT, 'dist/src/saving/model-io.js'))};
       await tf.setBackend('cpu');
       const m = await loadModel(${JSON.stringify(path.join(dir, 'model.json'))});
       const y = m.predict(tf.tensor(${inputJson}));

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { layers } from '../src/registry/layers/index.js';
-import { modelFromKerasDoc } from '../src/runtime/keras-json/index.js';
-import { toKerasJson } from '../src/runtime/keras-json/export.js';
-import { saveModel } from '../src/runtime/model-io.js';
+import { modelFromKerasDoc } from '../src/saving/keras-json/index.js';
+import { toKerasJson } from '../src/saving/keras-json/export.js';
+import { saveModel } from '../src/saving/model-io.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
 
 before(async () => {

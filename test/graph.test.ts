@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
-import { loadModel } from '../src/runtime/model-io.js';
+import { loadModel } from '../src/saving/model-io.js';
 import { runTraining } from '../src/runtime/train-run.js';
 import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { jsonModelKind, modelFromKerasDoc, modelFromKerasJson } from '../src/runtime/keras-json/index.js';
+import { jsonModelKind, modelFromKerasDoc, modelFromKerasJson } from '../src/saving/keras-json/index.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadConfig } from '../src/config/load.js';
 import { activationModel } from '../src/runtime/inspect.js';
-import { saveModel } from '../src/runtime/model-io.js';
-import { buildModelFromSources, stackOnBase } from '../src/runtime/transfer.js';
+import { saveModel } from '../src/saving/model-io.js';
+import { buildModelFromSources, stackOnBase } from '../src/saving/transfer.js';
 import { hasStackTrace, kerats, ROOT, tempDir } from './helpers/cli.js';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'keras-json');

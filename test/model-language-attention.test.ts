@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
-import { loadModel, saveModel } from '../src/runtime/model-io.js';
-import { toKerasJson } from '../src/runtime/keras-json/export.js';
+import { loadModel, saveModel } from '../src/saving/model-io.js';
+import { toKerasJson } from '../src/saving/keras-json/export.js';
 import { ConfigError } from '../src/util/errors.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
 

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadConfigText } from '../src/config/load.js';
 import { buildModel } from '../src/runtime/model-builder.js';
-import { loadModel, saveModel } from '../src/runtime/model-io.js';
+import { loadModel, saveModel } from '../src/saving/model-io.js';
 import { runTraining } from '../src/runtime/train-run.js';
 import { hasStackTrace, kerats, ROOT, tempDir } from './helpers/cli.js';
 
@@ -58,7 +58,7 @@ function inNewProcess<T>(script: string): T {
   return JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as T;
 }
 
-const MODEL_IO = JSON.stringify(path.join(ROOT, 'dist/src/runtime/model-io.js'));
+const MODEL_IO = JSON.stringify(path.join(ROOT, 'dist/src/saving/model-io.js'));
 
 test('TimeDistributed(model): Keras\'s parameter count, and the same weights as every direct call of the model', async () => {
   await tf.setBackend('cpu');

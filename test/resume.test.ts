@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
-import { completeDir } from '../src/runtime/checkpoint/atomic-dir.js';
+import { completeDir } from '../src/saving/checkpoint/atomic-dir.js';
 
 function config(dir: string, epochs: number): string {
   return writeIrisConfig(path.join(dir, 'tiny.yaml'), {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RunFolder, safeName } from '../src/runtime/run-folder.js';
+import { RunFolder, safeName } from '../src/saving/run-folder.js';
 import { tempDir } from './helpers/cli.js';
 
 test('a run folder is hidden as .partial until finalize, then appears whole under runs/<name>/', async () => {

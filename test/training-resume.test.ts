@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
-import { completeDir } from '../src/runtime/checkpoint/atomic-dir.js';
+import { completeDir } from '../src/saving/checkpoint/atomic-dir.js';
 
 /** The Iris config with extra `fit` keys after batch_size. */
 function iris(file: string, o: { epochs: number; callbacks?: string[]; fit?: string[]; seed?: number }): string {

@@ -1,7 +1,7 @@
 /** `kerats plot RUN_DIR`: the run's training history as a chart (SVG, or PNG by the output's extension). */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { readHistory, runDir } from '../runtime/checkpoint/run-files.js';
+import { readHistory, runDir } from '../saving/checkpoint/run-files.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ConfigError } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';

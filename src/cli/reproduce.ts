@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { BackendChoice } from '../runtime/backend.js';
-import { readHistory, readManifest, runDir } from '../runtime/checkpoint/run-files.js';
+import { readHistory, readManifest, runDir } from '../saving/checkpoint/run-files.js';
 import { runTraining } from '../runtime/train-run.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';

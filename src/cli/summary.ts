@@ -6,12 +6,12 @@ import type * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../config/load.js';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
 import { buildModel } from '../runtime/model-builder.js';
-import { loadModel } from '../runtime/model-io.js';
+import { loadModel } from '../saving/model-io.js';
 import { formatSummary, summarize } from '../runtime/summary.js';
 import { ConfigError } from '../util/errors.js';
-import { modelFromKerasJson, sniffModelJson } from '../runtime/keras-json/index.js';
+import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../runtime/transfer.js';
+import { buildModelFromSources } from '../saving/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */

@@ -6,7 +6,7 @@ import type { BackendChoice } from '../runtime/backend.js';
 import { runTraining, type TrainRunResult } from '../runtime/train-run.js';
 import { createProgressReporter } from '../runtime/training/progress.js';
 import { KeratsError, ExitCode } from '../util/errors.js';
-import { configFileOf } from '../runtime/checkpoint/resume.js';
+import { configFileOf } from '../saving/checkpoint/resume.js';
 import { textChart } from '../runtime/plot/text-chart.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 import { EventReporter } from './events.js';

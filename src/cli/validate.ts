@@ -5,7 +5,7 @@ import { useBackend } from '../runtime/backend.js';
 import { buildModel } from '../runtime/model-builder.js';
 import { summarize } from '../runtime/summary.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../runtime/transfer.js';
+import { buildModelFromSources } from '../saving/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {

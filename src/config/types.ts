@@ -63,9 +63,9 @@ export interface ModelSpec {
   models?: Record<string, ModelSpec>;
   /** Where the model is defined (its `model:` or `models.NAME:` key). */
   loc?: SourceLocation;
-  /** `model.keras_json`: a Keras to_json() architecture used instead of `layers` (src/runtime/keras-json). */
+  /** `model.keras_json`: a Keras to_json() architecture used instead of `layers` (src/saving/keras-json). */
   kerasJson?: { path: string; given: string; loc?: SourceLocation };
-  /** `model.base`: transfer learning from a saved model (src/runtime/transfer.ts `buildFromBase`). */
+  /** `model.base`: transfer learning from a saved model (src/saving/transfer.ts `buildFromBase`). */
   base?: { from: string; path: string; trainable?: boolean | string[]; pop?: number; loc?: SourceLocation };
 }
 

@@ -10,10 +10,10 @@ import type { KeratsConfig } from '../config/types.js';
 import { ConfigError, DataError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { useBackend, type BackendChoice } from './backend.js';
-import { readJsonFile, readManifest, runDir } from './checkpoint/run-files.js';
+import { readJsonFile, readManifest, runDir } from '../saving/checkpoint/run-files.js';
 import { applyPreprocessingFile, loadData } from './data/index.js';
 import type { Examples, PreprocessingState } from './data/types.js';
-import { loadModel } from './model-io.js';
+import { loadModel } from '../saving/model-io.js';
 import { evaluate } from './training/trainer.js';
 
 /** `accuracy=0.9` under --fail-under (must be at least), `loss=0.5` under --fail-over (must be at most). */

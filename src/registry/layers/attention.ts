@@ -1,11 +1,11 @@
 /**
- * Attention layers tfjs-layers lacks, implemented in src/runtime/custom-layers: MultiHeadAttention,
+ * Attention layers tfjs-layers lacks, implemented in src/registry/layers/custom: MultiHeadAttention,
  * Attention (Luong) and AdditiveAttention (Bahdanau). Keras's weight shapes, so Keras's parameter
  * counts: MultiHeadAttention(num_heads=H, key_dim=K, value_dim=V) on query dim Dq, key dim Dk,
  * value dim Dv, output dim O (= Dq unless output_shape) has
  *   Dq*H*K + H*K  +  Dk*H*K + H*K  +  Dv*H*V + H*V  +  H*V*O + O   parameters (biases when use_bias).
  */
-import { AdditiveAttention as AdditiveAttentionLayer, Attention as AttentionLayer, MultiHeadAttention as MhaLayer } from '../../runtime/custom-layers/index.js';
+import { AdditiveAttention as AdditiveAttentionLayer, Attention as AttentionLayer, MultiHeadAttention as MhaLayer } from './custom/index.js';
 import type { LayerEntry } from '../types.js';
 import { SALT, boolArg, init, initializerArg, posInt } from './args.js';
 import { subSeed } from './seed.js';

@@ -4,7 +4,7 @@
  * hand, never eval'd) is in src/runtime/expr; config loading checks it (checks.ts → lambdaProblems).
  */
 import { FUNCTIONS } from '../../runtime/expr/evaluate.js';
-import { Lambda as LambdaLayer } from '../../runtime/custom-layers/index.js';
+import { Lambda as LambdaLayer } from './custom/index.js';
 import type { LayerEntry } from '../types.js';
 
 export const Lambda: LayerEntry = {

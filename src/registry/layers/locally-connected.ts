@@ -1,11 +1,11 @@
 /**
  * Keras 2's LocallyConnected1D/2D (removed in Keras 3, absent from tfjs), implemented in
- * src/runtime/custom-layers. Parameter counts follow Keras 2:
+ * src/registry/layers/custom. Parameter counts follow Keras 2:
  *   LocallyConnected1D: out_len * (kernel_size * in_ch * filters) + out_len * filters
  *   LocallyConnected2D: out_rows * out_cols * (kh * kw * in_ch * filters) + out_rows * out_cols * filters
  * with out = floor((in - kernel) / stride) + 1.
  */
-import { LOCALLY_CONNECTED_ACTIVATIONS, LocallyConnected1D as LC1, LocallyConnected2D as LC2 } from '../../runtime/custom-layers/index.js';
+import { LOCALLY_CONNECTED_ACTIVATIONS, LocallyConnected1D as LC1, LocallyConnected2D as LC2 } from './custom/index.js';
 import type { ArgSpec, LayerEntry } from '../types.js';
 import { SALT, boolArg, init, initializerArg, intOrTuple, posInt, tuple } from './args.js';
 

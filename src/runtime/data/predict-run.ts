@@ -8,7 +8,7 @@ import { promises as fs, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { DataError, KeratsError } from '../../util/errors.js';
 import { activationModel } from '../inspect.js';
-import { loadModel } from '../model-io.js';
+import { loadModel } from '../../saving/model-io.js';
 import { type RawRecord, recordChunks } from './chunks.js';
 import { listImageFolder, readImages } from './images.js';
 import { parseIdx } from './idx.js';

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import type { SourceLocation } from '../../config/types.js';
 import { ConfigError } from '../../util/errors.js';
-import { Checkpointer, type CheckpointerOptions } from '../checkpoint/checkpointer.js';
+import { Checkpointer, type CheckpointerOptions } from '../../saving/checkpoint/checkpointer.js';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
 
 export interface BackupAndRestoreOptions {

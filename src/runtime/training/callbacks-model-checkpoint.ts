@@ -13,9 +13,9 @@ import path from 'node:path';
 import type { SourceLocation } from '../../config/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { ConfigError } from '../../util/errors.js';
-import { replaceDir } from '../checkpoint/atomic-dir.js';
-import { fillTemplate } from '../checkpoint/template.js';
-import { saveModel, WEIGHTS_FILE } from '../model-io.js';
+import { replaceDir } from '../../saving/checkpoint/atomic-dir.js';
+import { fillTemplate } from '../../saving/checkpoint/template.js';
+import { saveModel, WEIGHTS_FILE } from '../../saving/model-io.js';
 import { formatValue, type Callback, type Logs, type TrainingContext } from './callbacks-types.js';
 import { checkMonitor } from './monitor.js';
 

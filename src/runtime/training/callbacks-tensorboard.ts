@@ -16,7 +16,7 @@
  */
 import * as path from 'node:path';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
-import { EventFileWriter, histogramOf, type Histogram } from './tfevents.js';
+import { EventFileWriter, histogramOf, type Histogram } from '../../saving/tfevents.js';
 
 export interface TensorBoardOptions {
   logDir: string;

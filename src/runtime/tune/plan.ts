@@ -13,7 +13,7 @@ import type { KeratsConfig, SourceLocation } from '../../config/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { parseOverridePath, type PathSegment } from '../../config/overrides.js';
 import { ConfigError, KeratsError, formatProblem, type Problem } from '../../util/errors.js';
-import { safeName, timestamp } from '../run-folder.js';
+import { safeName, timestamp } from '../../saving/run-folder.js';
 import { writeFolds } from './folds.js';
 import { hyperbandTrials, type HyperbandInfo, type HyperbandSlot } from './hyperband.js';
 import { setsOf, spaceLocations, trialsOf, tuneKeyLocations, tuneSpec, type Trial, type TuneSpec } from './space.js';

@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { SeedStream } from '../../registry/layers/seed.js';
-import { eachLayer } from '../graph/each-layer.js';
+import { eachLayer } from '../../runtime/graph/each-layer.js';
 
 /** The model's seed streams in a fixed order: layer order, nested models and wrapped layers included. */
 function streamsOf(model: tf.LayersModel): SeedStream[] {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
-import '../custom-layers/index.js';
+import '../../registry/layers/custom/index.js';
 import { ConfigError } from '../../util/errors.js';
 import { jsonModelKind, translateKerasJson, type PyDict } from './translate.js';
 

@@ -18,7 +18,7 @@ import { layers as layerRegistry } from '../registry/layers/index.js';
 import { ConfigError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { loadModel } from './model-io.js';
-import { kerasLayerName, layerSeed } from './model-builder.js';
+import { kerasLayerName, layerSeed } from '../runtime/model-builder.js';
 
 export interface BaseModelSpec {
   /** Run folder or model.json, resolved against the config's folder. */

@@ -9,8 +9,8 @@
  * letters as %xx (lower-case hex), which both rewrites leave alone.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluate, inferShape } from '../expr/evaluate.js';
-import { parseExpr, type Node } from '../expr/parse.js';
+import { evaluate, inferShape } from '../../../runtime/expr/evaluate.js';
+import { parseExpr, type Node } from '../../../runtime/expr/parse.js';
 import { register, shapeList, tensorList, type ConfigDict, type Kwargs, type Shape } from './util.js';
 
 export interface LambdaArgs {

@@ -7,7 +7,7 @@
  * when use_scale (its default).
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededDropoutFunc } from '../../registry/layers/seeded-noise.js';
+import { seededDropoutFunc } from '../seeded-noise.js';
 import { maybeDropout, register, shapeList, tensorList, type ConfigDict, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 interface BaseArgs {

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { DataError } from '../util/errors.js';
 // Registers kerats' own layer classes (MultiHeadAttention, Lambda, ...) so saved models containing them load.
-import './custom-layers/index.js';
+import '../registry/layers/custom/index.js';
 import { ConfigError as ModelLoadError, KeratsError } from '../util/errors.js';
-import { isDuplicateWeightError, loadByPosition, uniqueWeightSpecNames } from './graph/weight-names.js';
-import { dedupeSharedWeights, fixNestedSequentialShapes } from './graph/tfjs-fixes.js';
+import { isDuplicateWeightError, loadByPosition, uniqueWeightSpecNames } from '../runtime/graph/weight-names.js';
+import { dedupeSharedWeights, fixNestedSequentialShapes } from '../runtime/graph/tfjs-fixes.js';
 
 export const WEIGHTS_FILE = 'weights.bin';
 

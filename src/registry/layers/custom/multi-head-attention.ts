@@ -13,7 +13,7 @@
  * softmax weights (B, num_heads, T, S) before dropout, as Keras returns them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededDropoutFunc } from '../../registry/layers/seeded-noise.js';
+import { seededDropoutFunc } from '../seeded-noise.js';
 import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 export interface MultiHeadAttentionArgs {

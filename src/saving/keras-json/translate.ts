@@ -6,7 +6,7 @@
  *   - InputLayer `batch_shape` (→ `batch_input_shape`) and `optional`;
  *   - inbound nodes `[{args: [__keras_tensor__...], kwargs}]` (→ `[[[layer, node, tensor, {}]...]]`);
  *   - single `input_layers`/`output_layers` written flat (`["in", 0, 0]`).
- * Layers Keras has and tfjs lacks are either kerats' own (src/runtime/custom-layers: attention,
+ * Layers Keras has and tfjs lacks are either kerats' own (src/registry/layers/custom: attention,
  * LocallyConnected, expression Lambda) or reported by name.
  */
 import { ConfigError } from '../../util/errors.js';

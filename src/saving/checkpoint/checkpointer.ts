@@ -8,8 +8,8 @@
  * batches of it already trained and the epoch's running sums, and a resume continues with the next
  * batch of the same shuffled order.
  */
-import type { Callback, Logs, TrainingContext } from '../training/callbacks-types.js';
-import type { EpochProgress } from '../training/step.js';
+import type { Callback, Logs, TrainingContext } from '../../runtime/training/callbacks-types.js';
+import type { EpochProgress } from '../../runtime/training/step.js';
 import { removeDir } from './atomic-dir.js';
 import { writeCheckpoint, type CallbackState } from './checkpoint.js';
 
