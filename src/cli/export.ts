@@ -1,62 +1,74 @@
 /**
- * `kerats export RUN_DIR [-o DIR]`: the trained model in TensorFlow.js layers format
- * (model.json + weights.bin) plus `keras_model.json`, the architecture in Keras 2 `to_json()`
- * format (readable by `keras.models.model_from_json`). For a Keras .h5/.keras file with the
- * weights: `tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras DIR/model.json model.h5`.
+ * `kerats export RUN [--format keras|h5|keras-json|tfjs|onnx] [--out PATH]`: the trained model in a
+ * file other tools load (the table in src/saving/export-formats.ts). The run's numeric
+ * preprocessing becomes layers in front of the Keras model, so it takes the raw inputs
+ * `kerats predict` takes. Default format: tfjs (model.json + weights.bin + keras_model.json).
  */
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { toKerasJson } from '../saving/keras-json/export.js';
-import { loadModel, saveModel } from '../saving/model-io.js';
-import { writeJsonAtomic } from '../util/atomic.js';
-import { ConfigError } from '../util/errors.js';
+import { EXPORT_FORMATS, exportFormat } from '../saving/export-formats.js';
+import { loadModelSource } from '../saving/model-file.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
 export interface ExportResult {
-  out_dir: string;
+  format: string;
+  out: string;
   files: string[];
   params: number;
   warnings: string[];
 }
 
-/** Exports the model in `source` (a run folder or a model.json) into `outDir`. */
-export async function exportModel(source: string, outDir: string): Promise<ExportResult> {
-  const stat = await fs.stat(source).catch(() => undefined);
-  if (!stat) throw new ConfigError(`cannot read "${source}": no such run folder or model.json`);
-  const modelJson = stat.isDirectory() ? path.join(source, 'model.json') : source;
-  if (!(await fs.stat(modelJson).catch(() => undefined))) {
-    throw new ConfigError(`"${source}" has no model.json: is it a run folder of a finished \`kerats train\`?`);
-  }
-  const model = await loadModel(modelJson);
+/** Where the export goes: `--out` (a folder gets the format's file name inside), else `<run>/export/`. */
+async function outputPath(source: string, out: string | undefined, defaultName: string): Promise<string> {
+  const base = source.match(/\.(keras|h5|hdf5|json)$/i) ? path.dirname(source) : source;
+  if (out === undefined) return path.join(base, 'export', defaultName);
+  if (defaultName === '') return out;
+  const stat = await fs.stat(out).catch(() => undefined);
+  return stat?.isDirectory() || out.endsWith('/') ? path.join(out, defaultName) : out;
+}
+
+/** Exports the model in `source` (a run folder, model.json, .keras or .h5) as `format`. */
+export async function exportModel(source: string, format: string, out?: string): Promise<ExportResult> {
+  const fmt = exportFormat(format);
+  const loaded = await loadModelSource(source);
   try {
-    if (path.resolve(outDir) !== path.resolve(path.dirname(modelJson))) await saveModel(model, outDir);
-    const { json, warnings } = toKerasJson(model);
-    await writeJsonAtomic(path.join(outDir, 'keras_model.json'), json);
-    return { out_dir: outDir, files: ['model.json', 'weights.bin', 'keras_model.json'], params: model.countParams(), warnings };
+    const target = await outputPath(source, out, fmt.defaultName);
+    await fs.mkdir(fmt.defaultName === '' ? target : path.dirname(target), { recursive: true });
+    const { files, warnings } = await fmt.write({ model: loaded.model, source, ...(loaded.state ? { state: loaded.state } : {}) }, target);
+    return { format: fmt.name, out: target, files, params: loaded.model.countParams(), warnings };
   } finally {
-    model.dispose();
+    loaded.model.dispose();
   }
+}
+
+function loadHint(r: ExportResult): string {
+  if (r.format === 'keras' || r.format === 'h5') return `Keras: model = keras.saving.load_model("${r.out}")`;
+  if (r.format === 'keras-json') return `Keras: model = keras.models.model_from_json(open("${r.out}").read())`;
+  if (r.format === 'tfjs') return `TensorFlow.js: tf.loadLayersModel("file://${path.join(r.out, 'model.json')}"); Keras architecture: ${path.join(r.out, 'keras_model.json')}`;
+  return '';
 }
 
 export function registerExport(program: Command): void {
   withBackendOption(withOutputOptions(program.command('export')))
-    .argument('<run>', 'a run folder (or a model.json)')
-    .option('-o, --out <dir>', 'output folder (default: <run>/export)')
-    .description('write the trained model in TensorFlow.js layers format plus a Keras to_json() architecture (keras_model.json)')
-    .addHelpText('after', example('kerats export runs/iris/20261122-101500-000 -o exported',
-      'tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras exported/model.json model.h5'))
-    .action(async (run: string, opts: CommonOptions & { out?: string; backend: BackendChoice }) => {
+    .argument('<run>', 'a run folder (or a model.json, .keras or .h5 file)')
+    .option('-f, --format <name>', `file format: ${Object.keys(EXPORT_FORMATS).join(', ')}`, 'tfjs')
+    .option('-o, --out <path>', 'output file (a folder for tfjs; default: <run>/export/)')
+    .description('write the trained model as a Keras .keras / .h5 file, Keras JSON, ONNX or TensorFlow.js model')
+    .addHelpText('after', example(
+      'kerats export runs/iris/20261122-101500-000 --format keras -o iris.keras',
+      'kerats export runs/iris/latest --format h5',
+      'kerats export runs/iris/latest --format keras-json -o iris.json',
+    ))
+    .action(async (run: string, opts: CommonOptions & { out?: string; format: string; backend: BackendChoice }) => {
       const out = outputFor(opts);
+      exportFormat(opts.format); // an unknown format is reported before anything is loaded
       await useBackend(opts.backend);
-      const dir = opts.out ?? path.join(run, 'export');
-      const result = await exportModel(run, dir);
+      const result = await exportModel(run, opts.format, opts.out);
       for (const w of result.warnings) out.log(`warning: ${w}`);
       out.result(result, () =>
-        `Exported ${result.params.toLocaleString('en-US')} parameters to ${dir}: ${result.files.join(', ')}\n` +
-        `Keras: keras.models.model_from_json(open("${path.join(dir, 'keras_model.json')}").read()); with weights: ` +
-        `tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras ${path.join(dir, 'model.json')} model.h5\n`,
+        `Exported ${result.params.toLocaleString('en-US')} parameters as ${result.format} to ${result.out}\n${loadHint(result)}\n`,
       );
     });
 }
