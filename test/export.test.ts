@@ -25,10 +25,14 @@ describe('toKerasJson', () => {
     const model = tf.model({ inputs: inp, outputs: x });
     const { json } = toKerasJson(model);
     assert.equal(json.class_name, 'Functional');
-    const ls = (json.config as { layers: { class_name: string; config: Dict }[] }).layers;
+    assert.equal(json.module, 'keras');
+    assert.equal(json.keras_version, '3.15.1');
+    const ls = (json.config as { layers: { class_name: string; module: string; config: Dict }[] }).layers;
+    assert.deepEqual(ls.map((l) => l.module), ls.map(() => 'keras.layers'));
     const dense = ls.find((l) => l.class_name === 'Dense');
     const ki = dense?.config.kernel_initializer as { class_name: string; config: Dict };
     assert.equal(ki.class_name, 'VarianceScaling');
+    assert.equal((ki as unknown as Dict).module, 'keras.initializers');
     assert.equal(ki.config.mode, 'fan_in');
     assert.equal(ki.config.distribution, 'truncated_normal');
     const mha = ls.find((l) => l.class_name === 'MultiHeadAttention');
@@ -48,7 +52,7 @@ describe('kerats export', () => {
     m.add(tf.layers.dense({ units: 1 }));
     await saveModel(m, run);
     const out = path.join(tempDir(), 'exported');
-    const r = await kerats(['export', run, '-o', out, '--json']);
+    const r = await kerats(['export', run, '--format', 'tfjs', '-o', out, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.stdout) as { params: number; warnings: string[] };
     assert.equal(res.params, 3 * 5 + 5 + 5 + 1);
@@ -56,8 +60,11 @@ describe('kerats export', () => {
     for (const f of ['model.json', 'weights.bin', 'keras_model.json']) assert.ok(existsSync(path.join(out, f)), f);
     const keras = JSON.parse(readFileSync(path.join(out, 'keras_model.json'), 'utf8')) as Dict;
     assert.equal(keras.class_name, 'Sequential');
-    const first = (keras.config as { layers: { config: Dict }[] }).layers[0];
-    assert.deepEqual(first?.config.batch_input_shape, [null, 3]);
+    // Keras 3 Sequential: an InputLayer first, with batch_shape
+    const [input, first] = (keras.config as { layers: { class_name: string; config: Dict }[] }).layers;
+    assert.equal(input?.class_name, 'InputLayer');
+    assert.deepEqual(input?.config.batch_shape, [null, 3]);
+    assert.equal(first?.config.batch_input_shape, undefined);
     const ki = first?.config.kernel_initializer as { class_name: string; config: Dict };
     assert.equal(ki.class_name, 'VarianceScaling');
     assert.equal(ki.config.mode, 'fan_avg');

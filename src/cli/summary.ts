@@ -12,6 +12,7 @@ import { ConfigError } from '../util/errors.js';
 import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
 import { buildModelFromSources } from '../saving/transfer.js';
+import { kerasFileKind, loadKerasModelFile } from '../saving/model-file.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */
@@ -26,7 +27,7 @@ async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name:
 
 export function registerSummary(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('summary'))))
-    .argument('<target>', 'a config file, a run folder, a TensorFlow.js model.json, or a Keras model.to_json() file')
+    .argument('<target>', 'a config file, a run folder, a TensorFlow.js model.json, a Keras .keras / .h5 file, or a Keras model.to_json() file')
     .option('--allow-plugins', 'load the ES modules the config lists under plugins: (they are code)')
     .option('--expand', 'also list the layers of nested models (Keras expand_nested=True)')
     .description('print the Keras model.summary() table: layers, output shapes and parameter counts')
@@ -38,9 +39,11 @@ export function registerSummary(program: Command): void {
       await useBackend(opts.backend);
       // A .json file may be a Keras model.to_json() architecture, a TensorFlow.js model.json or a config.
       const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;
-      const isSaved = stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');
+      const isSaved = kerasFileKind(target) !== undefined || stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');
       if (!isSaved && jsonKind === undefined) await loadConfigPlugins(target, { allow: opts.allowPlugins });
-      const { model, name } = jsonKind === 'keras'
+      const { model, name } = kerasFileKind(target)
+        ? await loadKerasModelFile(target).then((l) => ({ model: l.model, name: l.model.name }))
+        : jsonKind === 'keras'
         ? await modelFromKerasJson(target).then((m) => ({ model: m, name: m.name }))
         : isSaved
         ? await loadSaved(target)

@@ -254,4 +254,11 @@ function addModelSources(spec: KeratsConfig['model'], model: JsonObject, locs: M
     if (typeof b.trainable === 'boolean' || Array.isArray(b.trainable)) spec.base.trainable = b.trainable as boolean | string[];
     if (typeof b.pop === 'number') spec.base.pop = b.pop;
   }
+  // `model: {from: model.keras, trainable, pop, layers}`: the same transfer learning, written flat.
+  if (typeof model.from === 'string') {
+    const loc = locs.get('/model/from')?.value;
+    spec.base = { from: model.from, path: path.resolve(folder, model.from), ...(loc ? { loc } : {}) };
+    if (typeof model.trainable === 'boolean' || Array.isArray(model.trainable)) spec.base.trainable = model.trainable as boolean | string[];
+    if (typeof model.pop === 'number') spec.base.pop = model.pop;
+  }
 }

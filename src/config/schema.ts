@@ -548,19 +548,29 @@ export function buildSchema(): JsonSchema {
         description: 'A Keras Sequential model: the input shape and the layers in order.',
         type: 'object',
         additionalProperties: false,
-        // A Keras to_json() architecture brings its own layers; otherwise `layers` is required.
-        if: { required: ['keras_json'] },
+        // A Keras to_json() architecture or a saved model (`from`) brings its own layers; otherwise `layers` is required.
+        if: { anyOf: [{ required: ['keras_json'] }, { required: ['from'] }] },
         then: {},
         else: { required: ['layers'] },
         properties: {
           keras_json: { type: 'string', minLength: 1, description: 'A Keras `model.to_json()` file (Keras 2 or 3; path relative to this file) to use as the model architecture instead of `layers`.' },
+          from: {
+            type: 'string',
+            minLength: 1,
+            description: 'Fine-tune a saved model: a Keras .keras or .h5 file, a kerats run folder or a model.json (relative to this file), with its weights; `layers` (optional) are added on top, `trainable` and `pop` as in `base`.',
+          },
+          trainable: {
+            description: 'With `from`: false freezes every layer of the saved model; a list names the layers to freeze; true (default) fine-tunes all.',
+            anyOf: [{ type: 'boolean' }, { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true }],
+          },
+          pop: { type: 'integer', minimum: 0, description: 'With `from`: how many top layers of the saved model to remove before adding `layers`.' },
           base: {
-            description: 'Transfer learning: start from a saved TensorFlow.js layers model (a kerats run folder or a model.json), drop its top `pop` layers, freeze layers, and add `layers` on top.',
+            description: 'Transfer learning: start from a saved model (a kerats run folder, a model.json, or a Keras .keras / .h5 file), drop its top `pop` layers, freeze layers, and add `layers` on top.',
             type: 'object',
             additionalProperties: false,
             required: ['from'],
             properties: {
-              from: { type: 'string', minLength: 1, description: 'Run folder or model.json of the base model (relative to this file).' },
+              from: { type: 'string', minLength: 1, description: 'Run folder, model.json, .keras or .h5 file of the base model (relative to this file).' },
               trainable: {
                 description: 'false freezes every base layer; a list names the base layers to freeze; true (default) fine-tunes all.',
                 anyOf: [{ type: 'boolean' }, { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true }],

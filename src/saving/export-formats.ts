@@ -41,7 +41,7 @@ export interface ExportFormat {
 /** The learned preprocessing as front layers plus the metadata describing what remains. */
 function folded(input: ExportInput): { front: ReturnType<typeof foldPreprocessing>['front']; metadata?: KeratsFileMetadata; warnings: string[] } {
   if (!input.state) return { front: [], warnings: [] };
-  const f = foldPreprocessing(input.state);
+  const f = foldPreprocessing(input.state, (input.model.inputs[0]?.shape ?? []).slice(1));
   const metadata: KeratsFileMetadata = { preprocessing: f.remaining, ...(input.state.classes ? { classes: input.state.classes } : {}) };
   return { front: f.front, metadata, warnings: f.warnings };
 }

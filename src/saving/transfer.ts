@@ -1,6 +1,6 @@
 /**
- * Transfer learning (`model.base`): start from a saved TensorFlow.js layers model (a kerats run
- * folder or any model.json), drop its top `pop` layers, freeze all or named layers, and stack new
+ * Transfer learning (`model.base`, or flat `model: {from, trainable, pop, layers}`): start from a
+ * saved model (a kerats run folder, any model.json, a Keras .keras or .h5 file), drop its top `pop` layers, freeze all or named layers, and stack new
  * layers on top:
  *   model:
  *     base: {from: runs/feat/20261122-101500-000, trainable: false, pop: 1}
@@ -17,7 +17,7 @@ import { splitCommonArgs } from '../registry/layers/common.js';
 import { layers as layerRegistry } from '../registry/layers/index.js';
 import { ConfigError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { loadModel } from './model-io.js';
+import { kerasFileKind, loadModelSource } from './model-file.js';
 import { kerasLayerName, layerSeed } from '../runtime/model-builder.js';
 
 export interface BaseModelSpec {
@@ -34,7 +34,8 @@ export interface BaseModelSpec {
 export async function resolveBasePath(from: string, configDir: string, loc?: SourceLocation): Promise<string> {
   const abs = path.resolve(configDir, from);
   const stat = await fs.stat(abs).catch(() => undefined);
-  if (!stat) throw new ConfigError({ message: `model.base.from "${from}": no such run folder or model.json`, loc });
+  if (!stat) throw new ConfigError({ message: `model.base.from "${from}": no such run folder, model.json, .keras or .h5 file`, loc });
+  if (stat.isFile() && kerasFileKind(abs)) return abs;
   const file = stat.isDirectory() ? path.join(abs, 'model.json') : abs;
   if (!(await fs.stat(file).catch(() => undefined))) {
     throw new ConfigError({ message: `model.base.from "${from}" is a folder without model.json; give a run folder of a finished \`kerats train\` or a model.json`, loc });
@@ -45,7 +46,7 @@ export async function resolveBasePath(from: string, configDir: string, loc?: Sou
 /** Loads the base model, pops and freezes layers, and adds `top` on its output. */
 export async function buildFromBase(spec: BaseModelSpec, top: tf.layers.Layer[], opts: { configDir: string; name?: string }): Promise<tf.LayersModel> {
   const file = await resolveBasePath(spec.from, opts.configDir, spec.loc);
-  const base = await loadModel(file);
+  const { model: base } = await loadModelSource(file);
   return stackOnBase(base, spec, top, opts.name);
 }
 
@@ -130,8 +131,8 @@ export async function buildModelFromSources(spec: ModelSpec, opts: { seed?: numb
   if (spec.base) {
     const b = spec.base;
     const file = await resolveBasePath(b.path, '/', b.loc);
-    const base = await loadModel(file);
-    const top = buildTopLayers(spec.layers, { seed: opts.seed, taken: base.layers.map((l) => l.name) });
+    const { model: base } = await loadModelSource(file);
+    const top = buildTopLayers(spec.layers ?? [], { seed: opts.seed, taken: base.layers.map((l) => l.name) });
     const baseSpec: BaseModelSpec = { from: b.from, ...(b.trainable !== undefined ? { trainable: b.trainable } : {}), ...(b.pop !== undefined ? { pop: b.pop } : {}), ...(b.loc ? { loc: b.loc } : {}) };
     return stackOnBase(base, baseSpec, top, spec.name);
   }

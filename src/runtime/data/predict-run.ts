@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DataError, KeratsError } from '../../util/errors.js';
 import { activationModel } from '../inspect.js';
 import { loadModel } from '../../saving/model-io.js';
+import { kerasFileKind, loadKerasModelFile } from '../../saving/model-file.js';
 import { type RawRecord, recordChunks } from './chunks.js';
 import { listImageFolder, readImages } from './images.js';
 import { parseIdx } from './idx.js';
@@ -64,9 +65,38 @@ function inputFormat(input: string, state: DataState): 'csv' | 'tsv' | 'json' | 
   return state.table?.format;
 }
 
-export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
+/**
+ * The state a Keras file without kerats metadata implies: a table's columns (but the id columns)
+ * are the model's raw features; array files hold samples of the model's input shape.
+ */
+async function inferredState(input: string, model: tf.LayersModel, idColumns: string[]): Promise<DataState> {
+  const ext = path.extname(input).toLowerCase();
+  const sampleShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
+  if (['.npy', '.npz', '.idx', '.ubyte'].includes(ext) || /-idx\d-ubyte$/.test(input)) {
+    return { features: [], encoding: 'regression', arrays: { format: ext.slice(1), sample_shape: sampleShape } };
+  }
+  const format = ext === '.tsv' || ext === '.tab' ? 'tsv' : ext === '.json' ? 'json' : ext === '.ndjson' || ext === '.jsonl' ? 'ndjson' : 'csv';
+  if (input === '-' || format === 'json' || format === 'ndjson') {
+    throw new DataError(`${input}: this Keras file has no kerats metadata naming its input columns; give a CSV/TSV file whose columns (but --id-column ones) are the model's inputs in order`);
+  }
+  const head = (await readBytes(input, input)).subarray(0, 1 << 16);
+  const firstLine = new TextDecoder().decode(head).split(/\r?\n/)[0] ?? '';
+  const header = firstLine.split(format === 'tsv' ? '\t' : ',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+  return { features: header.filter((h) => !idColumns.includes(h)), encoding: 'regression', table: { format, missing: 'error', transforms: {} } };
+}
+
+/** The model and the preprocessing for raw input: a run folder, or a .keras / .h5 file. */
+async function predictModel(opts: PredictOptions): Promise<{ model: tf.LayersModel; state: DataState }> {
+  if (kerasFileKind(opts.runDir)) {
+    const loaded = await loadKerasModelFile(opts.runDir);
+    return { model: loaded.model, state: loaded.state ?? (await inferredState(opts.input, loaded.model, opts.idColumns)) };
+  }
   const state = await readState(opts.runDir);
-  const model = await loadModel(path.join(opts.runDir, 'model.json'));
+  return { model: await loadModel(path.join(opts.runDir, 'model.json')), state };
+}
+
+export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
+  const { model, state } = await predictModel(opts);
   const net = opts.layer ? activationModel(model, opts.layer) : model;
   const inputShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
   const shape = inputShape.every((d) => d > 0) ? inputShape : undefined;

@@ -18,7 +18,12 @@ export interface FoldedPreprocessing {
   warnings: string[];
 }
 
-export function foldPreprocessing(state: DataState | undefined): FoldedPreprocessing {
+/**
+ * `inputShape`: one sample's shape. A flat row of F features is the whole sample (F values, any
+ * rank: Normalization over every axis, statistics in row order) or each step of a sequence (the
+ * last axis has F values: over the last axis).
+ */
+export function foldPreprocessing(state: DataState | undefined, inputShape: (number | null)[] = []): FoldedPreprocessing {
   if (!state) return { front: [], remaining: { features: [], encoding: 'regression' }, warnings: [] };
   const front: FrontLayer[] = [];
   const warnings: string[] = [];
@@ -45,8 +50,14 @@ export function foldPreprocessing(state: DataState | undefined): FoldedPreproces
           variance.push(1);
         }
       }
-      front.push({ class_name: 'Normalization', config: { axis: -1, invert: false, mean, variance } });
-      if (remaining.table) remaining.table.transforms = {};
+      const size = inputShape.reduce<number>((a, d) => a * (d ?? 0), 1);
+      const axis = inputShape.length > 1 && size === mean.length ? inputShape.map((_, i) => i + 1) : inputShape.length === 0 || inputShape[inputShape.length - 1] === mean.length ? -1 : undefined;
+      if (axis === undefined) {
+        warnings.push(`the model input [${inputShape.join(', ')}] does not line up with the ${mean.length} scaled features, so the scaling is not folded into the model; scale the inputs as preprocessing.json says`);
+      } else {
+        front.push({ class_name: 'Normalization', config: { axis, invert: false, mean, variance } });
+        if (remaining.table) remaining.table.transforms = {};
+      }
     }
   }
   const rescale = state.image?.rescale ?? state.arrays?.rescale;

@@ -6,3 +6,4 @@ export { MultiHeadAttention, type MultiHeadAttentionArgs } from './multi-head-at
 export { Attention, AdditiveAttention, type AttentionArgs } from './attention.js';
 export { LocallyConnected1D, LocallyConnected2D, LOCALLY_CONNECTED_ACTIVATIONS, type LocallyConnectedArgs } from './locally-connected.js';
 export { Lambda, escapeExpr, unescapeExpr, type LambdaArgs } from './lambda.js';
+export { Normalization, type NormalizationArgs } from './normalization.js';
