@@ -66,9 +66,30 @@ function frontLayer(f: FrontLayer, name: string): PyDict {
   return kerasObject('keras.layers', f.class_name, { name, trainable: true, dtype: 'float32', ...f.config });
 }
 
+/** Output shapes by `layer/node/tensor`, for the `__keras_tensor__` entries (the legacy .h5 loader needs them). */
+type ShapeLookup = (layer: string, node: number, tensor: number) => PyJson;
+let shapeOf: ShapeLookup = () => null;
+
+function shapeLookup(model: tf.LayersModel): ShapeLookup {
+  return (layer, node, tensor) => {
+    try {
+      const l = model.getLayer(layer);
+      const n = (l as unknown as { inboundNodes: { outputTensors: tf.SymbolicTensor[] }[] }).inboundNodes[node];
+      const shape = n?.outputTensors[tensor]?.shape;
+      return shape ? (shape as PyJson) : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
 function tensorRef(ref: PyJson): PyDict {
   const r = Array.isArray(ref) ? ref : [];
-  return { class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [r[0] ?? null, r[1] ?? 0, r[2] ?? 0] } };
+  const layer = r[0] ?? null;
+  const node = typeof r[1] === 'number' ? r[1] : 0;
+  const tensor = typeof r[2] === 'number' ? r[2] : 0;
+  const shape = typeof layer === 'string' ? shapeOf(layer, node, tensor) : null;
+  return { class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [layer, node, tensor] } };
 }
 
 /** A tfjs inbound node (list of [layer, node, tensor, kwargs]) → Keras 3 `{args, kwargs}`. */
@@ -157,7 +178,8 @@ function kerasModel(topology: PyDict, front: FrontLayer[] = []): PyDict {
   const singleInput = Array.isArray(inputs) && typeof inputs[0] === 'string' ? inputs[0] : undefined;
   if (front.length > 0 && singleInput) layers = insertFrontFunctional(layers, singleInput, front);
   return {
-    module: 'keras',
+    // Keras 3 registers Functional under its source module, not under `keras`.
+    module: 'keras.src.models.functional',
     class_name: 'Functional',
     config: { name, trainable: true, layers, input_layers: inputs, output_layers: ioList(cfg.output_layers) },
     registered_name: null,
@@ -192,5 +214,10 @@ export function toKeras3Config(model: tf.LayersModel, front: FrontLayer[] = []):
     warnings.push('the model has several inputs: the learned preprocessing is not put in front of them; scale the inputs as preprocessing.json says');
     front = [];
   }
-  return { config: kerasModel(topology, front), warnings };
+  shapeOf = shapeLookup(model);
+  try {
+    return { config: kerasModel(topology, front), warnings };
+  } finally {
+    shapeOf = () => null;
+  }
 }

@@ -10,6 +10,7 @@
  * what `kerats predict` does with an exported file.
  */
 import type { DataState } from '../../runtime/data/table-source.js';
+import type { PyJson } from '../keras-json/translate.js';
 import type { FrontLayer } from './config.js';
 
 export interface FoldedPreprocessing {
@@ -23,6 +24,14 @@ export interface FoldedPreprocessing {
  * rank: Normalization over every axis, statistics in row order) or each step of a sequence (the
  * last axis has F values: over the last axis).
  */
+/** A flat list as nested lists of `dims` (row-major). */
+function nest(flat: number[], dims: number[]): PyJson {
+  if (dims.length <= 1) return flat;
+  const [d, ...rest] = dims as [number, ...number[]];
+  const step = flat.length / d;
+  return Array.from({ length: d }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), rest));
+}
+
 export function foldPreprocessing(state: DataState | undefined, inputShape: (number | null)[] = []): FoldedPreprocessing {
   if (!state) return { front: [], remaining: { features: [], encoding: 'regression' }, warnings: [] };
   const front: FrontLayer[] = [];
@@ -55,7 +64,9 @@ export function foldPreprocessing(state: DataState | undefined, inputShape: (num
       if (axis === undefined) {
         warnings.push(`the model input [${inputShape.join(', ')}] does not line up with the ${mean.length} scaled features, so the scaling is not folded into the model; scale the inputs as preprocessing.json says`);
       } else {
-        front.push({ class_name: 'Normalization', config: { axis, invert: false, mean, variance } });
+        // Over every axis, Keras wants the statistics in the sample's shape (it only adds the batch axis).
+        const shaped = (v: number[]): PyJson => (Array.isArray(axis) ? nest(v, inputShape.map((d) => d ?? 1)) : v);
+        front.push({ class_name: 'Normalization', config: { axis, invert: false, mean: shaped(mean), variance: shaped(variance) } });
         if (remaining.table) remaining.table.transforms = {};
       }
     }
