@@ -150,4 +150,3 @@ describe('kernels on the tensorflow backend', { skip }, () => {
     assert.equal(tf.getBackend(), 'tensorflow');
   });
 });
-});
