@@ -12,7 +12,7 @@ import { installNodeCompat } from './node-compat.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { nativeBlasStatus } from './native/blas.js';
 import { autoChoice, type AutoChoice } from './auto-choice.js';
-import { gpuNames, loadSetUp, setUpState, type SetUpState, type TensorFlowInfo } from './tf-native/load.js';
+import { gpuNames, loadSetUp, setUpState, tensorFlowEnv, type SetUpState, type TensorFlowInfo } from './tf-native/load.js';
 import type { TfVariant } from './tf-native/record.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -106,6 +106,7 @@ export async function probeBackend(name: BackendName): Promise<BackendStatus> {
         setUps.set(name, setUp);
         status = { name, package: `${pkg} (kerats setup)`, available: true, tensorflow: setUp.info };
       } else {
+        tensorFlowEnv();
         await import(pkg);
         const info = await downloadedInfo(pkg, name);
         if (info) status.tensorflow = info;

@@ -125,7 +125,7 @@ function compile(variant: TfVariant, packageDir: string, out: string, tf: LocalT
 export function probeBinding(binding: string, env: NodeJS.ProcessEnv = process.env): { ok: true; version: string; gpu: boolean } | { ok: false; why: string; symbol?: string } {
   const script = 'const os=require("os");const m={exports:{}};process.dlopen(m,process.argv[1],os.constants.dlopen.RTLD_NOW);' +
     'console.log("KERATS_BINDING "+JSON.stringify({version:m.exports.TF_Version,gpu:m.exports.isUsingGpuDevice()}))';
-  const r = spawnSync(process.execPath, ['-e', script, binding], { encoding: 'utf8', env: { ...env, TF_CPP_MIN_LOG_LEVEL: '2' }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['-e', script, binding], { encoding: 'utf8', env: { ...env, TF_CPP_MIN_LOG_LEVEL: '2', TF_ENABLE_ONEDNN_OPTS: env.TF_ENABLE_ONEDNN_OPTS ?? '0' }, timeout: 300_000 });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('KERATS_BINDING '));
   if (r.status !== 0 || !line) {
     const symbol = /undefined symbol: (\S+)/.exec(r.stderr ?? '')?.[1];

@@ -79,14 +79,25 @@ function shareTfjsWith(root: string): void {
   roots.add(root + path.sep);
 }
 
+/**
+ * Environment TensorFlow reads when its library loads, set unless the user set it:
+ * TF_ENABLE_ONEDNN_OPTS=0 because TensorFlow 2.21's oneDNN Conv2DBackpropInput returns wrong input
+ * gradients for some 1x1 convolutions (NHWC 2x6x6x40 input, 1x1x40x12 filter, VALID: 75-86%
+ * relative error, in Python's TensorFlow too; correct with oneDNN off; test/kernels-tensorflow.test.ts
+ * checks it), and TF_CPP_MIN_LOG_LEVEL=2 so its start-up lines do not interleave with kerats' output.
+ */
+export function tensorFlowEnv(env: NodeJS.ProcessEnv = process.env): void {
+  env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+}
+
 let loadedVariant: TfVariant | undefined;
 
 /** Loads the set-up tfjs-node, which registers the `tensorflow` backend with kerats' tfjs. */
 export function loadSetUp(variant: TfVariant, s: Extract<SetUpState, { state: 'ready' }>): void {
   if (loadedVariant === variant) return;
   if (loadedVariant) throw new Error(`${loadedVariant}'s TensorFlow is already loaded in this process; ${variant} needs a new kerats process`);
-  // TensorFlow's C++ start-up lines (oneDNN, CPU features) would interleave with kerats' output.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  tensorFlowEnv();
   shareTfjsWith(path.dirname(path.dirname(path.dirname(s.packageDir))));
   createRequire(path.join(s.packageDir, 'package.json'))(s.packageDir);
   loadedVariant = variant;
