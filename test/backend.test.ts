@@ -1,4 +1,7 @@
 /** Backend selection: what `auto` picks here, and the reasons given for what it cannot use. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import util from 'node:util';
@@ -7,13 +10,17 @@ import { describeLoadFailure, listBackends, useBackend } from '../src/runtime/ba
 import { installNodeCompat } from '../src/runtime/node-compat.js';
 import { KeratsError } from '../src/util/errors.js';
 
+// An empty `kerats setup` cache: these tests are about a machine where no TensorFlow backend is set up
+// (test/tensorflow-backend.test.ts covers the set-up one).
+process.env.KERATS_TF_CACHE = mkdtempSync(path.join(os.tmpdir(), 'kerats-no-tf-'));
+
 test('auto picks wasm when the native backends are absent, and says why they are', async () => {
   const list = await listBackends();
   assert.deepEqual(list.map((b) => b.name), ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
   for (const b of list.slice(0, 2)) {
     assert.equal(b.available, false);
     // Absent (npm skipped it) or present without libtensorflow (its download failed): both say why.
-    assert.match(b.reason ?? '', /^(not installed \(npm install @tensorflow\/tfjs-node(-gpu)?\)|native library missing: .*tfjs_binding\.node.*)$/);
+    assert.match(b.reason ?? '', /^(not installed \(kerats setup tensorflow(-gpu)? builds it from a local TensorFlow, or npm install @tensorflow\/tfjs-node(-gpu)?\)|native library missing: .*tfjs_binding\.node.*)$/);
   }
   const active = await useBackend('auto');
   assert.equal(active.name, 'wasm');
@@ -35,7 +42,7 @@ test('asking for an unavailable backend is a usage error naming the reason', asy
 
 test('load failures are explained: missing package, missing libtensorflow, no CUDA', () => {
   const notFound = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from x"), { code: 'ERR_MODULE_NOT_FOUND' });
-  assert.equal(describeLoadFailure('@tensorflow/tfjs-node', notFound), 'not installed (npm install @tensorflow/tfjs-node)');
+  assert.equal(describeLoadFailure('@tensorflow/tfjs-node', notFound), 'not installed (kerats setup tensorflow builds it from a local TensorFlow, or npm install @tensorflow/tfjs-node)');
   const dlopen = new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');
   assert.match(describeLoadFailure('@tensorflow/tfjs-node', dlopen), /^native library missing: libtensorflow\.so\.2.*reinstall @tensorflow\/tfjs-node/);
   assert.match(describeLoadFailure('@tensorflow/tfjs-node-gpu', new Error('Could not load dynamic library libcudart.so.11.0')), /^no usable CUDA/);

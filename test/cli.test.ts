@@ -159,7 +159,9 @@ test('a CSV without the label column: names the column and what the file has, ex
 });
 
 test('backends: both native backends unavailable with a reason, wasm chosen', async () => {
-  const r = await kerats(['backends', '--json']);
+  // No `kerats setup` build (an empty cache); test/tensorflow-backend.test.ts covers a set-up one.
+  const env = { KERATS_TF_CACHE: tempDir() };
+  const r = await kerats(['backends', '--json'], { env });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { auto: string; backends: { name: string; available: boolean; reason?: string }[] };
   assert.equal(out.auto, 'wasm');
@@ -169,7 +171,7 @@ test('backends: both native backends unavailable with a reason, wasm chosen', as
     assert.match(b?.reason ?? '', /not installed|native library missing|CUDA/);
   }
   assert.equal(out.backends.find((x) => x.name === 'wasm')?.available, true);
-  const text = await kerats(['backends']);
+  const text = await kerats(['backends'], { env });
   assert.match(text.stdout, /wasm\s+available.*<- auto/);
 });
 

@@ -6,6 +6,8 @@
  * With the optional OpenBLAS addon built (native/), matrix products, convolutions and MaxPoolGrad
  * run natively and these tests check those kernels; test/wasm-kernels-plain.test.ts runs the same
  * tests with the addon turned off, so both paths are checked in one `npm test`.
+ * test/kernels-tensorflow.test.ts runs the same equivalence tests on the `tensorflow` backend
+ * (KERATS_KERNEL_TEST_BACKEND=tensorflow) when `kerats setup tensorflow` has built it.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { nativeBlas, nativeBlasStatus } from '../src/runtime/native/blas.js';
+import { useBackend } from '../src/runtime/backend.js';
+
+/** The backend compared with cpu: wasm, or tensorflow (test/kernels-tensorflow.test.ts). */
+const UNDER_TEST = process.env['KERATS_KERNEL_TEST_BACKEND'] === 'tensorflow' ? 'tensorflow' : 'wasm';
+/** Tests of kerats' wasm kernels themselves (registration, the OpenBLAS addon, wasm memory) skip on another backend. */
+const wasmOnly = UNDER_TEST === 'wasm' ? undefined : `checks kerats' wasm kernels themselves, not the ${UNDER_TEST} backend`;
 
 const TOL = 1e-4;
 
@@ -57,8 +65,8 @@ function runOn(backend: string, fn: Fn, inputs: Array_[]): Array_[] {
 /** Largest |cpu - wasm| over the largest |cpu|, per output; asserts shapes match and error <= TOL. */
 function assertSameOnBothBackends(label: string, fn: Fn, inputs: Array_[]): void {
   const cpu = runOn('cpu', fn, inputs);
-  const wasm = runOn('wasm', fn, inputs);
-  tf.setBackend('wasm');
+  const wasm = runOn(UNDER_TEST, fn, inputs);
+  tf.setBackend(UNDER_TEST);
   assert.equal(wasm.length, cpu.length, label);
   cpu.forEach((c, i) => {
     const w = wasm[i] as Array_;
@@ -78,12 +86,16 @@ function assertSameOnBothBackends(label: string, fn: Fn, inputs: Array_[]): void
 const lossOf = (y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(y, tf.sin(tf.mul(y, 3))));
 
 before(async () => {
+  if (UNDER_TEST === 'tensorflow') {
+    await useBackend('tensorflow');
+    return;
+  }
   registerWasmTrainingKernels();
   assert.ok(await tf.setBackend('wasm'));
   await tf.ready();
 });
 
-describe('registerWasmTrainingKernels', () => {
+describe('registerWasmTrainingKernels', { skip: wasmOnly }, () => {
   it('registers the missing training kernels and is idempotent', () => {
     const names = registerWasmTrainingKernels();
     for (const k of ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
@@ -108,7 +120,7 @@ describe('registerWasmTrainingKernels', () => {
   });
 });
 
-describe('native OpenBLAS acceleration', () => {
+describe('native OpenBLAS acceleration', { skip: wasmOnly }, () => {
   it('is used exactly when the addon is built and not turned off (CI requires it)', () => {
     const status = nativeBlasStatus();
     if (process.env['KERATS_REQUIRE_NATIVE_BLAS'] === '1' && process.env['KERATS_NATIVE_BLAS'] !== '0') {
@@ -238,7 +250,7 @@ describe('convolution gradients', () => {
   });
 });
 
-describe('Identity', () => {
+describe('Identity', { skip: wasmOnly }, () => {
   it('tf.clone and the tensors saved for gradients share data: either copy outlives the other, both free it', () => {
     const backend = tf.engine().backend;
     const ids = backend.numDataIds();
@@ -269,7 +281,8 @@ describe('pooling, reductions, gather, slicing and broadcasting', () => {
       input([8, 5]),
       ids,
     ]);
-    const seg = { data: new Int32Array([0, 2, 2, -1, 1, 9]), shape: [6] };
+    // TensorFlow refuses out-of-range segment ids ("segment_ids[5] = 9 is out of range [0, 4)", as Keras on TensorFlow does); tfjs drops them.
+    const seg = { data: new Int32Array(UNDER_TEST === 'tensorflow' ? [0, 2, 2, 3, 1, 0] : [0, 2, 2, -1, 1, 9]), shape: [6] };
     assertSameOnBothBackends('unsortedSegmentSum', (x, i) => tf.unsortedSegmentSum(x as tf.Tensor, tf.cast(i as tf.Tensor, 'int32') as tf.Tensor1D, 4), [input([6, 3]), seg]);
   });
 
@@ -323,13 +336,13 @@ function modelGrads(backend: string, build: () => tf.LayersModel, weights: Array
 }
 
 function assertModelGradsMatch(label: string, build: () => tf.LayersModel, x: Array_, y: Array_): void {
-  tf.setBackend('wasm');
+  tf.setBackend(UNDER_TEST);
   const ref = build();
   const weights = ref.getWeights().map((w) => ({ data: w.dataSync(), shape: w.shape }));
   ref.dispose();
   const cpu = modelGrads('cpu', build, weights, x, y);
-  const wasm = modelGrads('wasm', build, weights, x, y);
-  tf.setBackend('wasm');
+  const wasm = modelGrads(UNDER_TEST, build, weights, x, y);
+  tf.setBackend(UNDER_TEST);
   cpu.forEach((c, i) => {
     const w = wasm[i] as Array_;
     let scale = 0;
@@ -376,9 +389,9 @@ describe('whole-model gradients match the cpu backend', () => {
   });
 });
 
-describe('training on wasm', () => {
+describe(`training on ${UNDER_TEST}`, () => {
   it('a small CNN (Conv2D-MaxPool-Conv2D-Flatten-Dense) learns: loss goes down', async () => {
-    tf.setBackend('wasm');
+    tf.setBackend(UNDER_TEST);
     // Class 1 images have a bright 3x3 square somewhere, class 0 do not.
     const n = 64;
     const noise = randoms(n * 14 * 14, 99);

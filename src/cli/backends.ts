@@ -1,6 +1,8 @@
 /** `kerats backends`: which TensorFlow.js backends are present, why not, and which `auto` picks. */
 import type { Command } from 'commander';
-import { listBackends } from '../runtime/backend.js';
+import { listBackends, type BackendStatus } from '../runtime/backend.js';
+import { autoChoice } from '../runtime/auto-choice.js';
+import { describeTensorFlow } from '../runtime/tf-native/describe.js';
 import { nativeBlasStatus } from '../runtime/native/blas.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -11,18 +13,25 @@ export function registerBackends(program: Command): void {
     .action(async (opts: CommonOptions) => {
       const out = outputFor(opts);
       const backends = await listBackends();
-      const chosen = backends.find((b) => b.available)?.name ?? null;
+      const available = backends.filter((b) => b.available).map((b) => b.name);
+      // What auto picks depends on the model (auto-choice.ts): shown for an unknown, a small and a large model.
+      const small = autoChoice(available, 100);
+      const large = autoChoice(available, 1_000_000);
+      const chosen = available.length > 0 ? small.name : null;
       // The optional OpenBLAS addon that speeds up the wasm backend (native/, built by npm install).
       const nativeBlas = nativeBlasStatus();
-      out.result({ backends, auto: chosen, native_blas: nativeBlas }, () => {
-        const lines = backends.map((b) => {
+      const autoRule = { small_model: small, large_model: large };
+      out.result({ backends, auto: chosen, auto_rule: autoRule, native_blas: nativeBlas }, () => {
+        const lines = backends.map((b: BackendStatus) => {
           const mark = b.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
-          const pick = b.name === chosen ? out.chalk.bold('  <- auto') : '';
-          return `${b.name.padEnd(15)} ${mark}${b.reason ? ` — ${b.reason}` : ''}${pick}`;
+          const pick = b.name === small.name || b.name === large.name ? out.chalk.bold(`  <- auto${small.name === large.name ? '' : b.name === small.name ? ' (small models)' : ' (large models)'}`) : '';
+          const tfInfo = b.tensorflow ? ` — ${describeTensorFlow(b.tensorflow)}` : '';
+          return `${b.name.padEnd(15)} ${mark}${tfInfo}${b.reason ? ` — ${b.reason}` : ''}${pick}`;
         });
         const accel = nativeBlas.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
         lines.push(`${'native BLAS'.padEnd(15)} ${accel} — ${nativeBlas.detail}${nativeBlas.available ? ' (speeds up wasm)' : ''}`);
-        return lines.join('\n') + `\nauto: ${chosen ?? 'none'}\n`;
+        const rule = small.name === large.name ? `auto: ${small.why}` : `auto: ${small.why}\n      ${large.why}`;
+        return lines.join('\n') + `\n${available.length > 0 ? rule : 'auto: none'}\n`;
       });
     });
 }

@@ -10,6 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { listBackends } from '../runtime/backend.js';
+import { probeBinding } from '../runtime/tf-native/build.js';
+import { describeTensorFlow } from '../runtime/tf-native/describe.js';
+import { setUpState } from '../runtime/tf-native/load.js';
+import { TF_VARIANTS, setupCommand, tfCacheRoot } from '../runtime/tf-native/record.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -56,7 +60,7 @@ async function backendChecks(): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = list.map((b) => ({
     name: `backend:${b.name}`,
     status: b.available ? 'ok' : 'warn',
-    detail: b.available ? `${b.package} loads` : `${b.package}: ${b.reason ?? 'unavailable'}`,
+    detail: b.available ? `${b.package} loads${b.tensorflow ? `: ${describeTensorFlow(b.tensorflow)}` : ''}` : `${b.package}: ${b.reason ?? 'unavailable'}`,
     ...(b.available ? {} : { fix: fixFor(b.name, b.reason ?? '') }),
   }));
   if (!list.some((b) => b.available)) {
@@ -66,8 +70,12 @@ async function backendChecks(): Promise<DoctorCheck[]> {
 }
 
 function fixFor(name: string, reason: string): string {
+  if (/setup record|set up, but/.test(reason)) return `kerats setup ${name} --force`;
+  if (/not installed/.test(reason) && (name === 'tensorflow' || name === 'tensorflow-gpu')) {
+    return `kerats setup ${name} --python PY (builds it from the TensorFlow a Python has: pip install ${name === 'tensorflow' ? 'tensorflow-cpu' : '"tensorflow[and-cuda]"'}; no download), or npm install @tensorflow/tfjs-node${name === 'tensorflow-gpu' ? '-gpu' : ''} with internet access`;
+  }
   if (/not installed/.test(reason)) return `npm install ${name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : name === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-backend-' + name}`;
-  if (/CUDA/i.test(reason)) return 'install an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 (what tfjs-node-gpu 4.22 links against), or use --backend wasm';
+  if (/CUDA/i.test(reason)) return 'install an NVIDIA driver; then kerats setup tensorflow-gpu --python PY against pip\'s "tensorflow[and-cuda]" (CUDA 12 from pip), or CUDA 11.2 + cuDNN 8.1 for the downloaded tfjs-node-gpu; or use --backend wasm';
   if (/native library|libtensorflow/i.test(reason)) return 'reinstall the package with internet access so its install script can download libtensorflow';
   return 'the other backends still work: pass --backend wasm (the default) or cpu';
 }
@@ -81,6 +89,26 @@ function cudaCheck(): DoctorCheck {
   return gpus.length > 0
     ? { name: 'cuda', status: 'ok', detail: `${gpus.length} GPU(s): ${gpus.join('; ')}` }
     : { name: 'cuda', status: 'warn', detail: 'nvidia-smi lists no GPU', fix: 'check the driver with nvidia-smi' };
+}
+
+/** Each `kerats setup` build, loaded in a child process: does it still load, on which TensorFlow. */
+function setupChecks(): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  for (const variant of TF_VARIANTS) {
+    const s = setUpState(variant);
+    const name = `setup:${variant}`;
+    if (s.state === 'none') {
+      checks.push({ name, status: 'ok', detail: `not set up (optional; cache ${tfCacheRoot()})` });
+    } else if (s.state === 'unusable') {
+      checks.push({ name, status: 'warn', detail: s.reason, fix: setupCommand(variant, true) });
+    } else {
+      const r = probeBinding(s.binding);
+      checks.push(r.ok
+        ? { name, status: 'ok', detail: `loads: ${describeTensorFlow({ ...s.info, version: r.version })}${variant === 'tensorflow-gpu' ? (r.gpu ? ', GPU in use' : ', no GPU visible') : ''}` }
+        : { name, status: 'warn', detail: `set up, but its binding does not load: ${r.why}`, fix: setupCommand(variant, true) });
+    }
+  }
+  return checks;
 }
 
 function libtensorflowCheck(): DoctorCheck {
@@ -133,6 +161,7 @@ export async function runDoctor(opts: { runs: string }): Promise<DoctorCheck[]> 
     ...nodeChecks(),
     ...(await backendChecks()),
     cudaCheck(),
+    ...setupChecks(),
     libtensorflowCheck(),
     await folderCheck('cache', home, 'cache folder', 'set KERATS_HOME to a writable folder'),
     await folderCheck('runs', path.resolve(opts.runs), 'runs folder', 'pass --runs DIR (a writable folder) to train'),

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { registerBackends } from './backends.js';
+import { registerSetup } from './setup.js';
 import { registerTune } from './tune.js';
 import { registerProfile } from './profile.js';
 import { registerConfig } from './config.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerSummary(program);
   registerValidate(program);
   registerBackends(program);
+  registerSetup(program);
   registerTune(program);
   registerProfile(program);
   registerConfig(program);

@@ -1,13 +1,19 @@
 /**
- * Picks the TensorFlow.js backend: tfjs-node-gpu, then tfjs-node (both optional dependencies whose
- * install downloads libtensorflow, so they are often absent), then the embedded WebAssembly
- * backend, then the pure-JS cpu backend. Every probe says why a backend is unavailable.
+ * Picks the TensorFlow.js backend: tfjs-node-gpu, then tfjs-node, then the embedded WebAssembly
+ * backend, then the pure-JS cpu backend. The two TensorFlow backends come either from
+ * `kerats setup tensorflow[-gpu]` (tfjs-node's binding built against a local TensorFlow, in
+ * kerats' cache: tf-native/) or from the optional dependencies, whose install downloads
+ * libtensorflow and so often fails. Every probe says why a backend is unavailable; `auto` follows
+ * the measured rule in auto-choice.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KeratsError, ExitCode } from '../util/errors.js';
 import { installNodeCompat } from './node-compat.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { nativeBlasStatus } from './native/blas.js';
+import { autoChoice, type AutoChoice } from './auto-choice.js';
+import { gpuNames, loadSetUp, setUpState, tensorFlowEnv, type SetUpState, type TensorFlowInfo } from './tf-native/load.js';
+import type { TfVariant } from './tf-native/record.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -20,6 +26,8 @@ export interface BackendStatus {
   available: boolean;
   /** Why not, in words a user can act on ("not installed: npm install @tensorflow/tfjs-node"). */
   reason?: string;
+  /** For tensorflow and tensorflow-gpu: which TensorFlow it runs on, when known. */
+  tensorflow?: TensorFlowInfo;
 }
 
 const PACKAGES: Record<BackendName, string> = {
@@ -41,7 +49,10 @@ export function describeLoadFailure(pkg: string, err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-    if (msg.includes(pkg)) return `not installed (npm install ${pkg})`;
+    if (msg.includes(pkg)) {
+      const variant = pkg === '@tensorflow/tfjs-node' ? 'tensorflow' : pkg === '@tensorflow/tfjs-node-gpu' ? 'tensorflow-gpu' : undefined;
+      return variant ? `not installed (kerats setup ${variant} builds it from a local TensorFlow, or npm install ${pkg})` : `not installed (npm install ${pkg})`;
+    }
   }
   if (/tfjs_binding|libtensorflow|\.node\b|cannot open shared object/i.test(msg)) {
     return `native library missing: ${firstLine(msg)} (reinstall ${pkg} with internet access so it can download libtensorflow)`;
@@ -55,6 +66,25 @@ function firstLine(s: string): string {
 }
 
 const probed = new Map<BackendName, BackendStatus>();
+/** The `kerats setup` build behind each TensorFlow backend, when that is what the probe found. */
+const setUps = new Map<BackendName, Extract<SetUpState, { state: 'ready' }>>();
+
+const isTfVariant = (name: BackendName): name is TfVariant => name === 'tensorflow' || name === 'tensorflow-gpu';
+
+/** The TensorFlow version a downloaded tfjs-node's libtensorflow carries (deps/lib/libtensorflow.so.2.9.1). */
+async function downloadedInfo(pkg: string, name: TfVariant): Promise<TensorFlowInfo | undefined> {
+  const { createRequire } = await import('node:module');
+  const { existsSync, readdirSync } = await import('node:fs');
+  const path = await import('node:path');
+  try {
+    const lib = path.join(path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'deps', 'lib');
+    const file = existsSync(lib) ? readdirSync(lib).find((f) => /^libtensorflow\.so\.\d+\.\d+\.\d+$/.test(f)) : undefined;
+    const version = file?.replace('libtensorflow.so.', '') ?? 'unknown';
+    return { version, device: name === 'tensorflow-gpu' ? 'GPU' : 'CPU', origin: 'downloaded', python: null, lib_dir: lib, cuda: name === 'tensorflow-gpu' ? '11.2' : null, cudnn: name === 'tensorflow-gpu' ? '8.1' : null, gpus: name === 'tensorflow-gpu' ? gpuNames() : [] };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Loads (once) the package behind a backend and reports whether it can be used. */
 export async function probeBackend(name: BackendName): Promise<BackendStatus> {
@@ -66,11 +96,23 @@ export async function probeBackend(name: BackendName): Promise<BackendStatus> {
   const pkg = PACKAGES[name];
   let status: BackendStatus = { name, package: pkg, available: true };
   try {
-    if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    if (isTfVariant(name)) {
       installNodeCompat();
-      await import(pkg);
-      if (name === 'tensorflow-gpu' && !(await hasCudaDevice())) {
-        status = { name, package: pkg, available: false, reason: 'no CUDA device found (nvidia-smi lists none)' };
+      // A `kerats setup` build wins over the npm package; it is loaded only when used (useBackend).
+      const setUp = setUpState(name);
+      if (setUp.state === 'unusable') {
+        status = { name, package: pkg, available: false, reason: setUp.reason };
+      } else if (setUp.state === 'ready') {
+        setUps.set(name, setUp);
+        status = { name, package: `${pkg} (kerats setup)`, available: true, tensorflow: setUp.info };
+      } else {
+        tensorFlowEnv();
+        await import(pkg);
+        const info = await downloadedInfo(pkg, name);
+        if (info) status.tensorflow = info;
+      }
+      if (status.available && name === 'tensorflow-gpu' && !(await hasCudaDevice())) {
+        status = { ...status, available: false, reason: 'no CUDA device found (nvidia-smi lists none)' };
       }
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
@@ -103,11 +145,47 @@ export interface ActiveBackend {
   kernels: string[];
   /** The native acceleration in use (wasm with the OpenBLAS addon), e.g. "OpenBLAS 0.3.21 … Zen, 2 threads"; null without. */
   acceleration: string | null;
+  /** For tensorflow and tensorflow-gpu: the TensorFlow it runs on (version as the loaded library reports it). */
+  tensorflow: TensorFlowInfo | null;
+  /** Why `auto` chose this backend; null when it was asked for by name. */
+  choice: string | null;
 }
 
-/** Activates the requested backend, or the best available one for `auto`. */
-export async function useBackend(choice: BackendChoice = 'auto'): Promise<ActiveBackend> {
-  const candidates: readonly BackendName[] = choice === 'auto' ? BACKEND_NAMES : [choice];
+/** What `auto` may know about the model to choose by size. */
+export interface BackendHints {
+  /** Trainable + non-trainable parameters of the model about to run; asked only when a TensorFlow backend could be chosen. */
+  params?: number | (() => Promise<number | undefined>);
+}
+
+/** The TensorFlow version the active tensorflow backend's library reports (TF_Version). */
+function runningTfVersion(): string | undefined {
+  const backend = tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: unknown } } | null;
+  const v = backend?.binding?.TF_Version;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The order `auto` tries backends in: its measured choice first, then the rest as listed. */
+async function autoOrder(hints: BackendHints): Promise<{ order: BackendName[]; choice: AutoChoice }> {
+  const available: BackendName[] = [];
+  for (const name of BACKEND_NAMES) if ((await probeBackend(name)).available) available.push(name);
+  const native = available.some(isTfVariant);
+  const params = typeof hints.params === 'function' ? (native ? await hints.params() : undefined) : hints.params;
+  const choice = autoChoice(available, params);
+  return { order: [choice.name, ...BACKEND_NAMES.filter((n) => n !== choice.name)], choice };
+}
+
+/** Loads what a backend needs before tfjs can switch to it (a `kerats setup` build's tfjs-node). */
+function prepare(name: BackendName): string[] {
+  if (name === 'wasm') return registerWasmTrainingKernels();
+  const setUp = setUps.get(name);
+  if (setUp && isTfVariant(name)) loadSetUp(name, setUp);
+  return [];
+}
+
+/** Activates the requested backend, or for `auto` the one auto-choice.ts picks (model size in `hints`). */
+export async function useBackend(choice: BackendChoice = 'auto', hints: BackendHints = {}): Promise<ActiveBackend> {
+  const auto = choice === 'auto' ? await autoOrder(hints) : undefined;
+  const candidates: readonly BackendName[] = auto ? auto.order : [choice as BackendName];
   const reasons: string[] = [];
   for (const name of candidates) {
     const status = await probeBackend(name);
@@ -115,11 +193,23 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<Active
       reasons.push(`${name}: ${status.reason ?? 'unavailable'}`);
       continue;
     }
-    const kernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
+    let kernels: string[];
+    try {
+      kernels = prepare(name);
+    } catch (err) {
+      const why = setUps.has(name) && isTfVariant(name)
+        ? `the build of kerats setup does not load: ${firstLine(err instanceof Error ? err.message : String(err))} (fix: kerats setup ${name} --force)`
+        : describeLoadFailure(status.package, err);
+      reasons.push(`${name}: ${why}`);
+      continue;
+    }
     if (await tf.setBackend(ENGINE_NAMES[name])) {
       await tf.ready();
       const blas = name === 'wasm' ? nativeBlasStatus() : undefined;
-      return { name, tfjsVersion: tf.version.tfjs, kernels, acceleration: blas?.available ? blas.detail : null };
+      const running = isTfVariant(name) ? runningTfVersion() : undefined;
+      const tensorflow = status.tensorflow ? { ...status.tensorflow, version: running ?? status.tensorflow.version } : null;
+      const why = auto ? (auto.choice.name === name ? auto.choice.why : `${auto.choice.name} failed (${reasons.join('; ')}), so ${name}`) : null;
+      return { name, tfjsVersion: tf.version.tfjs, kernels, acceleration: blas?.available ? blas.detail : null, tensorflow, choice: why };
     }
     reasons.push(`${name}: failed to initialise`);
   }

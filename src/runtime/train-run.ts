@@ -10,6 +10,8 @@ import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 import { ConfigError } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { useBackend, type BackendChoice } from './backend.js';
+import type { TensorFlowInfo } from './tf-native/load.js';
+import type { ModelSpec } from '../config/types.js';
 import { isStreaming, type AnyExamples, type LoadedData, type TargetEncoding } from './data/types.js';
 import { loadTrainingData } from './data/stream.js';
 import { buildModel } from './model-builder.js';
@@ -40,6 +42,10 @@ export interface TrainRunResult {
   backend: string;
   /** Native acceleration used with the backend (the OpenBLAS addon on wasm), or null. */
   acceleration: string | null;
+  /** The TensorFlow the tensorflow/tensorflow-gpu backend runs on (version, CPU/GPU, origin), else null. */
+  tensorflow: TensorFlowInfo | null;
+  /** Why --backend auto chose this backend; null when the backend was named. */
+  backend_choice: string | null;
   epochs_completed: number;
   stopped_early: boolean;
   history: Record<string, number[]>;
@@ -89,11 +95,30 @@ function checkOutputMatchesData(model: tf.LayersModel, config: KeratsConfig, dat
   throw new ConfigError({ message: `${where} outputs ${units} values but ${what}; set its units to ${expected}`, loc: last?.loc });
 }
 
+/**
+ * The model's parameter count, for `--backend auto` to choose by size: built once on the cpu
+ * backend and dropped. Undefined for models loaded from files, or when the build fails (the real
+ * build reports why).
+ */
+async function modelSizeForAuto(spec: ModelSpec): Promise<number | undefined> {
+  if (spec.kerasJson || spec.base) return undefined;
+  try {
+    await tf.setBackend('cpu'); // useBackend switches to the chosen backend right after
+    const model = buildModel(spec, { seed: 0 });
+    const n = model.countParams();
+    model.dispose();
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
   if (!config.data) {
     throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
   }
-  const backend = await useBackend(opts.backend);
+  const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model) });
+  if (backend.choice) opts.reporter?.onMessage?.(`backend auto: ${backend.choice}`);
   // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
   // model, the data split and the shuffle all follow it and the run can be repeated.
   const plan = await planRun(config, { runsRoot: opts.runsRoot, out: opts.out, resume: opts.resume, log: (m) => opts.reporter?.onMessage?.(m) });
@@ -154,6 +179,8 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       tfjs: backend.tfjsVersion,
       backend: backend.name,
       acceleration: backend.acceleration,
+      tensorflow: backend.tensorflow,
+      backend_choice: backend.choice,
       kernels: backend.kernels,
       node: process.version,
       seed: config.seed ?? null,
@@ -172,6 +199,8 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       run_dir: runDir,
       backend: backend.name,
       acceleration: backend.acceleration,
+      tensorflow: backend.tensorflow,
+      backend_choice: backend.choice,
       epochs_completed: result.epochsCompleted,
       stopped_early: result.stoppedEarly,
       history: result.history,
