@@ -9,6 +9,7 @@
  */
 import { callbacks } from '../registry/callbacks.js';
 import { COMMON_LAYER_ARGS } from '../registry/layers/common.js';
+import { unsupportedArgSpec, unsupportedKerasArgs } from '../registry/keras-arguments.js';
 import { NESTED_LAYER_SCHEMA } from '../registry/layers/nested.js';
 import { layers } from '../registry/layers/index.js';
 import { losses } from '../registry/losses.js';
@@ -88,7 +89,12 @@ export function isNestedLayerArg(spec: ArgSpec | undefined): boolean {
 export function layerArgs(entry: RegistryEntry): Record<string, ArgSpec> {
   if (entry === INPUT_ENTRY) return entry.args;
   if (entry === CALL_ENTRY) return { ...entry.args, inputs: INPUTS_ARG };
-  return { ...COMMON_LAYER_ARGS, inputs: INPUTS_ARG, ...entry.args };
+  return { ...unsupportedArgSpecs(entry), ...COMMON_LAYER_ARGS, inputs: INPUTS_ARG, ...entry.args };
+}
+
+/** Keras arguments the entry lacks, each accepting only Keras's default (src/registry/keras-arguments.ts). */
+function unsupportedArgSpecs(entry: RegistryEntry): Record<string, ArgSpec> {
+  return Object.fromEntries(Object.entries(unsupportedKerasArgs(entry)).map(([n, u]) => [n, unsupportedArgSpec(entry, n, u)]));
 }
 
 /**

@@ -10,6 +10,7 @@ import { suggestOnce } from './suggest-names.js';
 import { closest } from '../util/suggest.js';
 import type { SourceLocation } from './types.js';
 import type { JsonSchema } from '../registry/types.js';
+import { unsupportedArgMessage } from '../registry/keras-arguments.js';
 
 export function validateDocument(norm: Normalized): Problem[] {
   const c = compiledSchema();
@@ -122,7 +123,15 @@ function translate(item: Item, norm: Normalized, sections: Record<string, string
       const t = e.params.type as string | string[];
       return at(`"${label}" must be ${expected(Array.isArray(t) ? t : [t], [])}, got ${describeValue(data)}`, valueLoc);
     }
-    case 'enum': {
+    case 'enum':
+    case 'not': {
+      const unsupported = (e.parentSchema as { 'x-kerats-unsupported'?: string } | undefined)?.['x-kerats-unsupported'];
+      const owner = norm.entries.get(ptr.slice(0, ptr.lastIndexOf('/')));
+      if (unsupported !== undefined && owner) {
+        const accepted = e.keyword === 'enum' ? e.params.allowedValues as unknown[] : [];
+        return at(unsupportedArgMessage(owner.name, label, data, { accepted, reason: unsupported }), keyLoc);
+      }
+      if (e.keyword === 'not') return at(`"${label}" is not allowed here, got ${describeValue(data)}`, valueLoc);
       const allowed = e.params.allowedValues as unknown[];
       const hint = typeof data === 'string' ? suggestOnce(data, allowed.filter((v): v is string => typeof v === 'string')) : '';
       if (hint) return at(`unknown ${label} ${JSON.stringify(data)}${hint}`, valueLoc);
