@@ -9,7 +9,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
 import { toKerasJson } from '../saving/keras-json/export.js';
-import { loadModel, saveModel } from '../saving/model-io.js';
+import { saveModel } from '../saving/model-io.js';
+import type { LoadOptions } from '../config/load.js';
+import { loadModelSource } from './model-source.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { ConfigError } from '../util/errors.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
@@ -22,17 +24,20 @@ export interface ExportResult {
 }
 
 /** Exports the model in `source` (a run folder or a model.json) into `outDir`. */
-export async function exportModel(source: string, outDir: string): Promise<ExportResult> {
+export async function exportModel(source: string, outDir: string, opts: { config?: LoadOptions } = {}): Promise<ExportResult> {
   const stat = await fs.stat(source).catch(() => undefined);
-  if (!stat) throw new ConfigError(`cannot read "${source}": no such run folder or model.json`);
+  if (!stat) throw new ConfigError(`cannot read "${source}": no such run folder, model.json or config file`);
   const modelJson = stat.isDirectory() ? path.join(source, 'model.json') : source;
-  if (!(await fs.stat(modelJson).catch(() => undefined))) {
+  if (stat.isDirectory() && !(await fs.stat(modelJson).catch(() => undefined))) {
     throw new ConfigError(`"${source}" has no model.json: is it a run folder of a finished \`kerats train\`?`);
   }
-  const model = await loadModel(modelJson);
+  // A config (a model-only file is enough) or a Keras to_json() exports with fresh weights.
+  const { model, kind } = await loadModelSource(source, opts);
   try {
-    if (path.resolve(outDir) !== path.resolve(path.dirname(modelJson))) await saveModel(model, outDir);
+    const inPlace = kind === 'saved' && path.resolve(outDir) === path.resolve(path.dirname(modelJson));
+    if (!inPlace) await saveModel(model, outDir);
     const { json, warnings } = toKerasJson(model);
+    if (kind !== 'saved') warnings.push(`"${source}" has no trained weights: the exported weights are freshly initialised`);
     await writeJsonAtomic(path.join(outDir, 'keras_model.json'), json);
     return { out_dir: outDir, files: ['model.json', 'weights.bin', 'keras_model.json'], params: model.countParams(), warnings };
   } finally {
@@ -42,15 +47,16 @@ export async function exportModel(source: string, outDir: string): Promise<Expor
 
 export function registerExport(program: Command): void {
   withBackendOption(withOutputOptions(program.command('export')))
-    .argument('<run>', 'a run folder (or a model.json)')
-    .option('-o, --out <dir>', 'output folder (default: <run>/export)')
+    .argument('<run>', 'a run folder, a model.json, or a config (a model-only file exports fresh weights)')
+    .option('-o, --out <dir>', 'output folder (default: <run>/export, or <config name>-export beside a config)')
     .description('write the trained model in TensorFlow.js layers format plus a Keras to_json() architecture (keras_model.json)')
     .addHelpText('after', example('kerats export runs/iris/20261122-101500-000 -o exported',
       'tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras exported/model.json model.h5'))
     .action(async (run: string, opts: CommonOptions & { out?: string; backend: BackendChoice }) => {
       const out = outputFor(opts);
       await useBackend(opts.backend);
-      const dir = opts.out ?? path.join(run, 'export');
+      const isFile = (await fs.stat(run).catch(() => undefined))?.isFile() === true && path.basename(run) !== 'model.json';
+      const dir = opts.out ?? (isFile ? path.join(path.dirname(run), `${path.basename(run, path.extname(run))}-export`) : path.join(run, 'export'));
       const result = await exportModel(run, dir);
       for (const w of result.warnings) out.log(`warning: ${w}`);
       out.result(result, () =>

@@ -509,7 +509,9 @@ export function buildSchema(): JsonSchema {
     description: 'A kerats training config: the data, a Keras Sequential model, and compile and fit settings.',
     type: 'object',
     additionalProperties: false,
-    required: ['model', 'compile'],
+    // A model-only file (no compile, fit or data) is a whole config for summary, validate,
+    // plot-model and export; train says what it lacks (config/training-needs.ts).
+    required: ['model'],
     properties: {
       $schema: { type: 'string', description: 'The JSON Schema this file follows (for editors); ignored by kerats.' },
       extends: {

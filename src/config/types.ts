@@ -230,6 +230,11 @@ export interface KeratsConfig {
   model: ModelSpec;
   compile: CompileSpec;
   fit: FitSpec;
+  /**
+   * The training sections a model-only file lacks (`compile`, `data`): summary, validate,
+   * plot-model and export need none; train refuses naming them (config/training-needs.ts).
+   */
+  missing?: ('compile' | 'data')[];
   /** Absolute path of the config file. */
   file: string;
   /** The validated document with defaults filled, as stored in the run folder (`config.json`). */
