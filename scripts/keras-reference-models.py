@@ -4,14 +4,17 @@ test/fixtures/keras3/, with index.json recording the source, the Keras version a
 kerats' tests read these files: its summary of the JSON must give Keras's shapes and totals, and
 its box table must be the one Keras printed.
 
-Run with the reference python (npm run pyref):
-    ~/.cache/kerats/pyref/bin/python scripts/keras-reference-models.py
+Run with the reference python (npm run pyref), in a terminal wide enough for Keras's default
+widths (88 columns for sequential-like models, 108 for functional ones; Keras narrows to the
+terminal's width minus 4):
+    COLUMNS=200 ~/.cache/kerats/pyref/bin/python scripts/keras-reference-models.py
 """
 import json
 import os
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ["COLUMNS"] = os.environ.get("COLUMNS", "200")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -77,6 +80,16 @@ def text_conv1d_sequential():
         layers.Conv1D(32, 5, activation="relu"),
         layers.GlobalMaxPooling1D(),
         layers.Dense(1, activation="sigmoid"),
+    ])
+
+
+def embedding_lstm_sequential():
+    """Embedding + LSTM on sequences of any length: Input(shape=(None,)) in a Sequential model."""
+    return keras.Sequential([
+        keras.Input(shape=(None,)),
+        layers.Embedding(1000, 64),
+        layers.LSTM(32),
+        layers.Dense(1),
     ])
 
 
@@ -163,6 +176,7 @@ MODELS = {
     "mnist-convnet": (mnist_convnet, "https://keras.io/examples/vision/mnist_convnet/"),
     "imdb-bidirectional-lstm": (imdb_bidirectional_lstm, "https://keras.io/examples/nlp/bidirectional_lstm_imdb/"),
     "text-conv1d-sequential": (text_conv1d_sequential, "https://keras.io/guides/sequential_model/ (Embedding + Conv1D on variable-length input)"),
+    "embedding-lstm-sequential": (embedding_lstm_sequential, "kerats: Sequential Embedding + LSTM on input shape (None,)"),
     "variable-length-conv1d": (variable_length_conv1d, "kerats: Sequential Conv1D on input shape (None, 8)"),
     "ticket-classifier": (functional_ticket_classifier, "https://keras.io/guides/functional_api/#models-with-multiple-inputs-and-outputs"),
     "toy-resnet": (functional_mini_resnet, "https://keras.io/guides/functional_api/#a-toy-resnet-model"),

@@ -34,8 +34,8 @@ export const INPUT_ENTRY: RegistryEntry = {
   positional: 'shape',
   args: {
     shape: {
-      schema: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 },
-      description: 'Shape of one input sample, without the batch dimension.',
+      schema: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] }, minItems: 1 },
+      description: 'Shape of one input sample, without the batch dimension; null for a dimension of any length (`[null]`: sequences of any length).',
       required: true,
     },
     batch_size: { schema: { type: 'integer', minimum: 1 }, description: 'Fixed batch size of the input.' },
@@ -226,6 +226,8 @@ function datasetSchema(): JsonSchema {
   };
 }
 
+/** One sample's shape: positive ints, null for a dimension of any length. */
+const sampleShape: JsonSchema = { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] }, minItems: 1 };
 const shape = (min: number): JsonSchema => ({ type: 'array', items: { type: 'integer', minimum: 1 }, minItems: min });
 
 /** `inputs` and `outputs` of a functional model (in `model` and in each `models:` entry). */
@@ -577,7 +579,7 @@ export function buildSchema(): JsonSchema {
               pop: { type: 'integer', minimum: 0, description: 'How many top layers of the base model to remove before adding `layers`.', default: 0 },
             },
           },
-          input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension (or give it on the first layer, or as an Input entry).' },
+          input_shape: { ...sampleShape, description: 'Shape of one input sample, without the batch dimension, null for any length (or give it on the first layer, or as an Input entry).' },
           layers: {
             description: 'The layers, in order; each a one-key map like `Dense: {units: 16}`, or a bare name like `Flatten`.',
             type: 'array',
@@ -596,7 +598,7 @@ export function buildSchema(): JsonSchema {
           additionalProperties: false,
           required: ['layers'],
           properties: {
-            input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension.' },
+            input_shape: { ...sampleShape, description: 'Shape of one input sample, without the batch dimension; null for any length.' },
             layers: { description: 'The model\'s layers, in order.', type: 'array', minItems: 1, items: { $ref: '#/definitions/layerItem' } },
             ...GRAPH_MODEL_PROPERTIES,
           },

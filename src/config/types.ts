@@ -48,7 +48,8 @@ export interface ModelSpec {
   /** Model name shown by `summary` (`Model: "iris"`); the config's `name`. */
   name: string;
   /** Input shape without the batch dimension, from `model.input_shape`, the first layer, or `Input`. */
-  inputShape?: number[];
+  /** One sample's shape; null for a dimension of any length (`input_shape: [null]`). */
+  inputShape?: (number | null)[];
   batchSize?: number;
   dtype?: 'float32' | 'int32';
   layers: LayerSpec[];

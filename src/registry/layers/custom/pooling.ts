@@ -15,7 +15,7 @@ export interface GlobalPoolingArgs {
   keepdims?: boolean;
   name?: string;
   trainable?: boolean;
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   batchInputShape?: (number | null)[];
   batchSize?: number;
   dtype?: tf.DataType;

@@ -12,7 +12,7 @@ type Pair = [number, number];
 interface BaseArgs {
   name?: string;
   trainable?: boolean;
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   batchInputShape?: (number | null)[];
   batchSize?: number;
   dtype?: tf.DataType;
