@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
 import { EXPORT_FORMATS, exportFormat } from '../saving/export-formats.js';
-import { loadModelSource } from '../saving/model-file.js';
+import type { LoadOptions } from '../config/load.js';
+import { loadModelSource } from './model-source.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
 export interface ExportResult {
@@ -20,23 +21,34 @@ export interface ExportResult {
   warnings: string[];
 }
 
-/** Where the export goes: `--out` (a folder gets the format's file name inside), else `<run>/export/`. */
-async function outputPath(source: string, out: string | undefined, defaultName: string): Promise<string> {
-  const base = source.match(/\.(keras|h5|hdf5|json)$/i) ? path.dirname(source) : source;
-  if (out === undefined) return path.join(base, 'export', defaultName);
+/**
+ * Where the export goes: `--out` (a folder gets the format's file name inside), else `<run>/export/`,
+ * or `<name>-export/` beside a config or model file.
+ */
+async function outputPath(source: string, isDir: boolean, out: string | undefined, defaultName: string): Promise<string> {
+  if (out === undefined) {
+    const base = isDir ? path.join(source, 'export') : path.join(path.dirname(source), `${path.basename(source, path.extname(source))}-export`);
+    return defaultName === '' ? base : path.join(base, defaultName);
+  }
   if (defaultName === '') return out;
   const stat = await fs.stat(out).catch(() => undefined);
   return stat?.isDirectory() || out.endsWith('/') ? path.join(out, defaultName) : out;
 }
 
-/** Exports the model in `source` (a run folder, model.json, .keras or .h5) as `format`. */
-export async function exportModel(source: string, format: string, out?: string): Promise<ExportResult> {
+/**
+ * Exports the model in `source` (a run folder, model.json, .keras or .h5; or a config or Keras
+ * to_json() file, whose weights are fresh) as `format`.
+ */
+export async function exportModel(source: string, format: string, out?: string, opts: { config?: LoadOptions } = {}): Promise<ExportResult> {
   const fmt = exportFormat(format);
-  const loaded = await loadModelSource(source);
+  const loaded = await loadModelSource(source, opts);
   try {
-    const target = await outputPath(source, out, fmt.defaultName);
+    const isDir = (await fs.stat(source).catch(() => undefined))?.isDirectory() === true;
+    const inRunFolder = path.basename(source) === 'model.json';
+    const target = await outputPath(inRunFolder ? path.dirname(source) : source, isDir || inRunFolder, out, fmt.defaultName);
     await fs.mkdir(fmt.defaultName === '' ? target : path.dirname(target), { recursive: true });
     const { files, warnings } = await fmt.write({ model: loaded.model, source, ...(loaded.state ? { state: loaded.state } : {}) }, target);
+    if (loaded.kind !== 'saved') warnings.push(`"${source}" has no trained weights: the exported weights are freshly initialised`);
     return { format: fmt.name, out: target, files, params: loaded.model.countParams(), warnings };
   } finally {
     loaded.model.dispose();
@@ -52,7 +64,7 @@ function loadHint(r: ExportResult): string {
 
 export function registerExport(program: Command): void {
   withBackendOption(withOutputOptions(program.command('export')))
-    .argument('<run>', 'a run folder (or a model.json, .keras or .h5 file)')
+    .argument('<run>', 'a run folder, a model.json, a .keras / .h5 file, or a config (a model-only file exports fresh weights)')
     .option('-f, --format <name>', `file format: ${Object.keys(EXPORT_FORMATS).join(', ')}`, 'tfjs')
     .option('-o, --out <path>', 'output file (a folder for tfjs; default: <run>/export/)')
     .description('write the trained model as a Keras .keras / .h5 file, Keras JSON, ONNX or TensorFlow.js model')

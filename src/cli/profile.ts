@@ -2,6 +2,7 @@
  * `kerats profile CONFIG [--backend B] [--batches N] [--batch-size N] [--json]`: where a model
  * spends its training time, per layer, forward and backward (Caffe's `caffe time`).
  */
+import { requireTrainingSections } from '../config/training-needs.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
@@ -36,6 +37,7 @@ export function registerProfile(program: Command): void {
     .action(async (file: string, opts: ProfileOptions) => {
       const out = outputFor(opts);
       const config = await loadConfig(file, configLoadOptions(opts));
+      requireTrainingSections(config, 'profile', ['compile']);
       const backend = await useBackend(opts.backend);
       out.detail(`backend: ${backend.name}${backend.acceleration ? ` + ${backend.acceleration}` : ''}`);
       const model = buildModel(config.model, { seed: config.seed });

@@ -1,29 +1,9 @@
 /** `kerats summary CONFIG|RUN_DIR|model.json`: the Keras `model.summary()` table. */
 import type { Command } from 'commander';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
-import { loadConfig } from '../config/load.js';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { loadModel } from '../saving/model-io.js';
 import { formatSummary, summarize } from '../runtime/summary.js';
-import { ConfigError } from '../util/errors.js';
-import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../saving/transfer.js';
-import { kerasFileKind, loadKerasModelFile } from '../saving/model-file.js';
+import { loadModelSource } from './model-source.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
-
-/** A run folder or a model.json: the saved model, named as its run's config named it. */
-async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name: string }> {
-  const stat = await fs.stat(target);
-  const modelJson = stat.isDirectory() ? path.join(target, 'model.json') : target;
-  const model = await loadModel(modelJson);
-  const configJson = path.join(path.dirname(modelJson), 'config.json');
-  const config = await fs.readFile(configJson, 'utf8').then((t) => JSON.parse(t) as { name?: string }, () => undefined);
-  return { model, name: config?.name ?? model.name };
-}
 
 export function registerSummary(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('summary'))))
@@ -34,20 +14,8 @@ export function registerSummary(program: Command): void {
     .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/20261122-101500-000 --json'))
     .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; allowPlugins?: boolean; expand?: boolean }) => {
       const out = outputFor(opts);
-      const stat = await fs.stat(target).catch(() => undefined);
-      if (!stat) throw new ConfigError(`cannot read "${target}": no such file or folder`);
       await useBackend(opts.backend);
-      // A .json file may be a Keras model.to_json() architecture, a TensorFlow.js model.json or a config.
-      const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;
-      const isSaved = kerasFileKind(target) !== undefined || stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');
-      if (!isSaved && jsonKind === undefined) await loadConfigPlugins(target, { allow: opts.allowPlugins });
-      const { model, name } = kerasFileKind(target)
-        ? await loadKerasModelFile(target).then((l) => ({ model: l.model, name: l.model.name }))
-        : jsonKind === 'keras'
-        ? await modelFromKerasJson(target).then((m) => ({ model: m, name: m.name }))
-        : isSaved
-        ? await loadSaved(target)
-        : await loadConfig(target, configLoadOptions(opts)).then(async (c) => ({ model: (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed }), name: c.name }));
+      const { model, name } = await loadModelSource(target, { config: configLoadOptions(opts), allowPlugins: opts.allowPlugins });
       const s = summarize(model, name, { expand: opts.expand === true });
       model.dispose();
       out.result(s, () => formatSummary(s));

@@ -39,10 +39,11 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
   if (nested) modelSpecValue.models = nested;
   addModelSources(modelSpecValue, doc.model as JsonObject, locs, path.dirname(absFile));
 
-  const compile = resolved.compile as JsonObject;
+  // A model-only file has no compile section: an empty loss stands in, and `missing` says so.
+  const compile = isObj(resolved.compile) ? resolved.compile : { loss: '', metrics: [] };
   const fit = resolved.fit as JsonObject;
   // The user's optimizer arguments as written (not the defaults-filled copy), or Keras's default.
-  const userOptimizer = (doc.compile as JsonObject).optimizer;
+  const userOptimizer = isObj(doc.compile) ? doc.compile.optimizer : undefined;
   const optimizer: NamedEntry = userOptimizer !== undefined
     ? named(userOptimizer, '/compile/optimizer')
     : { type: optimizers.get(DEFAULT_OPTIMIZER).name, args: {} };
@@ -63,6 +64,8 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
     resolved,
   };
   if (typeof doc.seed === 'number') config.seed = doc.seed;
+  const missing = (['compile', 'data'] as const).filter((k) => !isObj(doc[k]));
+  if (missing.length > 0) config.missing = missing;
   Object.assign(config.fit, fitExtras(fit));
   if (Array.isArray(doc.plugins)) config.plugins = doc.plugins as string[];
   if (input.inputShape) config.model.inputShape = input.inputShape;
@@ -231,10 +234,12 @@ export function resolveDefaults(doc: JsonObject, absFile: string): JsonObject {
   const model = out.model as JsonObject;
   if (Array.isArray(model.layers)) model.layers = model.layers.map((l) => withDefaults(l, findLayer));
   if (isObj(out.models)) for (const m of Object.values(out.models)) if (isObj(m) && Array.isArray(m.layers)) m.layers = m.layers.map((l) => withDefaults(l, findLayer));
-  const compile = out.compile as JsonObject;
-  if (compile.optimizer === undefined) compile.optimizer = { [optimizers.get(DEFAULT_OPTIMIZER).name]: {} };
-  compile.optimizer = withDefaults(compile.optimizer, (n) => optimizers.find(n));
-  if (compile.metrics === undefined) compile.metrics = [];
+  if (isObj(out.compile)) {
+    const compile = out.compile;
+    if (compile.optimizer === undefined) compile.optimizer = { [optimizers.get(DEFAULT_OPTIMIZER).name]: {} };
+    compile.optimizer = withDefaults(compile.optimizer, (n) => optimizers.find(n));
+    if (compile.metrics === undefined) compile.metrics = [];
+  }
   const fit: JsonObject = { ...FIT_DEFAULTS, callbacks: [], ...(isObj(out.fit) ? out.fit : {}) };
   fit.callbacks = (fit.callbacks as Json[]).map((c) => withDefaults(c, (n) => callbacks.find(n)));
   out.fit = fit;

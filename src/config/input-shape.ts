@@ -10,7 +10,7 @@ import type { JsonObject, Normalized } from './normalize.js';
 import type { SourceLocation } from './types.js';
 
 export interface InputInfo {
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   batchSize?: number;
   dtype?: 'float32' | 'int32';
   /** Position in `model.layers` of the Input entry, which the typed layer list leaves out. */
@@ -22,7 +22,9 @@ export interface InputInfo {
 export const INPUT_NAMES = new Set(['Input', 'InputLayer']);
 
 const isObj = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isDims = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && (d as number) > 0);
+/** A sample shape: positive ints, null for a dimension of any length (`[null]`, `[null, 8]`). */
+const isDims = (v: unknown): v is (number | null)[] =>
+  Array.isArray(v) && v.length > 0 && v.every((d) => d === null || (Number.isInteger(d) && (d as number) > 0));
 
 /** The single key and argument map of a normalised `{Name: args}` entry. */
 export function entryParts(item: unknown): { name: string; args: JsonObject } | undefined {
@@ -41,7 +43,7 @@ export function resolveInput(norm: Normalized): InputInfo {
   const layerList = Array.isArray(model.layers) ? model.layers : [];
   const locOf = (ptr: string): SourceLocation | undefined => norm.locs.get(ptr)?.key ?? norm.locs.get(ptr)?.value;
 
-  let shapeFrom: { what: string; shape: number[] } | undefined;
+  let shapeFrom: { what: string; shape: (number | null)[] } | undefined;
   const offer = (shape: unknown, what: string, ptr: string): void => {
     if (!isDims(shape)) return;
     if (!shapeFrom) {
@@ -87,13 +89,13 @@ export function resolveInput(norm: Normalized): InputInfo {
   if (first && !INPUT_NAMES.has(first.name)) {
     const ptr = `/model/layers/${firstIndex}/${first.name}`;
     const what = `layer ${firstIndex + 1} (${first.name}) input_shape`;
-    if (first.args.input_shape !== undefined && first.args.input_dim !== undefined) {
-      info.problems.push({ message: `${first.name} has both input_shape and input_dim; give one`, loc: locOf(`${ptr}/input_dim`) });
-    }
-    offer(first.args.input_shape, what, `${ptr}/input_shape`);
     // Embedding's own input_dim is its vocabulary size, not an input shape: its input is
     // (None, input_length), as in Keras 2.
     const ownInputDim = layers.find(first.name)?.args.input_dim !== undefined;
+    if (!ownInputDim && first.args.input_shape !== undefined && first.args.input_dim !== undefined) {
+      info.problems.push({ message: `${first.name} has both input_shape and input_dim; give one`, loc: locOf(`${ptr}/input_dim`) });
+    }
+    offer(first.args.input_shape, what, `${ptr}/input_shape`);
     if (!ownInputDim && Number.isInteger(first.args.input_dim)) offer([first.args.input_dim], what, `${ptr}/input_dim`);
     if (ownInputDim && Number.isInteger(first.args.input_length)) offer([first.args.input_length], what, `${ptr}/input_length`);
     const bis = first.args.batch_input_shape;

@@ -9,6 +9,7 @@
  */
 import { callbacks } from '../registry/callbacks.js';
 import { COMMON_LAYER_ARGS } from '../registry/layers/common.js';
+import { unsupportedArgSpec, unsupportedKerasArgs } from '../registry/keras-arguments.js';
 import { NESTED_LAYER_SCHEMA } from '../registry/layers/nested.js';
 import { layers } from '../registry/layers/index.js';
 import { losses } from '../registry/losses.js';
@@ -33,8 +34,8 @@ export const INPUT_ENTRY: RegistryEntry = {
   positional: 'shape',
   args: {
     shape: {
-      schema: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 },
-      description: 'Shape of one input sample, without the batch dimension.',
+      schema: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] }, minItems: 1 },
+      description: 'Shape of one input sample, without the batch dimension; null for a dimension of any length (`[null]`: sequences of any length).',
       required: true,
     },
     batch_size: { schema: { type: 'integer', minimum: 1 }, description: 'Fixed batch size of the input.' },
@@ -88,7 +89,12 @@ export function isNestedLayerArg(spec: ArgSpec | undefined): boolean {
 export function layerArgs(entry: RegistryEntry): Record<string, ArgSpec> {
   if (entry === INPUT_ENTRY) return entry.args;
   if (entry === CALL_ENTRY) return { ...entry.args, inputs: INPUTS_ARG };
-  return { ...COMMON_LAYER_ARGS, inputs: INPUTS_ARG, ...entry.args };
+  return { ...unsupportedArgSpecs(entry), ...COMMON_LAYER_ARGS, inputs: INPUTS_ARG, ...entry.args };
+}
+
+/** Keras arguments the entry lacks, each accepting only Keras's default (src/registry/keras-arguments.ts). */
+function unsupportedArgSpecs(entry: RegistryEntry): Record<string, ArgSpec> {
+  return Object.fromEntries(Object.entries(unsupportedKerasArgs(entry)).map(([n, u]) => [n, unsupportedArgSpec(entry, n, u)]));
 }
 
 /**
@@ -220,6 +226,8 @@ function datasetSchema(): JsonSchema {
   };
 }
 
+/** One sample's shape: positive ints, null for a dimension of any length. */
+const sampleShape: JsonSchema = { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] }, minItems: 1 };
 const shape = (min: number): JsonSchema => ({ type: 'array', items: { type: 'integer', minimum: 1 }, minItems: min });
 
 /** `inputs` and `outputs` of a functional model (in `model` and in each `models:` entry). */
@@ -503,7 +511,9 @@ export function buildSchema(): JsonSchema {
     description: 'A kerats training config: the data, a Keras Sequential model, and compile and fit settings.',
     type: 'object',
     additionalProperties: false,
-    required: ['model', 'compile'],
+    // A model-only file (no compile, fit or data) is a whole config for summary, validate,
+    // plot-model and export; train says what it lacks (config/training-needs.ts).
+    required: ['model'],
     properties: {
       $schema: { type: 'string', description: 'The JSON Schema this file follows (for editors); ignored by kerats.' },
       extends: {
@@ -579,7 +589,7 @@ export function buildSchema(): JsonSchema {
               pop: { type: 'integer', minimum: 0, description: 'How many top layers of the base model to remove before adding `layers`.', default: 0 },
             },
           },
-          input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension (or give it on the first layer, or as an Input entry).' },
+          input_shape: { ...sampleShape, description: 'Shape of one input sample, without the batch dimension, null for any length (or give it on the first layer, or as an Input entry).' },
           layers: {
             description: 'The layers, in order; each a one-key map like `Dense: {units: 16}`, or a bare name like `Flatten`.',
             type: 'array',
@@ -598,7 +608,7 @@ export function buildSchema(): JsonSchema {
           additionalProperties: false,
           required: ['layers'],
           properties: {
-            input_shape: { ...shape(1), description: 'Shape of one input sample, without the batch dimension.' },
+            input_shape: { ...sampleShape, description: 'Shape of one input sample, without the batch dimension; null for any length.' },
             layers: { description: 'The model\'s layers, in order.', type: 'array', minItems: 1, items: { $ref: '#/definitions/layerItem' } },
             ...GRAPH_MODEL_PROPERTIES,
           },

@@ -48,7 +48,8 @@ export interface ModelSpec {
   /** Model name shown by `summary` (`Model: "iris"`); the config's `name`. */
   name: string;
   /** Input shape without the batch dimension, from `model.input_shape`, the first layer, or `Input`. */
-  inputShape?: number[];
+  /** One sample's shape; null for a dimension of any length (`input_shape: [null]`). */
+  inputShape?: (number | null)[];
   batchSize?: number;
   dtype?: 'float32' | 'int32';
   layers: LayerSpec[];
@@ -230,6 +231,11 @@ export interface KeratsConfig {
   model: ModelSpec;
   compile: CompileSpec;
   fit: FitSpec;
+  /**
+   * The training sections a model-only file lacks (`compile`, `data`): summary, validate,
+   * plot-model and export need none; train refuses naming them (config/training-needs.ts).
+   */
+  missing?: ('compile' | 'data')[];
   /** Absolute path of the config file. */
   file: string;
   /** The validated document with defaults filled, as stored in the run folder (`config.json`). */

@@ -10,6 +10,14 @@ import { suggestOnce } from './suggest-names.js';
 import { closest } from '../util/suggest.js';
 import type { SourceLocation } from './types.js';
 import type { JsonSchema } from '../registry/types.js';
+import { unsupportedArgMessage, unsupportedKerasArgs, type UnsupportedArg } from '../registry/keras-arguments.js';
+import { layers } from '../registry/layers/index.js';
+
+/** The Keras arguments a layer lacks (by its canonical name). */
+function unsupportedOf(layer: string): Record<string, UnsupportedArg> {
+  const entry = layers.find(layer);
+  return entry ? unsupportedKerasArgs(entry) : {};
+}
 
 export function validateDocument(norm: Normalized): Problem[] {
   const c = compiledSchema();
@@ -103,6 +111,8 @@ function translate(item: Item, norm: Normalized, sections: Record<string, string
       const suggestion = renamed && candidates.includes(renamed)
         ? `; did you mean "${renamed}"? ("${key}" is its old Keras name)`
         : suggestOnce(key, candidates);
+      const kerasOnly = entry?.kind === 'layer' ? unsupportedOf(entry.name)[key] : undefined;
+      if (entry && kerasOnly) return at(unsupportedArgMessage(entry.name, key, (data as Record<string, unknown>)[key], kerasOnly), loc);
       if (entry) return at(`${entry.name} has no argument "${key}"${suggestion}`, loc);
       const section = ptr === '' ? undefined : decode(ptr.slice(1));
       const home = Object.entries(sections).find(([s, keys]) => s !== section && keys.includes(key))?.[0];
@@ -122,7 +132,15 @@ function translate(item: Item, norm: Normalized, sections: Record<string, string
       const t = e.params.type as string | string[];
       return at(`"${label}" must be ${expected(Array.isArray(t) ? t : [t], [])}, got ${describeValue(data)}`, valueLoc);
     }
-    case 'enum': {
+    case 'enum':
+    case 'not': {
+      const unsupported = (e.parentSchema as { 'x-kerats-unsupported'?: string } | undefined)?.['x-kerats-unsupported'];
+      const owner = norm.entries.get(ptr.slice(0, ptr.lastIndexOf('/')));
+      if (unsupported !== undefined && owner) {
+        const accepted = e.keyword === 'enum' ? e.params.allowedValues as unknown[] : [];
+        return at(unsupportedArgMessage(owner.name, label, data, { accepted, reason: unsupported }), keyLoc);
+      }
+      if (e.keyword === 'not') return at(`"${label}" is not allowed here, got ${describeValue(data)}`, valueLoc);
       const allowed = e.params.allowedValues as unknown[];
       const hint = typeof data === 'string' ? suggestOnce(data, allowed.filter((v): v is string => typeof v === 'string')) : '';
       if (hint) return at(`unknown ${label} ${JSON.stringify(data)}${hint}`, valueLoc);

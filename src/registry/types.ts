@@ -79,7 +79,7 @@ export interface TfLayerCommonArgs {
   name?: string;
   trainable?: boolean;
   dtype?: tf.DataType;
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   batchSize?: number;
   batchInputShape?: (number | null)[];
 }

@@ -65,7 +65,7 @@ async function examplesFor(
   dir: string,
   dataArg: string | undefined,
   pre: PreprocessingState,
-  inputShape: number[] | undefined,
+  inputShape: (number | null)[] | undefined,
 ): Promise<{ examples: Examples; label: string; dispose: () => void }> {
   if (dataArg && TABLE_EXT.has(path.extname(dataArg).toLowerCase())) {
     const t = await applyPreprocessingFile({ path: path.resolve(dataArg), given: dataArg }, pre, { labels: 'required', ...(inputShape ? { inputShape } : {}) });

@@ -47,7 +47,7 @@ function errorText(e: unknown): string {
 }
 
 /** The input shape (batch dimension excluded) from the spec or from the first layer's own args. */
-function inputShapeOf(spec: ModelSpec, first: LayerSpec, common: TfLayerCommonArgs): { shape?: number[]; batch?: Shape } {
+function inputShapeOf(spec: ModelSpec, first: LayerSpec, common: TfLayerCommonArgs): { shape?: Shape; batch?: Shape } {
   if (common.batchInputShape) return { batch: common.batchInputShape };
   if (common.inputShape) return { shape: common.inputShape };
   const isEmbedding = first.type === 'Embedding';

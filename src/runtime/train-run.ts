@@ -2,6 +2,7 @@
  * One `kerats train`: config → backend → model → data → training → run folder. Each step is
  * another module's job; this file only orders them and records what happened.
  */
+import { requireTrainingSections } from '../config/training-needs.js';
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -114,6 +115,7 @@ async function modelSizeForAuto(spec: ModelSpec): Promise<number | undefined> {
 }
 
 export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
+  requireTrainingSections(config, 'train');
   if (!config.data) {
     throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
   }

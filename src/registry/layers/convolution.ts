@@ -1,12 +1,14 @@
 /**
  * Convolution layers. Keras's kernel default is glorot_uniform (tfjs's is glorot_normal), applied
  * here explicitly.
- * Not offered: SeparableConv1D, DepthwiseConv1D and Conv1DTranspose (tfjs-layers has none), and
- * Keras's `groups` and `output_padding` arguments (tfjs cannot do them).
+ * Conv1DTranspose is kerats' own (custom/conv1d-transpose.ts). Not offered: SeparableConv1D and
+ * DepthwiseConv1D, Keras's `groups` and `output_padding`, and `dilation_rate` on transposed
+ * convolutions (tfjs ignores it there): refused unless they hold Keras's default.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArgMap, ArgSpec, LayerEntry, TfLayerCommonArgs } from '../types.js';
 import { toTfConstraint, toTfRegularizer } from '../keras-names.js';
+import * as custom from './custom/conv1d-transpose.js';
 import {
   ACTIVATION_ARG, DATA_FORMAT_ARG, SALT, activation, constraintArg, init, initializerArg, intOrTuple, numArg,
   posInt, regularizerArg, tfWeightArgs, toDataFormat, tuple, weightArgs,
@@ -48,6 +50,8 @@ function convEntry(o: {
   name: string; rank: Rank; aliases?: string[]; description: string; transpose?: boolean;
   make: (args: ConvArgs) => tf.layers.Layer;
 }): LayerEntry {
+  const spatial = spatialArgs(o.rank, o.rank === 1 && !o.transpose);
+  if (o.transpose) delete spatial.dilation_rate;
   return {
     name: o.name,
     aliases: o.aliases,
@@ -58,7 +62,7 @@ function convEntry(o: {
     positional: 'filters',
     args: {
       filters: { schema: posInt, description: 'Number of output filters.', required: true },
-      ...spatialArgs(o.rank, o.rank === 1 && !o.transpose),
+      ...spatial,
       activation: ACTIVATION_ARG(null),
       ...weightArgs(),
     },
@@ -87,6 +91,12 @@ export const Conv2D = convEntry({
 export const Conv3D = convEntry({
   name: 'Conv3D', rank: 3, aliases: ['Convolution3D'], make: (x) => tf.layers.conv3d(x),
   description: '3-D convolution (spatial convolution over volumes).',
+});
+
+export const Conv1DTranspose = convEntry({
+  name: 'Conv1DTranspose', rank: 1, aliases: ['Convolution1DTranspose'], transpose: true,
+  make: (x) => new custom.Conv1DTranspose(x as never),
+  description: 'Transposed 1-D convolution ("deconvolution"): maps a sequence back to a longer one.',
 });
 
 export const Conv2DTranspose = convEntry({

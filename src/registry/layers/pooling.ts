@@ -1,11 +1,12 @@
 /**
- * Pooling layers. `strides` defaults to `pool_size`, as in Keras.
- * Not offered: GlobalMaxPooling3D / GlobalAveragePooling3D (tfjs-layers has none), and Keras 3's
- * `keepdims` for global pooling (tfjs cannot keep the pooled axes).
+ * Pooling layers. `strides` defaults to `pool_size`, as in Keras. The 1-D poolings' `data_format`
+ * and global pooling's `data_format` / `keepdims` are kerats' own (custom/pooling.ts).
+ * Not offered: GlobalMaxPooling3D / GlobalAveragePooling3D.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArgMap, LayerEntry } from '../types.js';
-import { DATA_FORMAT_ARG, PADDING_ARG, intOrTuple, toDataFormat, tuple } from './args.js';
+import { DATA_FORMAT_ARG, PADDING_ARG, boolArg, intOrTuple, toDataFormat, tuple } from './args.js';
+import * as custom from './custom/pooling.js';
 
 type Rank = 1 | 2 | 3;
 const dims = (rank: Rank, prefix = ''): string =>
@@ -34,18 +35,20 @@ function poolEntry(kind: 'Max' | 'Average', rank: Rank, make: (a: ArgMap, common
       pool_size: { schema: intOrTuple(rank), description: 'Size of the pooling window: an int or a list.', default: rank === 1 ? 2 : Array(rank).fill(2) },
       strides: { schema: { anyOf: [intOrTuple(rank), { type: 'null' }] }, description: 'Stride of the window; defaults to pool_size.', default: null },
       padding: PADDING_ARG,
-      ...(rank === 1 ? {} : { data_format: DATA_FORMAT_ARG }),
+      data_format: DATA_FORMAT_ARG,
     },
     build: (a, common) => make(a, common),
   };
 }
 
-export const MaxPooling1D = poolEntry('Max', 1, (a, c) => tf.layers.maxPooling1d({ ...c, ...poolArgs(a, 1) } as never));
+export const MaxPooling1D = poolEntry('Max', 1, (a, c) =>
+  new custom.MaxPooling1D({ ...c, ...poolArgs(a, 1), dataFormat: toDataFormat(a.data_format) } as never));
 export const MaxPooling2D = poolEntry('Max', 2, (a, c) =>
   tf.layers.maxPooling2d({ ...c, ...poolArgs(a, 2), dataFormat: toDataFormat(a.data_format) } as never));
 export const MaxPooling3D = poolEntry('Max', 3, (a, c) =>
   tf.layers.maxPooling3d({ ...c, ...poolArgs(a, 3), dataFormat: toDataFormat(a.data_format) } as never));
-export const AveragePooling1D = poolEntry('Average', 1, (a, c) => tf.layers.averagePooling1d({ ...c, ...poolArgs(a, 1) } as never));
+export const AveragePooling1D = poolEntry('Average', 1, (a, c) =>
+  new custom.AveragePooling1D({ ...c, ...poolArgs(a, 1), dataFormat: toDataFormat(a.data_format) } as never));
 export const AveragePooling2D = poolEntry('Average', 2, (a, c) =>
   tf.layers.averagePooling2d({ ...c, ...poolArgs(a, 2), dataFormat: toDataFormat(a.data_format) } as never));
 export const AveragePooling3D = poolEntry('Average', 3, (a, c) =>
@@ -60,13 +63,18 @@ function globalEntry(kind: 'Max' | 'Average', rank: 1 | 2, make: (a: ArgMap, com
     description: `Global ${kind === 'Max' ? 'max' : 'average'} pooling: one value per channel over all ${rank === 1 ? 'steps' : 'positions'}.`,
     inputShape: `${rank + 2}-D tensor (batch_size, ${dims(rank)}, channels) with channels_last.`,
     outputShape: '2-D tensor (batch_size, channels).',
-    args: rank === 1 ? {} : { data_format: DATA_FORMAT_ARG },
+    args: {
+      data_format: DATA_FORMAT_ARG,
+      keepdims: boolArg('Whether to keep the pooled axes (with length 1), as Keras\'s keepdims.', false),
+    },
     build: (a, common) => make(a, common),
   };
 }
 
-export const GlobalMaxPooling1D = globalEntry('Max', 1, (_a, c) => tf.layers.globalMaxPooling1d(c));
-export const GlobalMaxPooling2D = globalEntry('Max', 2, (a, c) => tf.layers.globalMaxPooling2d({ ...c, dataFormat: toDataFormat(a.data_format) }));
-export const GlobalAveragePooling1D = globalEntry('Average', 1, (_a, c) => tf.layers.globalAveragePooling1d(c));
-export const GlobalAveragePooling2D = globalEntry('Average', 2, (a, c) =>
-  tf.layers.globalAveragePooling2d({ ...c, dataFormat: toDataFormat(a.data_format) }));
+const globalArgs = (a: ArgMap, c: object): custom.GlobalPoolingArgs =>
+  ({ ...c, dataFormat: toDataFormat(a.data_format), keepdims: (a.keepdims as boolean | undefined) ?? false });
+
+export const GlobalMaxPooling1D = globalEntry('Max', 1, (a, c) => new custom.GlobalMaxPooling1D(globalArgs(a, c)));
+export const GlobalMaxPooling2D = globalEntry('Max', 2, (a, c) => new custom.GlobalMaxPooling2D(globalArgs(a, c)));
+export const GlobalAveragePooling1D = globalEntry('Average', 1, (a, c) => new custom.GlobalAveragePooling1D(globalArgs(a, c)));
+export const GlobalAveragePooling2D = globalEntry('Average', 2, (a, c) => new custom.GlobalAveragePooling2D(globalArgs(a, c)));

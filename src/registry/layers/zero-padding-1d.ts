@@ -7,7 +7,7 @@ export interface ZeroPadding1DArgs {
   padding: [number, number];
   name?: string;
   trainable?: boolean;
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   batchInputShape?: (number | null)[];
   batchSize?: number;
   dtype?: tf.DataType;

@@ -27,31 +27,37 @@ export function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function showShape(shape: number[]): string {
-  return `[${shape.join(', ')}]`;
+function showShape(shape: (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : d)).join(', ')}]`;
 }
 
 /**
  * The shape of one x sample: the model's input shape when given (its size must match the number
- * of values per sample), else `natural`.
+ * of values per sample; one null dimension, "any length", takes what the data has), else `natural`.
  */
 export function sampleShape(
   valuesPerSample: number,
   natural: number[],
-  inputShape: number[] | undefined,
+  inputShape: (number | null)[] | undefined,
   what: string,
   loc: SourceLocation | undefined,
 ): number[] {
   if (!inputShape) return natural;
-  if (inputShape.some((d) => !Number.isInteger(d) || d <= 0) || size(inputShape) !== valuesPerSample) {
+  const known = inputShape.filter((d): d is number => d !== null);
+  const free = inputShape.length - known.length;
+  const fixed = size(known);
+  const filled = free === 1 && fixed > 0 && valuesPerSample % fixed === 0
+    ? inputShape.map((d) => d ?? valuesPerSample / fixed)
+    : inputShape;
+  if (filled.some((d) => d === null || !Number.isInteger(d) || d <= 0) || size(filled as number[]) !== valuesPerSample) {
     throw new DataError({
       message:
-        `the model's input_shape ${showShape(inputShape)} needs ${size(inputShape)} values per sample, ` +
+        `the model's input_shape ${showShape(inputShape)} needs ${free > 0 ? 'a multiple of ' : ''}${fixed} values per sample, ` +
         `but ${what} (fix input_shape or the data's columns)`,
       loc,
     });
   }
-  return inputShape;
+  return filled as number[];
 }
 
 /** Rows [from, to) of both x and y (views, no copy). */

@@ -27,7 +27,7 @@ export interface LoadOptions {
   /** The model's output layer names: a label map (`label: {output: column}`) must name exactly these. */
   outputNames?: string[];
   /** The model's input shape without the batch axis; x is reshaped to it. */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** The config's seed: the default seed of synthetic sources. */
   seed?: number;
 }
@@ -201,7 +201,7 @@ export async function readSource(src: { path: string; given: string; loc?: Sourc
 
 export interface PreprocessOptions {
   /** The model's input shape without the batch axis. */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** evaluate: the label column must be there; predict: labels are used when present. */
   labels?: 'required' | 'optional';
   /** Where the file was named (command line or config), for missing-column errors. */

@@ -71,7 +71,7 @@ function checkCounts(x: NdArray, y: NdArray | undefined, src: { given: string; l
   }
 }
 
-export async function arrayTraining(src: ArraySource, encoding: TargetEncoding, inputShape: number[] | undefined): Promise<{ arrays: Arrays; state: DataState }> {
+export async function arrayTraining(src: ArraySource, encoding: TargetEncoding, inputShape: (number | null)[] | undefined): Promise<{ arrays: Arrays; state: DataState }> {
   const { x, y, yGiven } = await readArraySource(src);
   checkCounts(x, y, src, yGiven);
   if (!y) throw new DataError({ message: `${src.given}: training needs labels (give \`labels: FILE\`${src.format === 'npz' ? ' or `y: NAME`' : ''})`, loc: src.loc });
@@ -92,7 +92,7 @@ export async function arrayTraining(src: ArraySource, encoding: TargetEncoding, 
 }
 
 /** A later array file (same format), encoded with the training state. */
-export async function arrayLater(src: ArraySource, state: DataState, inputShape: number[] | undefined, withLabels: boolean): Promise<Arrays> {
+export async function arrayLater(src: ArraySource, state: DataState, inputShape: (number | null)[] | undefined, withLabels: boolean): Promise<Arrays> {
   const { x, y, yGiven } = await readArraySource(src);
   checkCounts(x, y, src, yGiven);
   const natural = x.shape.slice(1);
@@ -109,7 +109,7 @@ export async function arrayLater(src: ArraySource, state: DataState, inputShape:
   return { n, x: x.data, xShape, y: t.y, yShape: t.yShape };
 }
 
-export async function imageTraining(src: ImageSource, encoding: TargetEncoding, inputShape: number[] | undefined): Promise<{ arrays: Arrays; state: DataState }> {
+export async function imageTraining(src: ImageSource, encoding: TargetEncoding, inputShape: (number | null)[] | undefined): Promise<{ arrays: Arrays; state: DataState }> {
   const folder = await listImageFolder(src.path, src.given, src.loc);
   const labels = folder.files.map((f) => f.label);
   const vocab = fitLabels(labels, { file: src.given, column: 'class folder', col: 1, lines: Int32Array.from(labels, (_, i) => i + 1) }, encoding);
@@ -127,12 +127,12 @@ export async function imageTraining(src: ImageSource, encoding: TargetEncoding, 
   return { arrays, state };
 }
 
-export async function imageLater(src: ImageSource, state: DataState, inputShape: number[] | undefined): Promise<Arrays> {
+export async function imageLater(src: ImageSource, state: DataState, inputShape: (number | null)[] | undefined): Promise<Arrays> {
   const folder = await listImageFolder(src.path, src.given, src.loc);
   return imageArrays(folder, src, state, inputShape);
 }
 
-async function imageArrays(folder: { files: { path: string; label: string }[] }, src: { path: string; given: string; loc?: SourceLocation }, state: DataState, inputShape: number[] | undefined): Promise<Arrays> {
+async function imageArrays(folder: { files: { path: string; label: string }[] }, src: { path: string; given: string; loc?: SourceLocation }, state: DataState, inputShape: (number | null)[] | undefined): Promise<Arrays> {
   const img = state.image;
   if (!img) throw new DataError({ message: `${src.given}: the model was not trained on images`, loc: src.loc });
   const shown = (p: string): string => path.join(src.given, path.relative(src.path, p));

@@ -211,7 +211,7 @@ export interface TableLoadOptions {
   encodingFor?: (output: string) => TargetEncoding;
   /** The model's output layer names, to check a label map against. */
   outputNames?: string[];
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** validation_split: statistics are fitted on the rows before the split only. */
   validationSplit?: number;
 }
@@ -325,7 +325,7 @@ function sampleWeights(table: Table, column: string): Float32Array {
 }
 
 export interface LaterOptions {
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** 'required': evaluate / validation; 'optional': predict uses labels when present; 'none': ignore them. */
   labels: 'required' | 'optional' | 'none';
   loc?: SourceLocation;
@@ -396,7 +396,7 @@ export function tableLater(text: string, file: string, state: DataState, opts: L
 }
 
 /** Featurizes a table and encodes its labels; windows it for time series. */
-function tableArrays(table: Table, state: DataState, inputShape: number[] | undefined, loc: SourceLocation | undefined, withLabels: boolean): { arrays: Arrays; windowStarts?: number[] } {
+function tableArrays(table: Table, state: DataState, inputShape: (number | null)[] | undefined, loc: SourceLocation | undefined, withLabels: boolean): { arrays: Arrays; windowStarts?: number[] } {
   const transforms = state.table?.transforms ?? {};
   const { x, width } = featurize(table, state.features, transforms);
   const label = state.label;

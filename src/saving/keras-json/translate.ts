@@ -10,6 +10,8 @@
  * LocallyConnected, expression Lambda) or reported by name.
  */
 import { ConfigError } from '../../util/errors.js';
+import { layers } from '../../registry/layers/index.js';
+import { isAccepted, unsupportedArgMessage, unsupportedKerasArgs } from '../../registry/keras-arguments.js';
 
 export type PyJson = string | number | boolean | null | PyJson[] | { [k: string]: PyJson };
 export type PyDict = { [k: string]: PyJson };
@@ -59,8 +61,9 @@ function inboundNodes(nodes: PyJson): PyJson {
   });
 }
 
-/** Flat `["in", 0, 0]` → `[["in", 0, 0]]`. */
+/** Flat `["in", 0, 0]` → `[["in", 0, 0]]`; Keras 3's dict of named outputs → their list, in order. */
 function ioLayers(v: PyJson): PyJson {
+  if (isDict(v)) return Object.values(v).map((x) => ioLayers(x)).flat(1);
   return Array.isArray(v) && typeof v[0] === 'string' ? [v] : v;
 }
 
@@ -108,8 +111,41 @@ function translateConfig(cls: string, config: PyDict, path: string): PyDict {
         'replace it in a kerats config with a {Lambda: {expr: "..."}} expression (e.g. "x * 2 + 1")',
     );
   }
+  if (cls === 'Bidirectional' && isMirror(out.layer, out.backward_layer)) delete out.backward_layer;
+  refuseUnsupportedArgs(cls, out, path);
   // Keras 2 to_json of Sequential may hold the first layer's batch_input_shape; tfjs reads it as is.
   return out;
+}
+
+/**
+ * Keras 3 writes Bidirectional's `backward_layer` even when it made it itself: the forward layer
+ * with go_backwards flipped. That one is what kerats builds anyway; another one is refused.
+ */
+function isMirror(forward: PyJson | undefined, backward: PyJson | undefined): boolean {
+  if (!isDict(forward) || !isDict(backward) || !isDict(forward.config) || !isDict(backward.config)) return false;
+  if (forward.class_name !== backward.class_name) return false;
+  const strip = (c: PyDict): PyDict => {
+    const { name: _n, go_backwards: _g, ...rest } = c;
+    return rest;
+  };
+  return JSON.stringify(strip(forward.config)) === JSON.stringify(strip(backward.config)) &&
+    Boolean(forward.config.go_backwards) !== Boolean(backward.config.go_backwards);
+}
+
+/**
+ * A Keras argument kerats cannot honour, set to anything but Keras's default, is an error naming
+ * it: dropping it would build another model than the one the file describes.
+ */
+function refuseUnsupportedArgs(cls: string, config: PyDict, path: string): void {
+  const entry = cls === 'Sequential' || cls === 'Functional' || cls === 'Model' ? undefined : layers.find(cls);
+  if (!entry) return;
+  const unsupported = unsupportedKerasArgs(entry);
+  for (const [k, v] of Object.entries(config)) {
+    const u = unsupported[k];
+    if (u && !isAccepted(u, v)) {
+      throw new ConfigError(`${path}: ${unsupportedArgMessage(`Keras layer "${String(config.name ?? cls)}" (${cls})`, k, v, u)}`);
+    }
+  }
 }
 
 /** The model topology tfjs's `modelFromJSON` takes, from a parsed Keras `to_json()` document. */
