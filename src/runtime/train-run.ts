@@ -16,6 +16,7 @@ import { buildModel } from './model-builder.js';
 import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
 import { planRun, RunSession, type ResumeRequest } from '../saving/checkpoint/session.js';
+import type { ConfigOrigin } from '../saving/checkpoint/resume.js';
 import { formatSummary, summarize } from './summary.js';
 import { evaluate, train, type TrainResult } from './training/trainer.js';
 import { fitTrainOptions } from './training/fit-options.js';
@@ -33,6 +34,10 @@ export interface TrainRunOptions {
   argv: string[];
   /** `--resume DIR|auto` (and `--force`): continue an interrupted run from its last checkpoint. */
   resume?: ResumeRequest;
+  /** `--set` flags and environment values the config was loaded with (kept for `--resume DIR`). */
+  origin?: ConfigOrigin;
+  /** Command-line options the printed resume command repeats (`--backend wasm`, `--events`). */
+  resumeFlags?: string[];
 }
 
 export interface TrainRunResult {
@@ -109,6 +114,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     train: data.train,
     shuffle: config.fit.shuffle,
     argv: opts.argv,
+    origin: opts.origin,
     log: (m) => opts.reporter?.onMessage?.(m),
   });
   const folder = session.folder;
@@ -128,7 +134,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       // Resume: start epoch, restored optimizer and shuffle state; the callbacks built by the session.
       ...session.trainOptions(),
     });
-    if (opts.shouldStop?.()) throw session.interrupted();
+    if (opts.shouldStop?.()) throw session.interrupted(opts.resumeFlags);
     const result: TrainResult = { ...trained, history: session.fullHistory(trained.history), epochsCompleted: session.initialEpoch + trained.epochsCompleted };
 
     const validation = data.validation ? await evaluate(model, config.compile, data.validation, config.fit.batchSize) : undefined;
