@@ -45,7 +45,7 @@ export function registerExport(program: Command): void {
     .argument('<run>', 'a run folder (or a model.json)')
     .option('-o, --out <dir>', 'output folder (default: <run>/export)')
     .description('write the trained model in TensorFlow.js layers format plus a Keras to_json() architecture (keras_model.json)')
-    .addHelpText('after', example('kerats export runs/iris/20261122-101500-000 -o exported',
+    .addHelpText('after', example('kerats export runs/iris/latest -o exported',
       'tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras exported/model.json model.h5'))
     .action(async (run: string, opts: CommonOptions & { out?: string; backend: BackendChoice }) => {
       const out = outputFor(opts);

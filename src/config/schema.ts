@@ -753,8 +753,3 @@ export function buildSchema(): JsonSchema {
     },
   };
 }
-
-/** The schema file's text: what `npm run schema` writes and the test compares. */
-export function schemaText(): string {
-  return `${JSON.stringify(buildSchema(), null, 2)}\n`;
-}
