@@ -50,7 +50,9 @@ describe('help examples', () => {
       // Shell pipes and redirections: run through sh, with this checkout's binary as `kerats`.
       const shell = example.replace(/\bkerats\b/g, `${process.execPath} ${path.join(ROOT, 'bin', 'kerats.js')}`).replace(/\| jq \S+/, '> /dev/null');
       const run = spawnSync('sh', ['-c', shell], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-      assert.equal(run.status, 0, `${example}\n${run.stderr}`);
+      // A quality gate may be missed by a 3-epoch model: exit 3 with the gate's verdict is the example working.
+      const gated = /--fail-(under|over)/.test(example) && run.status === 3 && /quality gate failed: .* required /.test(run.stderr);
+      assert.ok(run.status === 0 || gated, `${example}\nexit ${run.status}\n${run.stderr}`);
       assert.ok(!hasStackTrace(run.stderr), example);
     }
   });
@@ -58,7 +60,7 @@ describe('help examples', () => {
   it('train --events with a config error ends the stream with an error event (exit 2)', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'bad.yaml');
-    writeFileSync(file, 'name: bad\nmodel:\n  input_shape: [4]\n  layers:\n    - Dense: {units: x}\n');
+    writeFileSync(file, 'name: bad\nmodel:\n  input_shape: [4]\n  layers:\n    - Dense: {units: x}\ncompile: {optimizer: adam, loss: mse}\n');
     const r = await kerats(['train', file, '--events'], { cwd: dir });
     assert.equal(r.code, 2);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; exit_code: number; errors: { message: string; line?: number }[] });

@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { classifierConfusion } from './report/confusion.js';
 import type { KeratsConfig, DataSource } from '../config/types.js';
 import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 import { ConfigError } from '../util/errors.js';
@@ -172,6 +174,17 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       started_at: startedAt.toISOString(),
       finished_at: new Date().toISOString(),
     });
+    // For classifiers, the confusion matrix on held-out data (test, else validation), for the report.
+    const held = data.test ? { examples: data.test, name: 'test' } : { examples: data.validation, name: 'validation' };
+    const confusion = classifierConfusion(model, held.examples, encoding, data.preprocessing.classes, data.preprocessing.numClasses, held.name);
+    if (confusion) await folder.writeJson('confusion.json', confusion);
+    // The run report (report.html), unless the config says `report: false`.
+    if (config.resolved.report !== false) {
+      const { reportRuns } = await import('./report/build.js');
+      const { reportHtml } = await import('./report/html.js');
+      const label = `${config.name}/${path.basename(folder.targetDir)}`;
+      await folder.writeText('report.html', reportHtml(await reportRuns([folder.dir], { model, labels: [label] })));
+    }
     await session.beforeFinalize();
     const runDir = await folder.finalize();
     return {
