@@ -33,7 +33,7 @@ export function registerReport(program: Command): void {
     .description('one self-contained HTML page about one run or several side by side: history charts, metrics, gates, confusion matrix, model graph, manifest')
     .addHelpText(
       'after',
-      example('kerats report runs/iris/latest', 'kerats report runs/iris/latest runs/iris-wide/latest --out compare.html', 'kerats report runs/iris/latest --markdown --fail-under accuracy=0.9 >> "$GITHUB_STEP_SUMMARY"') +
+      example('kerats report runs/iris/latest', 'kerats report runs/iris/2* --out compare.html', 'kerats report runs/iris/latest --markdown --fail-under accuracy=0.9 >> "$GITHUB_STEP_SUMMARY"') +
         '\nThe gates are checked against the run\'s test metrics, else its validation metrics, else its last epoch.\n',
     )
     .action(async (given: string[], opts: ReportOptions) => {
