@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { schemaText } from '../src/config/schema.js';
+import { schemaText } from '../src/config/schema-editor.js';
 
 // dist/scripts/generate-schema.js → the package root, two levels up.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -144,6 +144,7 @@ test('kerats init writes templates with a working $schema line; cnn, mlp, lstm a
   const text = readFileSync(path.join(dir, 'cnn.yaml'), 'utf8');
   const ref = /^# yaml-language-server: \$schema=(.+)$/m.exec(text)?.[1] ?? '';
   assert.ok(existsSync(path.resolve(dir, ref)), `$schema points at an existing file: ${ref}`);
+  assert.ok(!path.isAbsolute(ref) && ref.startsWith('..'), `$schema is relative: ${ref}`);
   assert.equal(parse(text).name, 'cnn');
   const again = await kerats(['init', path.join(dir, 'cnn.yaml')]);
   assert.equal(again.code, 2, 'refuses to overwrite');

@@ -41,8 +41,12 @@ describe('kerats evaluate', () => {
     const fail = await kerats(['evaluate', run, '--fail-under', 'accuracy=1.01', '--data', path.join(ROOT, 'data', 'iris.csv')], { cwd: dir });
     assert.equal(fail.code, 3);
     assert.match(fail.stdout, /150 samples/);
-    assert.match(fail.stdout, /FAIL: accuracy/);
-    assert.match(fail.stderr, /quality gate failed: accuracy [\d.]+ is not >= 1\.01/);
+    assert.match(fail.stdout, /^FAIL: accuracy \d\.\d{4} < required 1\.01$/m);
+    assert.match(fail.stderr, /quality gate failed: accuracy \d\.\d{4} < required 1\.01/);
+    const over = await kerats(['evaluate', run, '--fail-over', 'loss=0.0001', '--fail-under', 'accuracy=0.1'], { cwd: dir });
+    assert.equal(over.code, 3);
+    assert.match(over.stdout, /^FAIL: loss \d\.\d{4} > allowed 0\.0001$/m);
+    assert.match(over.stdout, /^pass: accuracy \d\.\d{4} \(required >= 0\.1\)$/m);
     assert.ok(!hasStackTrace(fail.stderr));
   });
 

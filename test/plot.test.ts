@@ -77,7 +77,24 @@ fit: {epochs: 4, batch_size: 32}
     const lines = chart.split('\n');
     assert.match(lines[0] ?? '', /● loss {2}○ val_loss/);
     assert.match(lines[1] ?? '', /^\s+2\.50 ┤○/);
-    assert.match(lines[5] ?? '', /^\s+0\.250 ┤ {2}●●/);
+    // Four epochs spread over the minimum 24 columns (0, 8, 15, 23).
+    assert.match(lines[5] ?? '', /^\s+0\.250 ┤ {15}● {7}●$/);
     assert.equal(textChart({ loss: [1] }), '', 'one epoch is not a chart');
+  });
+
+  it('a 2-epoch chart is readable: 24 columns wide, labels aligned on the axis and under the first and last epoch', () => {
+    const lines = textChart({ loss: [1.2, 0.8], val_loss: [1.3, 1.1] }, { height: 5 }).trimEnd().split('\n');
+    const axis = lines.findIndex((l) => l.includes('└'));
+    const rows = lines.slice(1, axis);
+    // Every row's axis sits in the same column, after a right-aligned value label.
+    assert.deepEqual(new Set(rows.map((r) => r.indexOf('┤'))), new Set([10]));
+    assert.equal(lines[axis]?.indexOf('└'), 10);
+    assert.equal(lines[axis], `${' '.repeat(9)} └┬${'─'.repeat(22)}┬`);
+    const labels = lines[axis + 1] ?? '';
+    assert.equal(labels.indexOf('epoch 1'), 11, 'under the first column');
+    assert.equal(labels.length, lines[axis]?.length, '"epoch 2" ends under the last column');
+    assert.match(labels, /epoch 2$/);
+    assert.match(rows[0] ?? '', /^\s+1\.30 ┤/);
+    assert.match(rows[2] ?? '', /^\s+1\.05 ┤/);
   });
 });

@@ -69,6 +69,16 @@ test('predict on the validation rows: one row per input row, accuracy equals the
   assert.ok(Math.abs(accuracy - run.validation.accuracy) < 1e-6, `predict accuracy ${accuracy} vs run ${run.validation.accuracy}`);
   assert.ok(accuracy > 0.8, `accuracy ${accuracy}`);
   assert.deepEqual(doc.columns, Object.keys(rows[0] ?? {}));
+
+  // --json without -o: one JSON document on stdout with the same predictions (not CSV).
+  const inline = await kerats(['predict', run.runDir, input, '--id-column', 'species', '--json']);
+  assert.equal(inline.code, 0, inline.stderr);
+  const all = JSON.parse(inline.stdout) as { rows: number; output: string; predictions: Record<string, unknown>[] };
+  assert.equal(all.output, '-');
+  assert.equal(all.rows, 30);
+  assert.equal(all.predictions.length, 30);
+  assert.deepEqual(all.predictions.map((p) => p.prediction), rows.map((row) => row.prediction));
+  assert.deepEqual(Object.keys(all.predictions[0] ?? {}), doc.columns);
 });
 
 test('a bad row stops with file, line, column and exit 2; --skip-bad-rows skips and counts it', async () => {

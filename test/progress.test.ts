@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec } from '../src/config/types.js';
 import { createProgressReporter, formatBar } from '../src/runtime/training/progress.js';
+import { abbreviateKey, fitFinalLines, fitLiveLine } from '../src/runtime/training/fit-line.js';
 import { Prng } from '../src/util/prng.js';
 import { train } from '../src/runtime/training/trainer.js';
 
@@ -28,7 +29,7 @@ function capture(): { stream: Writable; text: () => string } {
 }
 
 /** Train labels vs flipped validation labels: val_loss rises, so EarlyStopping fires. */
-async function run(reporterOpts: { tty: boolean; color: boolean; quiet?: boolean }) {
+async function run(reporterOpts: { tty: boolean; color: boolean; quiet?: boolean; columns?: number }) {
   const out = capture();
   const rng = new Prng(5);
   const rand = () => rng.next();
@@ -60,7 +61,7 @@ describe('progress', () => {
     epochLines.forEach((l, i) =>
       assert.match(
         l,
-        new RegExp(`^Epoch ${i + 1}/20 - \\d+\\.\\ds - loss: \\d\\.\\d{4} - accuracy: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_accuracy: \\d\\.\\d{4}$`),
+        new RegExp(`^Epoch ${i + 1}/20 - \\d+\\.\\ds - \\d+(ms|us)/step - [\\d.]+k? samples/s - loss: \\d\\.\\d{4} - accuracy: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_accuracy: \\d\\.\\d{4}$`),
       ),
     );
     // The numbers printed are the history's, to 4 decimals.
@@ -77,10 +78,10 @@ describe('progress', () => {
   });
 
   it('draws a Keras-style bar on a terminal, coloured only when asked', async () => {
-    const plain = await run({ tty: true, color: false });
-    assert.match(plain.text, /Epoch 1\/20 \[=+\] 4\/4 - \d+\.\ds - loss: \d\.\d{4}/);
+    const plain = await run({ tty: true, color: false, columns: 120 });
+    assert.match(plain.text, /Epoch 1\/20\n(\r[^\n]*)?\r4\/4 \[=+\] \d+\.\ds \d+(ms|us)\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss/);
     assert.ok(!plain.text.includes(`${ESC}[39m`), 'no colour codes without color');
-    const coloured = await run({ tty: true, color: true });
+    const coloured = await run({ tty: true, color: true, columns: 120 });
     assert.ok(coloured.text.includes(`${ESC}[39m`), 'colour codes with color');
   });
 
@@ -88,5 +89,29 @@ describe('progress', () => {
     assert.equal(formatBar(0, 8, 10), `[${' '.repeat(10)}]`);
     assert.equal(formatBar(4, 8, 10), '[====>     ]');
     assert.equal(formatBar(8, 8, 10), '[==========]');
+  });
+
+  it('fits the live line to the width: abbreviates names and drops the bar before it drops a metric, never cuts', () => {
+    const logs = { loss: 0.41234, sparse_categorical_accuracy: 0.88, top_k_categorical_accuracy: 0.97, mean_absolute_error: 0.1234 };
+    const parts = { step: 120, steps: 1875, eta: 73.4, perStep: 0.0123, throughput: 2601, logs };
+    const wide = fitLiveLine(parts, 200);
+    assert.equal(wide, ' 120/1875 [>                             ] ETA 1m13s 12ms/step 2.6k samples/s - loss: 0.4123 - sparse_categorical_accuracy: 0.8800 - top_k_categorical_accuracy: 0.9700 - mean_absolute_error: 0.1234');
+    const medium = fitLiveLine(parts, 96);
+    assert.equal(medium, '120/1875 ETA 1m13s - loss: 0.4123 - sp_cat_acc: 0.8800 - topk_cat_acc: 0.9700 - mae: 0.1234');
+    const narrow = fitLiveLine(parts, 80);
+    assert.equal(narrow, '120/1875 ETA 1m13s loss=0.4123 sp_cat_acc=0.8800 topk_cat_acc=0.9700 mae=0.1234');
+    const tiny = fitLiveLine(parts, 40);
+    assert.ok(tiny.length <= 39 && tiny.includes('loss=0.4123') && tiny.endsWith('…'), tiny);
+    assert.equal(abbreviateKey('val_sparse_categorical_accuracy'), 'val_sp_cat_acc');
+    assert.equal(abbreviateKey('sparse_top_k_categorical_accuracy'), 'sp_topk_cat_acc');
+    assert.equal(abbreviateKey('out_a_mean_squared_error'), 'out_a_mse');
+  });
+
+  it('wraps the final epoch line onto indented lines rather than dropping a number', () => {
+    const logs = { loss: 0.4, accuracy: 0.9, precision: 0.8, recall: 0.7, val_loss: 0.5, val_accuracy: 0.85, val_precision: 0.75, val_recall: 0.65 };
+    const lines = fitFinalLines({ step: 40, steps: 40, seconds: 2.5, perStep: 0.06, logs }, 50);
+    assert.ok(lines.length > 1 && lines.every((l) => l.length <= 49), lines.join('\n'));
+    const text = lines.join(' ');
+    for (const k of ['loss: 0.4000', 'acc: 0.9000', 'prec: 0.8000', 'rec: 0.7000', 'val_loss: 0.5000', 'val_acc: 0.8500', 'val_prec: 0.7500', 'val_rec: 0.6500']) assert.ok(text.includes(k), k);
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { hasStackTrace, kerats, tempDir, trainAndKill, writeIrisConfig } from './helpers/cli.js';
+import { hasStackTrace, kerats, tempDir, trainAndKill, trainAndKillWhen, writeIrisConfig } from './helpers/cli.js';
 import { completeDir } from '../src/saving/checkpoint/atomic-dir.js';
 
 /** The Iris config with extra `fit` keys after batch_size. */
@@ -117,7 +117,17 @@ describe('BackupAndRestore save_freq: N batches', () => {
     assert.equal(existsSync(backup) && readdirSync(backup).length > 0, false, 'the backup is deleted when training ends');
 
     const runs = path.join(dir, 'runs');
-    const killed = await trainAndKill([file, '--runs', runs], dir, 1, 'SIGKILL');
+    // Killed once a mid-epoch backup of the second epoch is on disk (its first save is at batch 1).
+    const midSecondEpoch = async () => {
+      try {
+        const at = await completeDir(backup, 'state.json');
+        const s = at ? (JSON.parse(readFileSync(path.join(at, 'state.json'), 'utf8')) as { epoch: number; batch?: number }) : undefined;
+        return s !== undefined && s.epoch >= 1 && (s.batch ?? 0) > 0;
+      } catch {
+        return false; // replaced while being read: look again
+      }
+    };
+    const killed = await trainAndKillWhen([file, '--runs', runs], dir, midSecondEpoch, 'SIGKILL');
     assert.equal(killed.signal, 'SIGKILL');
     // Where the product finds it: a kill between replaceDir's two renames leaves only the `.old` copy.
     const saved = await completeDir(backup, 'state.json');

@@ -29,7 +29,7 @@ export function registerEvaluate(program: Command): void {
     .description('evaluate a trained run on its test set (or validation set, or --data) and gate on the metrics')
     .addHelpText(
       'after',
-      example('kerats evaluate runs/iris/20261122-233557-123', 'kerats evaluate runs/iris/latest --data data/iris-test.csv --json --fail-under accuracy=0.9 --fail-over loss=0.5') +
+      example('kerats evaluate runs/iris/latest', 'kerats evaluate runs/iris/latest --data data/iris.csv --json --fail-under accuracy=0.9 --fail-over loss=0.5') +
         '\nExit codes: 0 all gates passed, 2 bad usage or data, 3 a --fail-under/--fail-over gate was missed.\n',
     )
     .action(async (dir: string, opts: EvaluateOptions) => {
@@ -43,13 +43,24 @@ export function registerEvaluate(program: Command): void {
       out.result(result, () => {
         const lines = [`Evaluated on ${result.data} (${result.samples} samples, ${result.backend})`];
         for (const [k, v] of Object.entries(result.metrics)) lines.push(`  ${k}: ${v.toFixed(4)}`);
-        for (const g of result.gates) lines.push(`${g.passed ? 'pass' : 'FAIL'}: ${g.metric} ${g.actual.toFixed(4)} ${g.op} ${g.value}`);
+        for (const g of result.gates) lines.push(gateLine(g));
         return lines.join('\n') + '\n';
       });
       const failed = result.gates.filter((g) => !g.passed);
       if (failed.length > 0) {
-        process.stderr.write(`quality gate failed: ${failed.map((g) => `${g.metric} ${g.actual.toFixed(4)} is not ${g.op} ${g.value}`).join('; ')}\n`);
+        process.stderr.write(`quality gate failed: ${failed.map((g) => gateLine(g).replace(/^FAIL: /, '')).join('; ')}\n`);
         process.exitCode = ExitCode.qualityGate;
       }
     });
+}
+
+/**
+ * One gate, saying what was found and what was required:
+ * `pass: accuracy 0.9667 (required >= 0.9)`, `FAIL: accuracy 0.9667 < required 0.99`,
+ * `FAIL: loss 0.6123 > allowed 0.5`.
+ */
+export function gateLine(g: { metric: string; actual: number; op: string; value: number; passed: boolean }): string {
+  const found = `${g.metric} ${g.actual.toFixed(4)}`;
+  if (g.passed) return `pass: ${found} (required ${g.op} ${g.value})`;
+  return g.op === '>=' ? `FAIL: ${found} < required ${g.value}` : `FAIL: ${found} > allowed ${g.value}`;
 }

@@ -6,6 +6,9 @@
  *   {"event":"checkpoint","epoch","path"}            (when a checkpoint is written)
  *   {"event":"early_stop","epoch","reason"}           (when a callback stopped training)
  *   {"event":"done","run_dir",...the train result}    (emitted by the train command)
+ *   {"event":"interrupted","signal","exit_code","epoch","batch","run_dir","checkpoint","resume_command"}
+ *                                                     (SIGINT/SIGTERM: stopped after a batch, checkpoint saved)
+ *   {"event":"error","exit_code","errors":[{"message","file"?,"line"?,"col"?}]}  (the run could not start or failed)
  * Every event also carries "time" (ISO 8601). Non-finite numbers (NaN loss) are written as null.
  */
 import type { Logs } from '../runtime/training/callbacks-types.js';
@@ -26,8 +29,13 @@ export class EventReporter implements ProgressReporter {
   constructor(
     private readonly sink: EventSink = (line) => process.stdout.write(line),
     /** Another reporter that gets the same calls (human progress on stderr). */
-    private readonly also?: ProgressReporter,
+    private also?: ProgressReporter,
   ) {}
+
+  /** Sets the reporter that gets the same calls (once the config says how verbose it is). */
+  alsoReportTo(reporter: ProgressReporter | undefined): void {
+    this.also = reporter;
+  }
 
   emit(event: string, fields: Record<string, unknown> = {}): void {
     this.sink(JSON.stringify({ event, time: new Date().toISOString(), ...fields }) + '\n');

@@ -17,13 +17,16 @@ export function templateNames(): string[] {
     .sort();
 }
 
-/** Where the installed schema is, as the `$schema` line should name it from `file`'s folder. */
+/**
+ * Where the installed schema is, as the `$schema` line should name it from `file`'s folder:
+ * always a relative path (`node_modules/kerats/schemas/kerats.schema.json` in a project that
+ * installs kerats), so the file reads the same on every machine that has the same layout.
+ */
 export function schemaRef(file: string): string {
   const schema = path.join(packageRoot(), 'schemas', 'kerats.schema.json');
   const rel = path.relative(path.dirname(path.resolve(file)), schema);
-  // Relative when the config lives inside the kerats folder (portable); else the absolute path.
-  const inside = !path.relative(packageRoot(), path.resolve(file)).startsWith('..');
-  return (inside ? rel : schema).split(path.sep).join('/');
+  // A different drive on Windows has no relative path: then the absolute one is all there is.
+  return (path.isAbsolute(rel) ? schema : rel).split(path.sep).join('/');
 }
 
 /** The template's text with the `$schema` line for `file` and its name set to the file's. */

@@ -15,6 +15,7 @@ import { registerCompletion } from './completion.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerPlot } from './plot.js';
 import { registerReproduce } from './reproduce.js';
+import { registerReport } from './report.js';
 import { registerExport } from './export.js';
 import { registerPlotModel } from './plot-model.js';
 import { registerPredict } from './predict.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerPlot(program);
   registerReproduce(program);
+  registerReport(program);
   registerExport(program);
   registerPlotModel(program);
   registerPredict(program);

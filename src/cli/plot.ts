@@ -17,7 +17,7 @@ export function registerPlot(program: Command): void {
     .option('-o, --output <file>', 'where to write the chart; .svg or .png (default: <run_dir>/history.svg)')
     .option('--title <text>', 'chart title (default: the run folder name)')
     .description('chart the loss and each metric per epoch, train and validation, as SVG or PNG')
-    .addHelpText('after', example('kerats plot runs/iris/20261122-233557-123 -o iris.png'))
+    .addHelpText('after', example('kerats plot runs/iris/latest -o iris.png'))
     .action(async (given: string, opts: PlotOptions) => {
       const out = outputFor(opts);
       const dir = await runDir(given, 'history.json');

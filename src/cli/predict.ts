@@ -23,7 +23,7 @@ export function registerPredict(program: Command): void {
   withBackendOption(withOutputOptions(program.command('predict')))
     .argument('<run_dir>', 'run folder written by `kerats train` (model.json, preprocessing.json)')
     .argument('<input>', 'data to predict: a CSV/TSV/JSON/NDJSON file (- for stdin), an image or image folder, or an .npy/.npz/IDX file')
-    .option('-o, --out <file>', 'output file: .csv, .json or .ndjson (default: CSV on stdout; - for stdout)')
+    .option('-o, --out <file>', 'output file: .csv, .json or .ndjson (default: CSV on stdout, or with --json one JSON document with the predictions; - for stdout)')
     .option('--batch-size <n>', 'samples per prediction batch', '32')
     .option('--id-column <col>', 'copy this input column into the output (repeatable)', collect)
     .option('--skip-bad-rows', 'skip rows that cannot be read or encoded (and count them) instead of stopping')
@@ -32,12 +32,15 @@ export function registerPredict(program: Command): void {
     .addHelpText(
       'after',
       example(
-        'kerats predict runs/iris/20250101-120000 new-flowers.csv -o predictions.csv',
+        'kerats predict runs/iris/latest new-flowers.csv -o predictions.csv',
         'cat rows.csv | kerats predict runs/iris/latest - --id-column id > out.csv',
+        'kerats predict runs/iris/latest data/iris.csv --json | jq .predictions[0]',
       ),
     )
     .action(async (runDir: string, input: string, opts: PredictCliOptions) => {
-      const out = outputFor({ ...opts, quiet: opts.quiet || opts.out === undefined || opts.out === '-' });
+      const toStdout = opts.out === undefined || opts.out === '-';
+      // --json to stdout: one JSON document holding the predictions; plain stdout: the CSV rows alone.
+      const out = outputFor({ ...opts, quiet: opts.quiet || (toStdout && !opts.json) });
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize <= 0) {
         throw new ConfigError(`--batch-size must be a positive integer, got ${JSON.stringify(opts.batchSize)}`);
@@ -51,11 +54,11 @@ export function registerPredict(program: Command): void {
         idColumns: opts.idColumn ?? [],
         skipBadRows: opts.skipBadRows === true,
         ...(opts.layer !== undefined ? { layer: opts.layer } : {}),
+        collect: toStdout && opts.json === true,
       });
       if (result.skipped > 0) {
         process.stderr.write(`skipped ${result.skipped} bad row${result.skipped === 1 ? '' : 's'}:\n${result.skipped_reasons.map((r) => `  ${r}`).join('\n')}\n`);
       }
-      // Predictions on stdout leave no room for a summary there; --json only when writing a file.
-      if (result.output !== '-') out.result(result, () => `Wrote ${result.rows} predictions to ${result.output}\n`);
+      if (result.output !== '-' || opts.json) out.result(result, () => `Wrote ${result.rows} predictions to ${result.output}\n`);
     });
 }

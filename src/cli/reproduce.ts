@@ -33,7 +33,7 @@ export function registerReproduce(program: Command): void {
     .option('--backend <name>', 'backend to train on (default: the one the run used)')
     .option('-o, --out <dir>', 'write the new run folder here (default: next to the original)')
     .description('train a run again from its config, seed and backend, and check the weights and history are identical')
-    .addHelpText('after', example('kerats reproduce runs/iris/20261122-233557-123') + '\nExit codes: 0 identical, 3 the weights or history differ.\n')
+    .addHelpText('after', example('kerats reproduce runs/iris/latest') + '\nExit codes: 0 identical, 3 the weights or history differ.\n')
     .action(async (given: string, opts: ReproduceOptions) => {
       const out = outputFor(opts);
       const dir = await runDir(given);

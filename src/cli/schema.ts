@@ -1,6 +1,6 @@
 /** `kerats schema`: the JSON Schema of config files (for editors and CI linting). */
 import type { Command } from 'commander';
-import { schemaText } from '../config/schema.js';
+import { schemaText } from '../config/schema-editor.js';
 import { example, withOutputOptions, type CommonOptions } from './common.js';
 
 export function registerSchema(program: Command): void {

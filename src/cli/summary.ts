@@ -11,7 +11,7 @@ export function registerSummary(program: Command): void {
     .option('--allow-plugins', 'load the ES modules the config lists under plugins: (they are code)')
     .option('--expand', 'also list the layers of nested models (Keras expand_nested=True)')
     .description('print the Keras model.summary() table: layers, output shapes and parameter counts')
-    .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/20261122-101500-000 --json'))
+    .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/latest --json'))
     .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; allowPlugins?: boolean; expand?: boolean }) => {
       const out = outputFor(opts);
       await useBackend(opts.backend);

@@ -6,11 +6,13 @@ import type { BackendChoice } from '../runtime/backend.js';
 import { runTraining, type TrainRunResult } from '../runtime/train-run.js';
 import { createProgressReporter } from '../runtime/training/progress.js';
 import { KeratsError, ExitCode } from '../util/errors.js';
-import { configFileOf } from '../saving/checkpoint/resume.js';
+import { configOriginOf, type ConfigOrigin } from '../saving/checkpoint/resume.js';
+import { InterruptedError } from '../saving/checkpoint/session.js';
 import { textChart } from '../runtime/plot/text-chart.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 import { EventReporter } from './events.js';
 import { Output } from './output.js';
+import { errorDocument } from './errors.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
 
 interface TrainOptions extends CommonOptions, ConfigOptions {
@@ -21,6 +23,30 @@ interface TrainOptions extends CommonOptions, ConfigOptions {
   allowPlugins?: boolean;
   resume?: string;
   force?: boolean;
+}
+
+/** `env` that notes the value of every variable the config reads (`${EPOCHS}`), for `--resume DIR`. */
+function recordingEnv(base: NodeJS.ProcessEnv, used: Record<string, string>): NodeJS.ProcessEnv {
+  return new Proxy(base, {
+    get(target, key) {
+      const value = typeof key === 'string' ? target[key] : undefined;
+      if (typeof key === 'string' && value !== undefined) used[key] = value;
+      return value;
+    },
+  });
+}
+
+/** The options a resume command repeats: how to train and print, not what (the run folder has that). */
+function resumeFlagsOf(opts: TrainOptions): string[] {
+  const flags: string[] = [];
+  if (opts.backend !== 'auto') flags.push('--backend', opts.backend);
+  if (opts.allowPlugins) flags.push('--allow-plugins');
+  if (opts.events) flags.push('--events');
+  if (opts.json) flags.push('--json');
+  if (opts.quiet) flags.push('--quiet');
+  if (opts.verbose) flags.push('--verbose');
+  if (opts.color === false) flags.push('--no-color');
+  return flags;
 }
 
 function fmt(logs: Record<string, number> | undefined): string {
@@ -41,59 +67,79 @@ export function registerTrain(program: Command): void {
     .description('train the model a config describes and write a run folder (model, history, metrics, summary)')
     .addHelpText('after', example('kerats train configs/iris.yaml', 'kerats train configs/iris.yaml --json > result.json'))
     .action(async (given: string | undefined, opts: TrainOptions) => {
-      if (opts.force && !opts.resume) throw new KeratsError('--force only applies to --resume; add --resume DIR or --resume auto');
-      const file = given ?? (opts.resume && opts.resume !== 'auto' ? await configFileOf(opts.resume) : undefined);
-      if (!file) throw new KeratsError('missing the config file: kerats train CONFIG (only --resume DIR can do without one)');
       const out = opts.events ? new Output({ quiet: opts.quiet, verbose: opts.verbose, color: opts.color, logsToStderr: true }) : outputFor(opts);
-      await loadConfigPlugins(file, { allow: opts.allowPlugins });
-      const config = await loadConfig(file, configLoadOptions(opts));
-      let interrupted = false;
-      // SIGTERM (a CI runner cancelling) exits 143, SIGINT (Ctrl-C) 130, as shells report them.
-      let signalCode: number = ExitCode.interrupted;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (signal === 'SIGTERM') signalCode = ExitCode.terminated;
-        if (interrupted) process.exit(signalCode);
-        interrupted = true;
-        process.stderr.write('\nstopping after this batch (press Ctrl-C again to quit at once)\n');
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      let result: TrainRunResult;
-      // fit.verbose as in Keras: 0 no progress, 2 one line per epoch even on a terminal, 1/auto a bar on a terminal.
-      const verbose = config.fit.verbose;
-      const human = opts.quiet || verbose === 0 ? undefined : createProgressReporter({ stream: out.logStream, tty: out.tty && verbose !== 2, color: out.color });
-      const events = opts.events ? new EventReporter(undefined, human) : undefined;
+      const events = opts.events ? new EventReporter() : undefined;
+      // With --events, a run that cannot start still ends its stream with an event a dashboard can show.
       try {
-        result = await runTraining(config, {
-          backend: opts.backend,
-          runsRoot: path.resolve(opts.runs),
-          out: opts.out,
-          reporter: events ?? human,
-          shouldStop: () => interrupted,
-          argv: process.argv.slice(2),
-          ...(opts.resume ? { resume: { from: opts.resume, force: opts.force } } : {}),
-        });
+        await trainCommand(given, opts, out, events);
       } catch (err) {
-        if (err instanceof KeratsError && err.exitCode === ExitCode.interrupted && signalCode === ExitCode.terminated) {
-          throw new KeratsError(err.problems, ExitCode.terminated);
+        if (events && err instanceof KeratsError && err.exitCode !== ExitCode.interrupted && err.exitCode !== ExitCode.terminated) {
+          events.emit('error', { exit_code: err.exitCode, errors: errorDocument(err.problems, err.exitCode).errors });
         }
         throw err;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
       }
-      if (events) {
-        events.emit('done', { ...result });
-        return;
-      }
-      out.result(result, () => {
-        const lines = [`Backend: ${result.backend}${result.acceleration ? ` + ${result.acceleration}` : ''}`];
-        if (result.validation) lines.push(`Validation: ${fmt(result.validation)}`);
-        if (result.test) lines.push(`Test: ${fmt(result.test)}`);
-        lines.push(`Run folder: ${path.relative(process.cwd(), result.run_dir) || '.'}`);
-        // On a terminal, a glance at how the loss went (the run folder has history.svg).
-        if (out.tty) lines.unshift(textChart(result.history).trimEnd());
-        return lines.join('\n') + '\n';
-      });
     });
+}
+
+async function trainCommand(given: string | undefined, opts: TrainOptions, out: Output, events: EventReporter | undefined): Promise<void> {
+  if (opts.force && !opts.resume) throw new KeratsError('--force only applies to --resume; add --resume DIR or --resume auto');
+  // `--resume DIR` alone: the run folder names the config and keeps the --set flags and environment values it was loaded with.
+  const saved = !given && opts.resume && opts.resume !== 'auto' ? await configOriginOf(opts.resume) : undefined;
+  const file = given ?? saved?.file;
+  if (!file) throw new KeratsError('missing the config file: kerats train CONFIG (only --resume DIR can do without one)');
+  await loadConfigPlugins(file, { allow: opts.allowPlugins });
+  const origin: ConfigOrigin = { overrides: [...(saved?.overrides ?? []), ...(opts.set ?? [])], env: {} };
+  const config = await loadConfig(file, { ...configLoadOptions(opts), sets: origin.overrides, env: recordingEnv({ ...process.env, ...saved?.env }, origin.env) });
+  let interrupted = false;
+  // SIGTERM (a CI runner cancelling) exits 143, SIGINT (Ctrl-C) 130, as shells report them.
+  let signalCode: number = ExitCode.interrupted;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGTERM') signalCode = ExitCode.terminated;
+    if (interrupted) process.exit(signalCode);
+    interrupted = true;
+    process.stderr.write('\nstopping after this batch (press Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: TrainRunResult;
+  // fit.verbose as in Keras: 0 no progress, 2 one line per epoch even on a terminal, 1/auto a bar on a terminal.
+  const verbose = config.fit.verbose;
+  const human = opts.quiet || verbose === 0 ? undefined : createProgressReporter({ stream: out.logStream, tty: out.tty && verbose !== 2, color: out.color });
+  events?.alsoReportTo(human);
+  try {
+    result = await runTraining(config, {
+      backend: opts.backend,
+      runsRoot: path.resolve(opts.runs),
+      out: opts.out,
+      reporter: events ?? human,
+      origin,
+      resumeFlags: resumeFlagsOf(opts),
+      shouldStop: () => interrupted,
+      argv: process.argv.slice(2),
+      ...(opts.resume ? { resume: { from: opts.resume, force: opts.force } } : {}),
+    });
+  } catch (err) {
+    if (err instanceof InterruptedError) {
+      const code = signalCode;
+      events?.emit('interrupted', { signal: code === ExitCode.terminated ? 'SIGTERM' : 'SIGINT', exit_code: code, ...err.details });
+      if (code === ExitCode.terminated) throw new KeratsError(err.problems, ExitCode.terminated);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (events) {
+    events.emit('done', { ...result });
+    return;
+  }
+  out.result(result, () => {
+    const lines = [`Backend: ${result.backend}${result.acceleration ? ` + ${result.acceleration}` : ''}`];
+    if (result.validation) lines.push(`Validation: ${fmt(result.validation)}`);
+    if (result.test) lines.push(`Test: ${fmt(result.test)}`);
+    lines.push(`Run folder: ${path.relative(process.cwd(), result.run_dir) || '.'}`);
+    // On a terminal, a glance at how the loss went (the run folder has history.svg).
+    if (out.tty) lines.unshift(textChart(result.history).trimEnd());
+    return lines.join('\n') + '\n';
+  });
 }

@@ -6,6 +6,8 @@ import { requireTrainingSections } from '../config/training-needs.js';
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { classifierConfusion } from './report/confusion.js';
 import type { KeratsConfig, DataSource } from '../config/types.js';
 import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 import { ConfigError } from '../util/errors.js';
@@ -19,6 +21,7 @@ import { buildModel } from './model-builder.js';
 import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
 import { planRun, RunSession, type ResumeRequest } from '../saving/checkpoint/session.js';
+import type { ConfigOrigin } from '../saving/checkpoint/resume.js';
 import { formatSummary, summarize } from './summary.js';
 import { evaluate, train, type TrainResult } from './training/trainer.js';
 import { fitTrainOptions } from './training/fit-options.js';
@@ -36,6 +39,10 @@ export interface TrainRunOptions {
   argv: string[];
   /** `--resume DIR|auto` (and `--force`): continue an interrupted run from its last checkpoint. */
   resume?: ResumeRequest;
+  /** `--set` flags and environment values the config was loaded with (kept for `--resume DIR`). */
+  origin?: ConfigOrigin;
+  /** Command-line options the printed resume command repeats (`--backend wasm`, `--events`). */
+  resumeFlags?: string[];
 }
 
 export interface TrainRunResult {
@@ -136,6 +143,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     train: data.train,
     shuffle: config.fit.shuffle,
     argv: opts.argv,
+    origin: opts.origin,
     log: (m) => opts.reporter?.onMessage?.(m),
   });
   const folder = session.folder;
@@ -155,7 +163,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       // Resume: start epoch, restored optimizer and shuffle state; the callbacks built by the session.
       ...session.trainOptions(),
     });
-    if (opts.shouldStop?.()) throw session.interrupted();
+    if (opts.shouldStop?.()) throw session.interrupted(opts.resumeFlags);
     const result: TrainResult = { ...trained, history: session.fullHistory(trained.history), epochsCompleted: session.initialEpoch + trained.epochsCompleted };
 
     const validation = data.validation ? await evaluate(model, config.compile, data.validation, config.fit.batchSize) : undefined;
@@ -195,6 +203,17 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       started_at: startedAt.toISOString(),
       finished_at: new Date().toISOString(),
     });
+    // For classifiers, the confusion matrix on held-out data (test, else validation), for the report.
+    const held = data.test ? { examples: data.test, name: 'test' } : { examples: data.validation, name: 'validation' };
+    const confusion = classifierConfusion(model, held.examples, encoding, data.preprocessing.classes, data.preprocessing.numClasses, held.name);
+    if (confusion) await folder.writeJson('confusion.json', confusion);
+    // The run report (report.html), unless the config says `report: false`.
+    if (config.resolved.report !== false) {
+      const { reportRuns } = await import('./report/build.js');
+      const { reportHtml } = await import('./report/html.js');
+      const label = `${config.name}/${path.basename(folder.targetDir)}`;
+      await folder.writeText('report.html', reportHtml(await reportRuns([folder.dir], { model, labels: [label] })));
+    }
     await session.beforeFinalize();
     const runDir = await folder.finalize();
     return {

@@ -96,6 +96,7 @@ export class RunFolder {
       }
       await moveOnto(this.dir, candidate);
       this.finalized = true;
+      await pointLatest(candidate);
       return candidate;
     }
   }
@@ -103,6 +104,25 @@ export class RunFolder {
   /** Removes the partial folder; a no-op once finalized. */
   async abort(): Promise<void> {
     if (!this.finalized && !this.kept) await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The name of the link to a config's newest finished run: `runs/<name>/latest`. */
+export const LATEST = 'latest';
+
+/**
+ * Points `runs/<name>/latest` at the run just finished (a relative symlink, replaced atomically by
+ * a rename, so a reader never sees it missing). Where links cannot be made (Windows without the
+ * privilege), there is simply no `latest`.
+ */
+async function pointLatest(runDir: string): Promise<void> {
+  const parent = path.dirname(runDir);
+  const tmp = path.join(parent, `.${LATEST}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await fs.symlink(path.basename(runDir), tmp, 'dir');
+    await fs.rename(tmp, path.join(parent, LATEST));
+  } catch {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 

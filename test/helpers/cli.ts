@@ -66,6 +66,31 @@ export function trainAndKill(args: string[], cwd: string, afterEpoch: number, si
   });
 }
 
+/**
+ * Starts `kerats train` and sends `signal` as soon as `ready()` holds (polled every 20 ms), e.g.
+ * once a checkpoint of the wanted position is on disk: deterministic where a delay after an event
+ * is not (a loaded machine may not have written anything yet).
+ */
+export function trainAndKillWhen(args: string[], cwd: string, ready: () => Promise<boolean>, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'train', ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let done = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = async (): Promise<void> => {
+      if (done) return;
+      if (await ready()) child.kill(signal);
+      else setTimeout(() => void poll(), 20);
+    };
+    void poll();
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      done = true;
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
 /** The small Iris classifier several CLI tests train: a Dense hidden layer on the shipped data/iris.csv. */
 export interface IrisConfigOptions {
   name: string;

@@ -29,6 +29,8 @@ export interface PredictOptions {
   layer?: string;
   /** Records read and predicted per chunk. */
   chunkRows?: number;
+  /** Keep the predictions in the result (`predict --json` to stdout) instead of writing them. */
+  collect?: boolean;
 }
 
 export interface PredictResult {
@@ -38,6 +40,8 @@ export interface PredictResult {
   skipped_reasons: string[];
   columns: string[];
   output: string;
+  /** The predictions, one object per row keyed by column (with `collect`). */
+  predictions?: Record<string, unknown>[];
 }
 
 export async function readState(runDir: string): Promise<DataState> {
@@ -100,11 +104,12 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   const net = opts.layer ? activationModel(model, opts.layer) : model;
   const inputShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
   const shape = inputShape.every((d) => d > 0) ? inputShape : undefined;
-  const format = outputFormat(opts.out);
+  const collected: string[] = [];
+  const format = opts.collect ? 'json' : outputFormat(opts.out);
   const toStdout = opts.out === undefined || opts.out === '-';
   const stream = toStdout ? process.stdout : createWriteStream(`${opts.out}.partial`);
   const write = (s: string): Promise<void> =>
-    new Promise((resolve, reject) => {
+    opts.collect ? Promise.resolve(void collected.push(s)) : new Promise((resolve, reject) => {
       if (stream.write(s)) resolve();
       else stream.once('drain', resolve);
       stream.once('error', reject);
@@ -149,7 +154,9 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
     await new Promise<void>((resolve) => stream.end(resolve));
     await fs.rename(`${opts.out}.partial`, opts.out ?? '');
   }
-  return { rows, skipped: skipped.length, skipped_reasons: skipped.slice(0, 10), columns, output: toStdout ? '-' : opts.out ?? '-' };
+  const result: PredictResult = { rows, skipped: skipped.length, skipped_reasons: skipped.slice(0, 10), columns, output: toStdout ? '-' : opts.out ?? '-' };
+  if (opts.collect) result.predictions = JSON.parse(collected.join('')) as Record<string, unknown>[];
+  return result;
 }
 
 type Emit = (x: Float32Array, n: number, xShape: number[], ids: Cell[][], idNames: string[]) => Promise<void>;

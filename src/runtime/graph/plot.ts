@@ -1,10 +1,11 @@
 /**
  * `keras.utils.plot_model` for kerats: the model's layers as boxes (name, class, and with shapes
  * the input and output shapes), an arrow per connection. Three renderings of one graph: Graphviz
- * DOT and Mermaid text, and a self-contained SVG laid out in layers (each layer one row below the
- * deepest of its inputs), so no Graphviz is needed.
+ * DOT and Mermaid text, and a self-contained SVG (PNG via resvg) laid out by ELK with edges routed
+ * around the boxes (layout.ts), so no Graphviz is needed.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { boxLines, layoutGraph, LINE_H, type GraphLayout } from './layout.js';
 import { formatShapes, type Shape } from './names.js';
 
 export interface PlotNode {
@@ -57,7 +58,9 @@ export function plotGraph(model: tf.LayersModel): PlotGraph {
     const calls = (l as unknown as { inboundNodes: InboundNode[] }).inboundNodes.filter((n) => n.inboundLayers.length > 0 && n.inboundLayers.every((s) => inModel.has(s)));
     const one = (x: unknown): unknown => (Array.isArray(x) && x.length === 1 && Array.isArray(x[0]) ? x[0] : x);
     const shapesIn = calls.map((n) => shapeText(one(n.inputShapes)));
-    const ins = new Set(shapesIn).size > 1 ? 'multiple' : (shapesIn[0] ?? '?');
+    // No call inside the model: a Sequential model's first layer, fed by the input drawn below.
+    const outside = (l as unknown as { inboundNodes: InboundNode[] }).inboundNodes.map((n) => shapeText(one(n.inputShapes)));
+    const ins = new Set(shapesIn).size > 1 ? 'multiple' : (shapesIn[0] ?? outside[0] ?? '?');
     return {
       id: ids.get(l) as string,
       name: l.name,
@@ -89,7 +92,7 @@ function dedupe(edges: [string, string][]): [string, string][] {
   return edges.filter(([a, b]) => (seen.has(`${a}>${b}`) ? false : (seen.add(`${a}>${b}`), true)));
 }
 
-const label = (n: PlotNode, shapes: boolean): string[] => (shapes ? [`${n.name} (${n.type})`, `input: ${n.input}`, `output: ${n.output}`] : [`${n.name} (${n.type})`]);
+const label = boxLines;
 
 const dotEscape = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -114,48 +117,33 @@ export function toMermaid(g: PlotGraph, shapes = true): string {
 
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Boxes in rows by depth, centred; straight arrows from the bottom of a box to the top of the next. */
-export function toSvg(g: PlotGraph, shapes = true): string {
-  const charW = 7;
-  const lineH = 16;
-  const padX = 12;
-  const gapX = 30;
-  const gapY = 40;
-  const rows = new Map<number, PlotNode[]>();
-  for (const n of g.nodes) rows.set(n.depth, [...(rows.get(n.depth) ?? []), n]);
-  const boxH = (shapes ? 3 : 1) * lineH + 12;
-  const widthOf = (n: PlotNode): number => Math.max(...label(n, shapes).map((t) => t.length)) * charW + 2 * padX;
-  const rowWidths = [...rows.values()].map((r) => r.reduce((w, n) => w + widthOf(n), 0) + gapX * (r.length - 1));
-  const width = Math.max(200, ...rowWidths) + 40;
-  const pos = new Map<string, { x: number; y: number; w: number }>();
-  const depths = [...rows.keys()].sort((a, b) => a - b);
-  depths.forEach((d, row) => {
-    const r = rows.get(d) ?? [];
-    const total = r.reduce((w, n) => w + widthOf(n), 0) + gapX * (r.length - 1);
-    let x = (width - total) / 2;
-    for (const n of r) {
-      pos.set(n.id, { x, y: 20 + row * (boxH + gapY), w: widthOf(n) });
-      x += widthOf(n) + gapX;
-    }
-  });
-  const height = 20 + depths.length * (boxH + gapY);
+/**
+ * The graph as a self-contained SVG: boxes where ELK placed them, each edge an orthogonal path
+ * routed around the boxes (layout.ts), ending in an arrow head.
+ */
+export async function toSvg(g: PlotGraph, shapes = true): Promise<string> {
+  return layoutToSvg(g, await layoutGraph(g, shapes), shapes);
+}
+
+export function layoutToSvg(g: PlotGraph, layout: GraphLayout, shapes = true): string {
+  const { width, height } = layout;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${height}" viewBox="0 0 ${Math.ceil(width)} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<title>${xmlEscape(g.name)}</title>`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>',
+    `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
-  for (const [a, b] of g.edges) {
-    const p = pos.get(a);
-    const q = pos.get(b);
-    if (!p || !q) continue;
-    out.push(`<line class="edge" x1="${(p.x + p.w / 2).toFixed(1)}" y1="${p.y + boxH}" x2="${(q.x + q.w / 2).toFixed(1)}" y2="${q.y}" stroke="#333" marker-end="url(#arrow)"/>`);
+  for (const e of layout.edges) {
+    const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
+    out.push(`<path class="edge" data-from="${e.from}" data-to="${e.to}" d="${d}" fill="none" stroke="#333" marker-end="url(#arrow)"/>`);
   }
+  const boxes = new Map(layout.boxes.map((b) => [b.id, b]));
   for (const n of g.nodes) {
-    const p = pos.get(n.id);
-    if (!p) continue;
-    out.push(`<g class="layer" id="${xmlEscape(n.name)}"><rect x="${p.x.toFixed(1)}" y="${p.y}" width="${p.w}" height="${boxH}" rx="4" fill="#f4f7fb" stroke="#335"/>`);
+    const b = boxes.get(n.id);
+    if (!b) continue;
+    out.push(`<g class="layer" id="${xmlEscape(n.name)}"><rect x="${b.x.toFixed(1)}" y="${b.y.toFixed(1)}" width="${b.w}" height="${b.h}" rx="4" fill="#f4f7fb" stroke="#335"/>`);
     label(n, shapes).forEach((t, i) => {
-      out.push(`<text x="${(p.x + p.w / 2).toFixed(1)}" y="${p.y + 6 + lineH * (i + 0.75)}" text-anchor="middle"${i === 0 ? ' font-weight="bold"' : ''}>${xmlEscape(t)}</text>`);
+      out.push(`<text x="${(b.x + b.w / 2).toFixed(1)}" y="${(b.y + 6 + LINE_H * (i + 0.75)).toFixed(1)}" text-anchor="middle"${i === 0 ? ' font-weight="bold"' : ''}>${xmlEscape(t)}</text>`);
     });
     out.push('</g>');
   }

@@ -3,9 +3,9 @@
  * train and validation as two lines over the epochs. Drawn with Vega-Lite (compiled to a Vega
  * view rendered headless to SVG, no canvas) and rasterised to PNG with resvg.
  */
-import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { svgToPng } from './png.js';
 
 export type History = Record<string, number[]>;
 
@@ -75,9 +75,5 @@ export async function historySvg(history: History, title?: string): Promise<stri
 
 /** The chart as a PNG image (2× scale for legibility). */
 export async function historyPng(history: History, title?: string): Promise<Uint8Array> {
-  const svg = await historySvg(history, title);
-  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
-    .render()
-    .asPng();
-  return new Uint8Array(png);
+  return svgToPng(await historySvg(history, title));
 }

@@ -65,6 +65,11 @@ export interface Callback {
   /** `logs` holds the epoch's results including `val_*`; a callback may add entries (ReduceLROnPlateau adds `learning_rate`). */
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
   onTrainEnd?(logs: Logs, ctx: TrainingContext): void | Promise<void>;
+  /**
+   * Training is being stopped by a signal after batch `ctx.batch` of epoch `ctx.epoch` (not a
+   * Keras hook): resume checkpointers save the position now. `onTrainEnd` still follows.
+   */
+  onInterrupt?(ctx: TrainingContext): void | Promise<void>;
 }
 
 /** Formats a metric value the way Keras's progress bar does (4 decimals, scientific when tiny). */

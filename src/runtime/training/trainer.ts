@@ -28,6 +28,11 @@ import type { TrainOptions, TrainResult } from './types.js';
 
 export type { TrainOptions, TrainResult, ProgressReporter, TrainBeginInfo } from './types.js';
 
+/** Resolves on the next turn of the event loop (after pending I/O and signal callbacks). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Keras's default batch size for evaluate/predict. */
 const DEFAULT_EVAL_BATCH = 32;
 
@@ -221,9 +226,14 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
         for (const cb of cbs) await cb.onBatchEnd?.(step, logs, ctx);
         step++;
         reporter?.onBatchEnd(step, logs);
+        // A batch's read-back resolves without returning to the event loop (wasm, cpu), so a whole
+        // epoch could pass before a SIGINT/SIGTERM handler runs: give it the chance after each batch.
+        await yieldToEventLoop();
         if (opts.shouldStop?.()) {
           interrupted = true;
-          ctx.stopTraining(`interrupted during epoch ${epoch + 1}`);
+          ctx.stopTraining(`interrupted at batch ${step} of epoch ${epoch + 1}`);
+          // Callbacks that keep resume state save it now (mid-epoch), so nothing trained is lost.
+          for (const cb of cbs) await cb.onInterrupt?.(ctx);
           break;
         }
         if (ctx.stopRequested) break;
@@ -241,6 +251,12 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
       epochsCompleted++;
       reporter?.onEpochEnd(epoch + 1, opts.epochs, epochLogs, (performance.now() - epochStart) / 1000);
       if (ctx.stopRequested) break;
+      // A signal during validation or the epoch-end callbacks: the epoch's checkpoint is written, stop here.
+      if (epoch + 1 < opts.epochs && opts.shouldStop?.()) {
+        interrupted = true;
+        ctx.stopTraining(`interrupted after epoch ${epoch + 1}`);
+        break;
+      }
     }
 
     const lastLogs: Logs = {};

@@ -34,8 +34,8 @@ export interface CheckpointerOptions {
   deleteOnEnd?: boolean;
   /** True when training was interrupted (Ctrl-C): the checkpoint is then kept whatever `deleteOnEnd` says. */
   interrupted?: () => boolean;
-  /** Called after each checkpoint is on disk, with the number of epochs it holds. */
-  onSaved?: (epochs: number) => void;
+  /** Called after each checkpoint is on disk, with the epochs it holds complete and the batches of the next. */
+  onSaved?: (epochs: number, batch: number) => void;
   /** `epoch` (default): save at the end of every epoch; N: every N batches instead. */
   saveFreq?: 'epoch' | number;
 }
@@ -64,6 +64,8 @@ export class Checkpointer implements Callback {
   /** Shuffle state at the start of the next epoch. */
   private nextRng = 0;
   private batchesSinceSave = 0;
+  /** Set by `onInterrupt`: the checkpoint then outlives the run whatever `deleteOnEnd` says. */
+  private stoppedBySignal = false;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.history = copyHistory(o.history ?? {});
@@ -95,9 +97,17 @@ export class Checkpointer implements Callback {
     if (this.o.saveFreq === undefined || this.o.saveFreq === 'epoch') await this.save(ctx, { epoch: this.epochsDone, batch: 0, rngState: this.nextRng });
   }
 
+  /** Stopped by a signal mid-epoch: save the position now, so a resume continues with the next batch. */
+  async onInterrupt(ctx: TrainingContext): Promise<void> {
+    this.stoppedBySignal = true;
+    const progress = ctx.epochProgress?.();
+    const batch = ctx.batch ?? 0;
+    if (batch > 0 && progress) await this.save(ctx, { epoch: ctx.epoch, batch, rngState: ctx.rngState(), progress });
+  }
+
   async onTrainEnd(): Promise<void> {
     // Training ended by itself (all epochs, or a callback stopped it): the backup has served.
-    if (this.o.deleteOnEnd && !this.o.interrupted?.()) await removeDir(this.o.dir);
+    if (this.o.deleteOnEnd && !this.stoppedBySignal && !this.o.interrupted?.()) await removeDir(this.o.dir);
   }
 
   private async save(ctx: TrainingContext, at: Position): Promise<void> {
@@ -117,7 +127,7 @@ export class Checkpointer implements Callback {
       configSha256: this.o.configSha256,
       dataSha256: this.o.dataSha256,
     });
-    this.o.onSaved?.(this.epochsDone);
+    this.o.onSaved?.(at.epoch, at.batch);
     // The epoch-0 checkpoint (written so a resume can start from scratch) and mid-epoch ones are not news to a dashboard.
     if (this.epochsDone > 0 && at.batch === 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
   }

@@ -27,6 +27,16 @@ export interface RunningInfo {
   data_sha256: string;
   started_at: string;
   command: string[];
+  /** `--set` flags the run was started with (older runs: absent). */
+  overrides?: string[];
+  /** Values of the environment variables the config referenced (`${EPOCHS}`). */
+  env?: Record<string, string>;
+}
+
+/** How a config was loaded besides its file: what `--resume DIR` needs to load the same config again. */
+export interface ConfigOrigin {
+  overrides: string[];
+  env: Record<string, string>;
 }
 
 export interface Resumable {
@@ -108,8 +118,11 @@ export function partialLocation(runsRoot: string, safeName: string, out?: string
   return { parent: path.resolve(runsRoot, safeName), prefix: '.' };
 }
 
-/** The config file an interrupted run was started with (`kerats train --resume DIR` without a config). */
-export async function configFileOf(given: string): Promise<string> {
+/**
+ * The config file an interrupted run was started with and how it was loaded (`kerats train
+ * --resume DIR` without a config): its `--set` flags and the environment values it used.
+ */
+export async function configOriginOf(given: string): Promise<{ file: string } & ConfigOrigin> {
   const run = await openResumable(given);
-  return run.running.config_file;
+  return { file: run.running.config_file, overrides: run.running.overrides ?? [], env: run.running.env ?? {} };
 }

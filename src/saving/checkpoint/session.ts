@@ -28,7 +28,7 @@ import { Checkpointer, restoreCallbackStates } from './checkpointer.js';
 import { diffJson } from './config-diff.js';
 import { configSha256, dataSha256 } from './hashes.js';
 import { disposeSnapshot, restoreOptimizer } from './optimizer-state.js';
-import { CHECKPOINT_DIR, listResumable, openResumable, partialLocation, RUNNING_FILE, writeRunning, type Resumable } from './resume.js';
+import { CHECKPOINT_DIR, listResumable, openResumable, partialLocation, RUNNING_FILE, writeRunning, type ConfigOrigin, type Resumable } from './resume.js';
 
 export interface ResumeRequest {
   /** A partial run folder, a folder of runs (its newest unfinished one), or `auto`. */
@@ -116,12 +116,40 @@ export interface OpenOptions {
   train: AnyExamples;
   shuffle: boolean;
   argv: string[];
+  /** How the config was loaded (`--set` flags, environment values it used), so `--resume DIR` alone can load it again. */
+  origin?: ConfigOrigin;
   log?: (message: string) => void;
+}
+
+/** Where an interrupted run stopped and how to continue it (the `interrupted` event's fields). */
+export interface InterruptDetails {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches of the next epoch trained and saved (0: the checkpoint is at an epoch boundary). */
+  batch: number;
+  run_dir: string;
+  checkpoint: string;
+  resume_command: string;
+}
+
+/** Training stopped on a signal after saving a checkpoint (exit 130; `kerats train` uses 143 for SIGTERM). */
+export class InterruptedError extends KeratsError {
+  constructor(message: string, readonly details: InterruptDetails) {
+    super(message, ExitCode.interrupted);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Phase 2 and the rest of the run's life: see the file comment. */
 export class RunSession {
   private savedEpochs = 0;
+  /** Position of the newest checkpoint: epochs completed and batches of the next one. */
+  private savedAt = { epoch: 0, batch: 0 };
   private wasInterrupted = false;
   private closed = false;
 
@@ -155,6 +183,8 @@ export class RunSession {
         data_sha256: plan.dataSha256,
         started_at: src?.run?.running.started_at ?? new Date().toISOString(),
         command: o.argv,
+        overrides: o.origin?.overrides ?? src?.run?.running.overrides ?? [],
+        env: o.origin?.env ?? src?.run?.running.env ?? {},
       });
       // Written at the start so `--resume` can show what changed.
       await folder.writeJson('config.json', config.resolved);
@@ -206,9 +236,10 @@ export class RunSession {
         ...common,
         dir: folder.file(CHECKPOINT_DIR),
         saveAtStart: !src?.run,
-        onSaved: (epochs) => {
+        onSaved: (epochs, batch) => {
+          session.savedAt = { epoch: epochs, batch };
           // The checkpoint of the starting point (fit.initial_epoch) is no progress worth keeping a folder for.
-          if (src || epochs > initialEpoch) session.savedEpochs = epochs;
+          if (src || epochs > initialEpoch || batch > 0) session.savedEpochs = Math.max(1, epochs);
         },
       });
       return session;
@@ -247,20 +278,22 @@ export class RunSession {
   }
 
   /**
-   * Training stopped on a signal: keep the partial folder and say how to resume. Returns the
-   * error to throw (exit 130; `kerats train` turns it into 143 for SIGTERM).
+   * Training stopped on a signal: keep the partial folder and say how to resume. `flags` are the
+   * command-line options to repeat (backend, output format); the run folder holds the rest.
+   * Returns the error to throw (exit 130; `kerats train` turns it into 143 for SIGTERM).
    */
-  interrupted(): KeratsError {
+  interrupted(flags: string[] = []): InterruptedError {
     this.wasInterrupted = true;
     this.folder.keep();
     const dir = path.relative(process.cwd(), this.folder.dir) || this.folder.dir;
-    const cfg = path.relative(process.cwd(), this.config.file) || this.config.file;
-    const kept = this.savedEpochs > 0 ? `the checkpoint after epoch ${this.savedEpochs} is` : 'a checkpoint of the starting point is';
-    return new KeratsError(
-      `training interrupted; ${kept} in ${dir}\n` +
-        `resume with: kerats train ${cfg} --resume ${dir}\n` +
-        '(the unfinished epoch is trained again from its start, so the resumed run matches an uninterrupted one)',
-      ExitCode.interrupted,
+    const { epoch, batch } = this.savedAt;
+    const where = batch > 0 ? `after batch ${batch} of epoch ${epoch + 1}` : epoch > 0 ? `after epoch ${epoch}` : 'of the starting point';
+    const resume = ['kerats', 'train', '--resume', dir, ...flags].map(shellWord).join(' ');
+    return new InterruptedError(
+      `training interrupted; the checkpoint ${where} is in ${dir}\n` +
+        `resume with: ${resume}\n` +
+        '(the run folder keeps the config, its --set overrides and environment values; the resumed run matches an uninterrupted one)',
+      { epoch, batch, run_dir: this.folder.dir, checkpoint: this.folder.file(CHECKPOINT_DIR), resume_command: resume },
     );
   }
 
