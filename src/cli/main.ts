@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { registerBackends } from './backends.js';
+import { registerClean } from './clean.js';
 import { registerTune } from './tune.js';
 import { registerProfile } from './profile.js';
 import { registerConfig } from './config.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerPlotModel(program);
   registerPredict(program);
+  registerClean(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

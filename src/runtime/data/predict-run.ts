@@ -47,7 +47,16 @@ export async function readState(runDir: string): Promise<DataState> {
   } catch {
     throw new DataError(`${runDir}: not a run folder (no preprocessing.json; give the folder \`kerats train\` printed)`);
   }
-  return JSON.parse(text) as DataState;
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`cannot read the preprocessing state "${file}": it is not valid JSON (${(err as Error).message}); the run folder is damaged, restore it or train again`);
+  }
+  if (!state || typeof state !== 'object' || Array.isArray(state)) {
+    throw new DataError(`cannot read the preprocessing state "${file}": expected a JSON object, found ${Array.isArray(state) ? 'a list' : JSON.stringify(state)}; the run folder is damaged, restore it or train again`);
+  }
+  return state as DataState;
 }
 
 function outputFormat(out: string | undefined): 'csv' | 'json' | 'ndjson' {
@@ -180,7 +189,7 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
   const format = inputFormat(opts.input, state);
   const given = opts.input === '-' ? 'stdin' : opts.input;
   const later = (text: string, lineOffset: number) =>
-    tableLater(text, given, state, { labels: 'none', ...(shape ? { inputShape: shape } : {}), extra: opts.idColumns, lineOffset, ...(format ? { format } : {}) });
+    tableLater(text, given, state, { labels: 'none', loc: { file: given, line: 1, col: 1 }, ...(shape ? { inputShape: shape } : {}), extra: opts.idColumns, lineOffset, ...(format ? { format } : {}) });
   const ids = (extra: Map<string, string[]>, n: number): Cell[][] => Array.from({ length: n }, (_, i) => opts.idColumns.map((c) => extra.get(c)?.[i] ?? ''));
 
   // Whole-file inputs: JSON lists, and time series (windows span chunk boundaries).
@@ -192,12 +201,16 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
   }
   const hasHeader = format !== 'ndjson' && state.table?.header !== false;
   let header: RawRecord | undefined;
+  let recordCount = 0;
   for await (const chunk of recordChunks(opts.input, opts.chunkRows ?? Math.max(opts.batchSize, 1024))) {
     let records = chunk;
     if (hasHeader && !header) {
       header = records[0];
       records = records.slice(1);
+      // Check the header (columns, not junk) before the first data row arrives, as training does.
+      if (header) checkHeaderOnly(header.text, later);
     }
+    recordCount += records.length;
     while (records.length > 0) {
       const first = records[0]?.line ?? 1;
       // The header is re-sent with every chunk on the line just before its first record.
@@ -219,6 +232,22 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
         records = records.filter((_, i) => i !== bad);
       }
     }
+  }
+  // An empty file, blank lines only or a header without rows: parsing what there is says which, with file:line.
+  if (recordCount === 0) later(header ? `${header.text}\n` : '', 0);
+}
+
+/**
+ * Parses the header alone: a junk first line (binary, HTML, JSON) or one without the model's
+ * columns is refused with its position. The "no data rows" error that a header alone gives is
+ * expected here and ignored.
+ */
+function checkHeaderOnly(headerText: string, later: (text: string, lineOffset: number) => unknown): void {
+  try {
+    later(`${headerText}\n`, 0);
+  } catch (e) {
+    if (e instanceof DataError && /no data rows/.test(e.message)) return;
+    throw e;
   }
 }
 
