@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
@@ -142,4 +142,28 @@ test('predict refuses the 13 junk inputs: exit 2 with file:line, never "Wrote 0 
     assert.ok(r.stderr.startsWith(`${j.file}:${j.line}:`), r.stderr);
     assert.doesNotMatch(r.stderr + r.stdout, /Wrote 0 predictions/);
   }
+});
+
+test('a run whose weights turn NaN says so, saves no model and keeps the last finite checkpoint', async () => {
+  // A linear regression whose learning rate jumps a millionfold at epoch 3: the weights overflow.
+  const cfg = write(
+    'diverge.yaml',
+    `name: diverge\nseed: 1\ndata:\n  train: {csv: ${path.join(ROOT, 'data/iris.csv')}, label: petal_width, features: [sepal_length, sepal_width, petal_length]}\n` +
+      'model:\n  input_shape: [3]\n  layers:\n    - Dense: {units: 8}\n    - Dense: {units: 1}\n' +
+      'compile: {optimizer: {SGD: {learning_rate: 0.001}}, loss: mse}\n' +
+      'fit:\n  epochs: 6\n  batch_size: 16\n  callbacks:\n    - LearningRateScheduler: {schedule: {step: {every: 2, factor: 1000000}}}\n',
+  );
+  const out = path.join(tmp, 'diverge');
+  const r = await kerats(['train', cfg, '--out', out], { cwd: tmp });
+  assert.equal(r.code, 2, r.stderr);
+  const m = /training diverged: after epoch (\d+) the weight "([^"]+)" holds NaN or infinite values, so the model is not saved; the last finite checkpoint \(after epoch (\d+)\) is kept in (\S+)\. Lower the learning rate/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const [, bad, , kept, where] = m;
+  assert.equal(Number(kept), Number(bad) - 1);
+  assert.ok(!existsSync(path.join(out, 'model.json')), 'no model saved at --out');
+  const checkpoint = path.join(tmp, where ?? '');
+  const state = JSON.parse(readFileSync(path.join(checkpoint, 'state.json'), 'utf8')) as { epoch: number };
+  assert.equal(state.epoch, Number(kept));
+  const w = readFileSync(path.join(checkpoint, 'weights.bin'));
+  assert.ok(new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4).every(Number.isFinite), 'the kept checkpoint is finite');
 });

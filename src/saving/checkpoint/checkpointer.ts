@@ -130,7 +130,7 @@ export class Checkpointer implements Callback {
     } catch (err) {
       if (!(err instanceof NonFiniteWeightsError)) throw err;
       const where = path.relative(process.cwd(), this.o.dir) || this.o.dir;
-      const kept = this.savedEpochs === undefined ? 'no checkpoint was written before' : `the last finite checkpoint (after epoch ${this.savedEpochs}) is kept in ${where}`;
+      const kept = !this.savedEpochs ? 'no epoch ended with finite weights, so there is nothing to keep' : `the last finite checkpoint (after epoch ${this.savedEpochs}) is kept in ${where}`;
       const when = at.batch > 0 ? `batch ${at.batch} of epoch ${at.epoch + 1}` : `epoch ${at.epoch}`;
       throw new DataError(
         `training diverged: after ${when} the weight "${err.weight}" holds NaN or infinite values, so the model is not saved; ${kept}. ` +
