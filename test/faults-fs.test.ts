@@ -183,3 +183,11 @@ test('a lock left by a dead process is cleared, and the lock goes when the run e
   assert.ok(existsSync(path.join(out, 'model.json')));
   assert.ok(!existsSync(lock), 'the run removed its lock when it finished');
 });
+
+test('--out through a file: exit 2 naming the file, not "looks like a bug"', async () => {
+  writeFileSync(path.join(tmp, 'plainfile'), 'x');
+  const r = await kerats(['train', config('through', 1), '--out', path.join(tmp, 'plainfile', 'run')], { cwd: tmp });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /cannot create the folder "plainfile": it is a file, not a folder \(ENOTDIR\)/);
+  assert.doesNotMatch(r.stderr, /looks like a bug/);
+});

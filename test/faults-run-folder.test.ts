@@ -167,3 +167,12 @@ test('a run whose weights turn NaN says so, saves no model and keeps the last fi
   const w = readFileSync(path.join(checkpoint, 'weights.bin'));
   assert.ok(new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4).every(Number.isFinite), 'the kept checkpoint is finite');
 });
+
+test('predict into a folder that does not exist: exit 2 naming it, before anything is predicted', async () => {
+  const run = await trained;
+  const out = path.join(tmp, 'no-such-folder', 'out.csv');
+  const r = await kerats(['predict', run, path.join(ROOT, 'data/iris.csv'), '-o', out]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(r.stderr.includes(`its folder "${path.dirname(out)}" does not exist (ENOENT)`), r.stderr);
+  assert.ok(!hasStackTrace(r.stderr));
+});

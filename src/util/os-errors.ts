@@ -32,10 +32,10 @@ export class FileSystemError extends KeratsError {
 
 /** The errno codes kerats explains: cause in words and the fix, for a path. */
 const EXPLAINED: Record<string, { cause: string; fix: string }> = {
-  ENOSPC: { cause: 'the disk is full (ENOSPC)', fix: 'free some space on that file system, or write elsewhere (--out DIR, --runs DIR)' },
-  EDQUOT: { cause: 'the disk quota is used up (EDQUOT)', fix: 'free some space within the quota, or write elsewhere (--out DIR, --runs DIR)' },
-  EFBIG: { cause: 'the file is larger than the file system allows (EFBIG)', fix: 'write to another file system (--out DIR, --runs DIR)' },
-  EROFS: { cause: 'the file system is read-only (EROFS)', fix: 'choose a writable folder (--out DIR, --runs DIR) or remount it read-write' },
+  ENOSPC: { cause: 'the disk is full (ENOSPC)', fix: 'free some space on that file system, or write somewhere else (train: --out DIR or --runs DIR)' },
+  EDQUOT: { cause: 'the disk quota is used up (EDQUOT)', fix: 'free some space within the quota, or write somewhere else (train: --out DIR or --runs DIR)' },
+  EFBIG: { cause: 'the file is larger than the file system allows (EFBIG)', fix: 'write to another file system' },
+  EROFS: { cause: 'the file system is read-only (EROFS)', fix: 'choose a writable folder (train: --out DIR or --runs DIR) or remount it read-write' },
   EACCES: { cause: 'permission denied (EACCES)', fix: 'check the permissions of the path and its folders (ls -ld), or choose another folder' },
   EPERM: { cause: 'the operation is not permitted (EPERM)', fix: 'check the permissions and attributes of the path (ls -ld, lsattr), or choose another folder' },
   EMFILE: { cause: 'the process has too many files open (EMFILE)', fix: 'raise the limit (ulimit -n 4096) and run again' },
@@ -130,7 +130,14 @@ export async function makeDir(dir: string): Promise<void> {
   } catch (err) {
     if (!isOsError(err)) throw err;
     let code = err.code ?? '';
-    if (code === 'ENOENT') {
+    let at = dir;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      // mkdir -p met a file where a folder should be: name that file.
+      let up = dir;
+      while (up !== path.dirname(up) && (await fs.stat(up).then((s) => s.isDirectory(), () => true))) up = path.dirname(up);
+      code = 'ENOTDIR';
+      at = up;
+    } else if (code === 'ENOENT') {
       // The nearest ancestor that exists: is it a folder, and can we write into it?
       let up = path.dirname(dir);
       while (up !== path.dirname(up) && !(await fs.stat(up).catch(() => undefined))) up = path.dirname(up);
@@ -140,6 +147,10 @@ export async function makeDir(dir: string): Promise<void> {
         () => 'ENOENT',
         (e: NodeJS.ErrnoException) => e.code ?? 'EACCES',
       );
+    }
+    if (code === 'ENOTDIR') {
+      const what = at === dir ? 'it is a file' : `"${shown(at)}" is a file`;
+      throw new FileSystemError(`cannot create the folder "${shown(dir)}": ${what}, not a folder (ENOTDIR); fix the path, or move the file out of the way`, code, dir);
     }
     throw osUserError(Object.assign(err, { code, path: dir }), dir, 'create') ?? err;
   }
@@ -161,7 +172,7 @@ export async function checkFreeSpace(dir: string, bytes: number, what: string): 
   if (free >= bytes) return;
   throw new FileSystemError(
     `cannot write ${what} into "${shown(dir)}": the disk is full (ENOSPC: ${formatBytes(free)} free, about ${formatBytes(bytes)} needed); ` +
-      'free some space on that file system, or write elsewhere (--out DIR, --runs DIR)',
+      'free some space on that file system, or write somewhere else (train: --out DIR or --runs DIR)',
     'ENOSPC',
     dir,
   );

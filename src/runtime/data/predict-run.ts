@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { DataError, KeratsError } from '../../util/errors.js';
+import { atPath, osUserError } from '../../util/os-errors.js';
 import { activationModel } from '../inspect.js';
 import { loadModel } from '../../saving/model-io.js';
 import { type RawRecord, recordChunks } from './chunks.js';
@@ -81,12 +82,24 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   const shape = inputShape.every((d) => d > 0) ? inputShape : undefined;
   const format = outputFormat(opts.out);
   const toStdout = opts.out === undefined || opts.out === '-';
+  // Open the output first: a missing folder or a read-only disk is said before anything is predicted.
+  if (!toStdout) await atPath(opts.out ?? '', 'write', async () => (await fs.open(`${opts.out}.partial`, 'w')).close());
   const stream = toStdout ? process.stdout : createWriteStream(`${opts.out}.partial`);
+  // A write error (disk full) is kept and reported by the next write, naming the output file.
+  let streamError: Error | undefined;
+  const asUserError = (e: Error): Error => osUserError(e, opts.out, 'write') ?? e;
+  stream.on('error', (e: Error) => (streamError = asUserError(e)));
   const write = (s: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (stream.write(s)) resolve();
-      else stream.once('drain', resolve);
-      stream.once('error', reject);
+      if (streamError) return reject(streamError);
+      const onError = (e: Error) => reject(asUserError(e));
+      stream.once('error', onError);
+      const done = () => {
+        stream.off('error', onError);
+        resolve();
+      };
+      if (stream.write(s)) done();
+      else stream.once('drain', done);
     });
   const writer = new RowWriter(format, write);
   let groups: OutputGroup[] | undefined;
@@ -126,7 +139,11 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   }
   if (!toStdout) {
     await new Promise<void>((resolve) => stream.end(resolve));
-    await fs.rename(`${opts.out}.partial`, opts.out ?? '');
+    if (streamError) {
+      await fs.rm(`${opts.out}.partial`, { force: true });
+      throw streamError;
+    }
+    await atPath(opts.out ?? '', 'write', () => fs.rename(`${opts.out}.partial`, opts.out ?? ''));
   }
   return { rows, skipped: skipped.length, skipped_reasons: skipped.slice(0, 10), columns, output: toStdout ? '-' : opts.out ?? '-' };
 }
