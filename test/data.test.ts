@@ -283,8 +283,8 @@ test('file-level errors: missing label column (config location + did-you-mean), 
     () => loadData({ train: csv('data/nope.csv', `${root}data/nope.csv`, 'species') }, { encoding: 'sparse' }),
     `configs/iris.yaml:7:5: data/nope.csv: file not found (looked for ${root}data/nope.csv)`,
   );
-  await rejectsWith(() => loadData({ train: fx('empty.csv') }, { encoding: 'sparse' }), 'data/empty.csv: the file is empty (expected a header line with column names)');
-  await rejectsWith(() => loadData({ train: fx('header-only.csv', 'label') }, { encoding: 'sparse' }), 'data/header-only.csv: the file has a header but no data rows');
+  await rejectsWith(() => loadData({ train: fx('empty.csv') }, { encoding: 'sparse' }), 'data/empty.csv:1:1: the file is empty (expected a header line with column names)');
+  await rejectsWith(() => loadData({ train: fx('header-only.csv', 'label') }, { encoding: 'sparse' }), 'data/header-only.csv:1:1: the file has a header but no data rows');
 });
 
 test('applyPreprocessing: a new CSV in another column order gets the training feature order and class ids', async () => {

@@ -4,8 +4,11 @@
  * with KERATS_DEBUG=1. Under --json, stdout also gets one JSON document describing the failure:
  *   {"ok": false, "exit_code": 2, "errors": [{"message": "...", "file"?: "...", "line"?: 3, "col"?: 7}]}
  * (`file` without line/col: the command line, e.g. "--set fit.epochs=x").
+ * Operating-system errors (disk full, read-only, permissions) are the user's too: util/os-errors.ts
+ * words them with the path and the fix.
  */
 import { KeratsError, ExitCode, formatLocation, type ExitCodeValue, type Problem } from '../util/errors.js';
+import { osUserError } from '../util/os-errors.js';
 import type { Output } from './output.js';
 
 export interface ErrorDocument {
@@ -43,7 +46,9 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.KERATS_DEBUG === '1' || env.KERATS_DEBUG === 'true';
 }
 
-export function reportError(err: unknown, out: Output): ExitCodeValue {
+export function reportError(thrown: unknown, out: Output): ExitCodeValue {
+  // A full disk, a read-only folder, a missing permission: the user's to fix (exit 2), not a bug.
+  const err = osUserError(thrown) ?? thrown;
   const debug = debugEnabled();
   const red = (s: string) => out.chalk.red(s);
   if (err instanceof KeratsError) {

@@ -4,6 +4,7 @@ import { ExitCode } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
 import { registerBackends } from './backends.js';
 import { registerSetup } from './setup.js';
+import { registerClean } from './clean.js';
 import { registerTune } from './tune.js';
 import { registerProfile } from './profile.js';
 import { registerConfig } from './config.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerPlotModel(program);
   registerPredict(program);
+  registerClean(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -59,6 +59,10 @@ export function resolveExtends(root: LNode, absFile: string, read: ReadText = (f
     // The base's own locations use its path as the user would see it: relative to the cwd.
     const shown = path.relative(process.cwd(), abs) || abs;
     const parsed = resolveExtends(parseConfigText(text.replace(/^\uFEFF/, ''), shown), abs, read, stack);
+    if (parsed.kind !== 'map') {
+      const found = parsed.kind === 'seq' ? 'a list' : `a single ${parsed.value === null ? 'empty value' : typeof parsed.value === 'string' ? `text value (${JSON.stringify(parsed.value.slice(0, 40))}${parsed.value.length > 40 ? '…' : ''})` : 'value'}`;
+      throw new ConfigError({ message: `base config "${given}" is not a map of settings: it holds ${found}; extends needs a YAML/JSON config file (keys like model:, fit:)`, loc: item.loc });
+    }
     base = base === undefined ? parsed : mergeNodes(base, parsed);
   }
   return base === undefined ? own : mergeNodes(base, own);

@@ -40,6 +40,8 @@ export type LNode = LScalar | LMap | LSeq;
  * first (in load); this one keeps the expansion here bounded even if that guard is bypassed.
  */
 const MAX_NODES = 200_000;
+/** Maps and lists inside each other: far past any real config, short of the stack running out. */
+const MAX_DEPTH = 200;
 
 /** Converts the yaml document's contents into a located tree (aliases and `<<` merges expanded). */
 export function toLocated(doc: Document, lines: LineCounter, file: string): LNode | undefined {
@@ -50,8 +52,12 @@ export function toLocated(doc: Document, lines: LineCounter, file: string): LNod
   };
 
   const convert = (node: unknown, fallback: SourceLocation, depth: number): LNode => {
-    if (--budget < 0 || depth > 200) {
-      throw new ConfigError({ message: 'the config expands to too many values (YAML aliases nested too deeply)', loc: fallback });
+    // Two different limits, each named for what it is (a 500-deep JSON has no alias in it).
+    if (depth > MAX_DEPTH) {
+      throw new ConfigError({ message: `the config is nested more than ${MAX_DEPTH} levels deep (maps and lists inside each other); flatten it`, loc: fallback });
+    }
+    if (--budget < 0) {
+      throw new ConfigError({ message: `the config expands to more than ${MAX_NODES.toLocaleString('en-US')} values (through YAML aliases and merges); write fewer, or stop reusing anchors inside anchors`, loc: fallback });
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);

@@ -3,7 +3,7 @@
  * style), so JSON syntax errors get a line and column as well. Parser messages are rewritten in
  * plain words and pointed at the offending text.
  */
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { ConfigError, type Problem } from '../util/errors.js';
 import { toLocated, type LNode } from './locate.js';
 
@@ -18,6 +18,8 @@ export function parseConfigText(text: string, file: string): LNode {
     const first = syntaxProblem(doc.errors[0] as YAMLError, text, file);
     throw new ConfigError(file.toLowerCase().endsWith('.json') ? (jsonProblem(text, file, lines) ?? first) : first);
   }
+  const tag = unknownTag(doc, lines, file, text);
+  if (tag) throw new ConfigError(tag);
   try {
     // Only for its guard: throws on alias bombs ("billion laughs") before we expand anything.
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -31,6 +33,31 @@ export function parseConfigText(text: string, file: string): LNode {
   const root = toLocated(doc, lines, file);
   if (root === undefined) throw new ConfigError({ message: 'the config file is empty', loc: { file, line: 1, col: 1 } });
   return root;
+}
+
+/** The YAML tags a config may use: the plain kinds (`!!str 5` makes a string, `!!int "3"` a number). */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * A tag kerats does not define (`epochs: !custom 60`, `!!binary`, `!!set`): an error naming the
+ * tag, rather than the tagged value read as a string and refused for its type.
+ */
+function unknownTag(doc: ReturnType<typeof parseDocument>, lines: LineCounter, file: string, text: string): Problem | undefined {
+  let found: Problem | undefined;
+  visit(doc, (_key, node) => {
+    if (!isNode(node) || !node.tag || CORE_TAGS.has(node.tag)) return undefined;
+    const shown = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+    // The node's range starts at its value; the tag is written just before it.
+    const start = node.range?.[0] ?? 0;
+    const written = text.lastIndexOf(shown, start);
+    const p = lines.linePos(written >= 0 ? written : start);
+    found = {
+      message: `unknown YAML tag "${shown}": kerats defines no tags; remove "${shown}" and write the plain value` + (shown.startsWith('!!') ? '' : ' (or quote the whole value to keep it as text)'),
+      loc: { file, line: p.line, col: p.col },
+    };
+    return visit.BREAK;
+  });
+  return found;
 }
 
 /** For .json files, JSON's own wording ("expected ',' or '}' after property value"), where it has one. */

@@ -22,6 +22,9 @@ import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
 import { planRun, RunSession, type ResumeRequest } from '../saving/checkpoint/session.js';
 import type { ConfigOrigin } from '../saving/checkpoint/resume.js';
+import { RunFolder } from '../saving/run-folder.js';
+import { RunLock } from '../saving/run-lock.js';
+import { FileSystemError } from '../util/os-errors.js';
 import { formatSummary, summarize } from './summary.js';
 import { evaluate, train, type TrainResult } from './training/trainer.js';
 import { fitTrainOptions } from './training/fit-options.js';
@@ -126,11 +129,34 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
   if (!config.data) {
     throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
   }
-  const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model) });
-  if (backend.choice) opts.reporter?.onMessage?.(`backend auto: ${backend.choice}`);
-  // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
-  // model, the data split and the shuffle all follow it and the run can be repeated.
-  const plan = await planRun(config, { runsRoot: opts.runsRoot, out: opts.out, resume: opts.resume, log: (m) => opts.reporter?.onMessage?.(m) });
+  // Claim the folder the run becomes before anything is loaded or trained: a second run into the
+  // same --out (or resuming the same run) is refused at once, naming the first (run-lock.ts).
+  const locks: RunLock[] = [];
+  const claim = async (target: string, what: string): Promise<void> => {
+    if (!locks.some((l) => l.target === target)) locks.push(await RunLock.claim(target, what, opts.argv));
+  };
+  try {
+    if (opts.out) {
+      await claim(path.resolve(opts.out), `--out "${opts.out}"`);
+      if (!opts.resume) await RunFolder.refuseNonEmpty(opts.out);
+    }
+    const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model) });
+    if (backend.choice) opts.reporter?.onMessage?.(`backend auto: ${backend.choice}`);
+    // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
+    // model, the data split and the shuffle all follow it and the run can be repeated.
+    const plan = await planRun(config, { runsRoot: opts.runsRoot, out: opts.out, resume: opts.resume, log: (m) => opts.reporter?.onMessage?.(m) });
+    const resumed = plan.source?.run;
+    const target = resumed ? resumed.running.target : RunFolder.targetFor({ root: opts.runsRoot, name: config.name, out: opts.out });
+    const shown = path.relative(process.cwd(), target) || target;
+    await claim(target, resumed ? `the run "${shown}"` : `the run folder "${shown}"`);
+    return await trainClaimed(config, opts, backend, plan, target);
+  } finally {
+    for (const l of locks) await l.release();
+  }
+}
+
+async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend: Awaited<ReturnType<typeof useBackend>>, plan: Awaited<ReturnType<typeof planRun>>, target: string): Promise<TrainRunResult> {
+  if (!config.data) throw new ConfigError('the config has no "data" section');
   // model.keras_json / model.base (transfer.ts) build asynchronously; otherwise the usual builder.
   const model = (await buildModelFromSources(config.model, { seed: plan.seed })) ?? buildModel(config.model, { seed: plan.seed });
   const encoding = targetEncodingFor(config.compile.loss);
@@ -145,6 +171,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
     argv: opts.argv,
     origin: opts.origin,
     log: (m) => opts.reporter?.onMessage?.(m),
+    target,
   });
   const folder = session.folder;
   const startedAt = new Date();
@@ -229,6 +256,8 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       validation,
       test,
     };
+  } catch (err) {
+    throw err instanceof FileSystemError ? session.failedWithCheckpoint(err) : err;
   } finally {
     await session.close();
     model.dispose();

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { ConfigError } from '../util/errors.js';
+import { atPath, makeDir } from '../util/os-errors.js';
 
 /** `20261122-233557-123`: sortable, unique per millisecond; collisions get a `-2` suffix. */
 export function timestamp(d = new Date()): string {
@@ -35,15 +36,26 @@ export class RunFolder {
     private readonly explicit: boolean,
   ) {}
 
-  /** Starts `runs/<name>/<timestamp>/` (under `root`), or exactly `out` when given. */
-  static async create(opts: { root: string; name: string; out?: string; time?: Date }): Promise<RunFolder> {
-    const target = opts.out ? path.resolve(opts.out) : path.resolve(opts.root, safeName(opts.name), timestamp(opts.time));
-    if (opts.out) {
-      const entries = await fs.readdir(target).catch(() => [] as string[]);
-      if (entries.length > 0) throw new ConfigError(`--out "${opts.out}" already exists and is not empty; choose a new folder`);
-    }
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const dir = await fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.partial-`));
+  /** The folder a new run becomes: `runs/<name>/<timestamp>/` (under `root`), or exactly `out` when given. */
+  static targetFor(opts: { root: string; name: string; out?: string; time?: Date }): string {
+    return opts.out ? path.resolve(opts.out) : path.resolve(opts.root, safeName(opts.name), timestamp(opts.time));
+  }
+
+  /** Refuses an `--out` folder that already holds something (checked before training, and again at create). */
+  static async refuseNonEmpty(out: string): Promise<void> {
+    const target = path.resolve(out);
+    const stat = await fs.stat(target).catch(() => undefined);
+    if (stat && !stat.isDirectory()) throw new ConfigError(`--out "${out}" is a file, not a folder; choose a new folder`);
+    const entries = await fs.readdir(target).catch(() => [] as string[]);
+    if (entries.length > 0) throw new ConfigError(`--out "${out}" already exists and is not empty; choose a new folder`);
+  }
+
+  /** Starts `runs/<name>/<timestamp>/` (under `root`), or exactly `out` when given; `target` when the caller chose it already (and claimed it). */
+  static async create(opts: { root: string; name: string; out?: string; time?: Date; target?: string }): Promise<RunFolder> {
+    const target = opts.target ?? RunFolder.targetFor(opts);
+    if (opts.out) await RunFolder.refuseNonEmpty(opts.out);
+    await makeDir(path.dirname(target));
+    const dir = await atPath(target, 'create', () => fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.partial-`)));
     return new RunFolder(dir, target, opts.out !== undefined);
   }
 
@@ -80,8 +92,19 @@ export class RunFolder {
   /** Moves the finished run into place and returns its final path. */
   async finalize(): Promise<string> {
     if (this.explicit) {
-      await fs.mkdir(this.target, { recursive: true }); // empty or new (checked at create)
-      await moveOnto(this.dir, this.target);
+      await makeDir(this.target); // empty or new (checked at create; the run's lock keeps other kerats runs out)
+      try {
+        await moveOnto(this.dir, this.target);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        // Something other than kerats wrote into the folder while we trained: keep our run where it is.
+        this.keep();
+        throw new ConfigError(
+          `"${this.target}" was filled by another program while training, so the finished run was not moved there; ` +
+            `it is complete in ${this.dir} (move it where you want it)`,
+        );
+      }
       this.finalized = true;
       return this.target;
     }

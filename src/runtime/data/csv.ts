@@ -5,6 +5,7 @@
  * blank lines are skipped (as pandas does). Positions in errors are `file:line:field`, 1-based,
  * where `line` is the physical line the cell starts on (the header is line 1).
  */
+import { notTextReason } from './sniff.js';
 import { DataError } from '../../util/errors.js';
 
 /** Which columns to keep, decided from the header. */
@@ -156,8 +157,10 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
   };
 
   const hasHeader = layout.header !== false;
+  const notText = notTextReason(text.slice(0, 4096), 'CSV');
+  if (notText) throw cellError(file, line, 1, notText);
   if (!skipBlank()) {
-    throw new DataError(`${file}: the file is empty (expected ${hasHeader ? 'a header line with column names' : 'data rows'})`);
+    throw cellError(file, 1 + (layout.lineOffset ?? 0), 1, `the file is empty (expected ${hasHeader ? 'a header line with column names' : 'data rows'})`);
   }
 
   // Header (or, without one, the first record, read only to count its fields).
@@ -296,7 +299,7 @@ export function parseCsv(text: string, file: string, choosePlan: (header: string
     return cellError(file, line, col + 1, `row has more fields than the header's ${width} columns`);
   }
 
-  if (rows === 0) throw new DataError(`${file}: the file has ${hasHeader ? 'a header but ' : ''}no data rows`);
+  if (rows === 0) throw cellError(file, headerLine, 1, `the file has ${hasHeader ? 'a header but ' : ''}no data rows`);
   // Copy to the exact size: the estimate may have over-allocated, and a view would pin it all.
   return { file, header, rows, x: x.slice(0, rows * nf), labels, strings: plan.label >= 0 ? strings.slice(1) : strings, lines: lines.slice(0, rows) };
 }
@@ -364,12 +367,21 @@ function plainDecimal(text: string, a: number, b: number): number {
   return neg ? -v : v;
 }
 
-/** A finite number, or NaN for anything else (empty and blank cells included). */
-function toNumber(s: string): number {
+/**
+ * A decimal number as pandas' `read_csv` reads one: optional sign, digits with an optional point,
+ * optional exponent, and surrounding spaces or tabs trimmed (` 16 ` is 16, as in pandas).
+ * JavaScript's other forms (`0x10`, `0b10000`, `0o20`, `1_000`) are not numbers in a CSV.
+ */
+const DECIMAL = /^[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;
+
+/** A finite decimal number, or NaN for anything else (empty and blank cells included). */
+export function toNumber(s: string): number {
+  if (!DECIMAL.test(s)) return NaN;
   const v = Number(s);
-  // Number('') and Number('  ') are 0: a zero must come from a cell that has a digit.
-  return Number.isFinite(v) && (v !== 0 || /[0-9]/.test(s)) ? v : NaN;
+  return Number.isFinite(v) ? v : NaN;
 }
+
+const NON_DECIMAL = /^[ \t]*[+-]?0([xXbBoO])[0-9a-fA-F_]+[ \t]*$/;
 
 function numberError(s: string, file: string, line: number, col: number, name: string): DataError {
   const v = Number(s);
@@ -382,7 +394,19 @@ function numberError(s: string, file: string, line: number, col: number, name: s
         'set `missing: drop` or `missing: fill` on the data source to accept missing values)',
     );
   }
-  if (Number.isNaN(v)) {
+  const radix = NON_DECIMAL.exec(s);
+  if (radix) {
+    const kind = { x: 'hexadecimal', b: 'binary', o: 'octal' }[(radix[1] ?? 'x').toLowerCase()] ?? 'non-decimal';
+    return cellError(
+      file,
+      line,
+      col,
+      `column "${name}" has the ${kind} number ${JSON.stringify(s)}; CSV numbers are read as decimals only (as pandas reads them)` +
+        (Number.isFinite(v) ? `: write ${v}` : '') +
+        `, or declare \`preprocess: {${name}: one_hot}\` if it is a category code`,
+    );
+  }
+  if (Number.isNaN(v) || (Number.isFinite(v) && !DECIMAL.test(s))) {
     return cellError(
       file,
       line,

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { DataError, KeratsError } from '../../util/errors.js';
+import { atPath, osUserError } from '../../util/os-errors.js';
 import { activationModel } from '../inspect.js';
 import { loadModel } from '../../saving/model-io.js';
 import { kerasFileKind, loadKerasModelFile } from '../../saving/model-file.js';
@@ -52,7 +53,16 @@ export async function readState(runDir: string): Promise<DataState> {
   } catch {
     throw new DataError(`${runDir}: not a run folder (no preprocessing.json; give the folder \`kerats train\` printed)`);
   }
-  return JSON.parse(text) as DataState;
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`cannot read the preprocessing state "${file}": it is not valid JSON (${(err as Error).message}); the run folder is damaged, restore it or train again`);
+  }
+  if (!state || typeof state !== 'object' || Array.isArray(state)) {
+    throw new DataError(`cannot read the preprocessing state "${file}": expected a JSON object, found ${Array.isArray(state) ? 'a list' : JSON.stringify(state)}; the run folder is damaged, restore it or train again`);
+  }
+  return state as DataState;
 }
 
 function outputFormat(out: string | undefined): 'csv' | 'json' | 'ndjson' {
@@ -107,12 +117,24 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   const collected: string[] = [];
   const format = opts.collect ? 'json' : outputFormat(opts.out);
   const toStdout = opts.out === undefined || opts.out === '-';
+  // Open the output first: a missing folder or a read-only disk is said before anything is predicted.
+  if (!toStdout) await atPath(opts.out ?? '', 'write', async () => (await fs.open(`${opts.out}.partial`, 'w')).close());
   const stream = toStdout ? process.stdout : createWriteStream(`${opts.out}.partial`);
+  // A write error (disk full) is kept and reported by the next write, naming the output file.
+  let streamError: Error | undefined;
+  const asUserError = (e: Error): Error => osUserError(e, opts.out, 'write') ?? e;
+  stream.on('error', (e: Error) => (streamError = asUserError(e)));
   const write = (s: string): Promise<void> =>
     opts.collect ? Promise.resolve(void collected.push(s)) : new Promise((resolve, reject) => {
-      if (stream.write(s)) resolve();
-      else stream.once('drain', resolve);
-      stream.once('error', reject);
+      if (streamError) return reject(streamError);
+      const onError = (e: Error) => reject(asUserError(e));
+      stream.once('error', onError);
+      const done = () => {
+        stream.off('error', onError);
+        resolve();
+      };
+      if (stream.write(s)) done();
+      else stream.once('drain', done);
     });
   const writer = new RowWriter(format, write);
   let groups: OutputGroup[] | undefined;
@@ -152,7 +174,11 @@ export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   }
   if (!toStdout) {
     await new Promise<void>((resolve) => stream.end(resolve));
-    await fs.rename(`${opts.out}.partial`, opts.out ?? '');
+    if (streamError) {
+      await fs.rm(`${opts.out}.partial`, { force: true });
+      throw streamError;
+    }
+    await atPath(opts.out ?? '', 'write', () => fs.rename(`${opts.out}.partial`, opts.out ?? ''));
   }
   const result: PredictResult = { rows, skipped: skipped.length, skipped_reasons: skipped.slice(0, 10), columns, output: toStdout ? '-' : opts.out ?? '-' };
   if (opts.collect) result.predictions = JSON.parse(collected.join('')) as Record<string, unknown>[];
@@ -217,7 +243,7 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
   const format = inputFormat(opts.input, state);
   const given = opts.input === '-' ? 'stdin' : opts.input;
   const later = (text: string, lineOffset: number) =>
-    tableLater(text, given, state, { labels: 'none', ...(shape ? { inputShape: shape } : {}), extra: opts.idColumns, lineOffset, ...(format ? { format } : {}) });
+    tableLater(text, given, state, { labels: 'none', loc: { file: given, line: 1, col: 1 }, ...(shape ? { inputShape: shape } : {}), extra: opts.idColumns, lineOffset, ...(format ? { format } : {}) });
   const ids = (extra: Map<string, string[]>, n: number): Cell[][] => Array.from({ length: n }, (_, i) => opts.idColumns.map((c) => extra.get(c)?.[i] ?? ''));
 
   // Whole-file inputs: JSON lists, and time series (windows span chunk boundaries).
@@ -229,12 +255,16 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
   }
   const hasHeader = format !== 'ndjson' && state.table?.header !== false;
   let header: RawRecord | undefined;
+  let recordCount = 0;
   for await (const chunk of recordChunks(opts.input, opts.chunkRows ?? Math.max(opts.batchSize, 1024))) {
     let records = chunk;
     if (hasHeader && !header) {
       header = records[0];
       records = records.slice(1);
+      // Check the header (columns, not junk) before the first data row arrives, as training does.
+      if (header) checkHeaderOnly(header.text, later);
     }
+    recordCount += records.length;
     while (records.length > 0) {
       const first = records[0]?.line ?? 1;
       // The header is re-sent with every chunk on the line just before its first record.
@@ -256,6 +286,22 @@ async function predictTable(opts: PredictOptions, state: DataState, shape: numbe
         records = records.filter((_, i) => i !== bad);
       }
     }
+  }
+  // An empty file, blank lines only or a header without rows: parsing what there is says which, with file:line.
+  if (recordCount === 0) later(header ? `${header.text}\n` : '', 0);
+}
+
+/**
+ * Parses the header alone: a junk first line (binary, HTML, JSON) or one without the model's
+ * columns is refused with its position. The "no data rows" error that a header alone gives is
+ * expected here and ignored.
+ */
+function checkHeaderOnly(headerText: string, later: (text: string, lineOffset: number) => unknown): void {
+  try {
+    later(`${headerText}\n`, 0);
+  } catch (e) {
+    if (e instanceof DataError && /no data rows/.test(e.message)) return;
+    throw e;
   }
 }
 

@@ -4,7 +4,7 @@
  * string cell in a numeric column must parse as a number.
  */
 import { DataError } from '../../util/errors.js';
-import { cellError, type CsvData, type CsvPlan, MISSING_TOKENS } from './csv.js';
+import { cellError, type CsvData, type CsvPlan, MISSING_TOKENS, toNumber } from './csv.js';
 
 type Rec = Record<string, unknown>;
 
@@ -62,7 +62,7 @@ export function parseRecordsData(text: string, file: string, ndjson: boolean, ch
     plan.features.forEach((c, slot) => {
       const v = cell(r, c);
       const name = header[c] ?? '';
-      let num = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+      let num = typeof v === 'number' ? v : typeof v === 'string' ? toNumber(v) : NaN;
       const missing = v === null || v === undefined || (typeof v === 'string' && MISSING_TOKENS.has(v.trim()));
       if (missing && allowMissing) num = NaN;
       else if (missing) {

@@ -38,10 +38,12 @@ export function formatLogs(logs: Logs): string {
 /** The closing line(s): why training stopped early and which epoch's weights the model holds. */
 export function summaryLines(result: TrainResult, epochs: number): string[] {
   const lines: string[] = [];
+  // The run's epochs, not this process's: a resumed run continues counting where it stopped.
+  const done = (result.initialEpoch ?? 0) + result.epochsCompleted;
   if (result.interrupted) {
-    lines.push(`Training interrupted (${result.stopReason ?? 'stop requested'}); ${result.epochsCompleted} of ${epochs} epochs completed.`);
+    lines.push(`Training interrupted (${result.stopReason ?? 'stop requested'}); ${done} of ${epochs} epochs completed.`);
   } else if (result.stoppedEarly) {
-    lines.push(`Stopped early at epoch ${result.epochsCompleted}/${epochs}: ${result.stopReason ?? 'a callback requested it'}.`);
+    lines.push(`Stopped early at epoch ${done}/${epochs}: ${result.stopReason ?? 'a callback requested it'}.`);
   }
   if (result.restoredEpoch !== undefined) {
     lines.push(`Restored the model weights from the end of epoch ${result.restoredEpoch} (the best epoch).`);

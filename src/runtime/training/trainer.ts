@@ -269,6 +269,7 @@ export async function train(model: tf.LayersModel, compile: CompileSpec, trainDa
   const result: TrainResult = {
     history,
     epochsCompleted,
+    initialEpoch,
     stoppedEarly: ctx.stopRequested,
     stopReason: ctx.stopReason,
     bestEpoch: ctx.bestEpoch,

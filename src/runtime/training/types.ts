@@ -46,6 +46,11 @@ export interface TrainResult {
   /** One array per logged name, one value per completed epoch (`loss`, `accuracy`, `val_loss`, ...). */
   history: Record<string, number[]>;
   epochsCompleted: number;
+  /**
+   * Epochs done before this fit (a resumed run's checkpoint, or `initial_epoch`): the run's epoch
+   * count is `initialEpoch + epochsCompleted`, and every closing line reports that.
+   */
+  initialEpoch?: number;
   /** True when a callback (EarlyStopping, TerminateOnNaN) or `shouldStop` ended training before `epochs`. */
   stoppedEarly: boolean;
   stopReason?: string;

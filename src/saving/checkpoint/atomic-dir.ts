@@ -6,30 +6,40 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { atPath, checkFreeSpace, makeDir } from '../../util/os-errors.js';
 
 const oldName = (dir: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.old`);
 
-/** Writes `dir` through `fill(tmpDir)`; `dir` holds either its previous or its new contents at every moment. */
-export async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-  await fs.mkdir(path.dirname(dir), { recursive: true });
-  const tmp = await fs.mkdtemp(path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-`));
+/**
+ * Writes `dir` through `fill(tmpDir)`; `dir` holds either its previous or its new contents at every
+ * moment. With `bytes` (the expected size), a file system with less free space is refused before
+ * anything is written. A failure names `dir` and removes the temporary copy, so a full disk leaves
+ * the previous contents exactly as they were and nothing hidden beside them.
+ */
+export async function replaceDir(dir: string, fill: (tmp: string) => Promise<void>, bytes?: number): Promise<void> {
+  const parent = path.dirname(dir);
+  await makeDir(parent);
+  if (bytes !== undefined) await checkFreeSpace(parent, bytes, `"${path.basename(dir)}"`);
+  const tmp = await atPath(dir, 'write', () => fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.tmp-`)));
   try {
-    await fill(tmp);
+    await atPath(dir, 'write', () => fill(tmp));
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
   }
   const old = oldName(dir);
-  await fs.rm(old, { recursive: true, force: true });
-  const hadOld = await fs.rename(dir, old).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
-  await fs.rename(tmp, dir);
-  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  await atPath(dir, 'write', async () => {
+    await fs.rm(old, { recursive: true, force: true });
+    const hadOld = await fs.rename(dir, old).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return false;
+        throw err;
+      },
+    );
+    await fs.rename(tmp, dir);
+    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import { DataError } from '../../util/errors.js';
 import { saveModel, WEIGHTS_FILE } from '../model-io.js';
 import type { EpochProgress } from '../../runtime/training/step.js';
 import { completeDir, replaceDir } from './atomic-dir.js';
+import { checkFinite, checkWeightSizes } from '../weight-check.js';
 import { disposeSnapshot, snapshotOptimizer, type NamedTensor, type OptimizerSnapshot } from './optimizer-state.js';
 import { noiseStreamPositions, restoreNoiseStreams } from './noise-streams.js';
 
@@ -82,6 +83,9 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
   const snap = await snapshotOptimizer(optimizer, model);
   try {
     const encoded = await tf.io.encodeWeights(snap.tensors);
+    // What the new copy takes besides the old one: weights, optimizer slots, JSON (generously).
+    const modelBytes = model.weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1) * 4, 0);
+    const bytes = modelBytes + encoded.data.byteLength + 64 * 1024 + JSON.stringify(state.history).length * 2;
     await replaceDir(dir, async (tmp) => {
       await saveModel(model, tmp);
       await writeFileAtomic(path.join(tmp, OPTIMIZER_FILE), new Uint8Array(encoded.data));
@@ -102,7 +106,7 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
         saved_at: new Date().toISOString(),
       };
       await writeJsonAtomic(path.join(tmp, STATE_FILE), file);
-    });
+    }, bytes);
   } finally {
     disposeSnapshot(snap);
   }
@@ -148,7 +152,11 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | un
 
 /** Reads a weights file with its manifest entries, in manifest order. */
 async function readWeights(file: string, specs: tf.io.WeightsManifestEntry[]): Promise<NamedTensor[]> {
-  const buf = await fs.readFile(file);
+  const buf = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    throw new DataError(`cannot read the checkpoint file "${file}": ${err.code === 'ENOENT' ? 'it is missing' : err.message}`);
+  });
+  checkWeightSizes(path.join(path.dirname(file), file.endsWith(OPTIMIZER_FILE) ? STATE_FILE : 'model.json'), specs, [{ file, bytes: buf.byteLength }]);
+  if (path.basename(file) === WEIGHTS_FILE) checkFinite(specs, buf, `the checkpoint weights "${file}" are not finite`);
   const data = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const map = tf.io.decodeWeights(data, specs);
   return specs.map((s) => {
@@ -163,9 +171,14 @@ async function readWeights(file: string, specs: tf.io.WeightsManifestEntry[]): P
  * names from another process need not match).
  */
 export async function restoreModelWeights(ck: LoadedCheckpoint, model: tf.LayersModel): Promise<void> {
-  const json = JSON.parse(await fs.readFile(path.join(ck.dir, 'model.json'), 'utf8')) as {
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
+  const modelJson = path.join(ck.dir, 'model.json');
+  let json: { weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    json = JSON.parse(await fs.readFile(modelJson, 'utf8')) as typeof json;
+    if (!Array.isArray(json.weightsManifest)) throw new Error('it has no weightsManifest');
+  } catch (err) {
+    throw new DataError(`cannot read the checkpoint's model "${modelJson}": ${(err as Error).message}; the checkpoint is damaged (start the run again without --resume)`);
+  }
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const weights = await readWeights(path.join(ck.dir, WEIGHTS_FILE), specs);
   try {

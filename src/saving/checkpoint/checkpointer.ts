@@ -12,6 +12,9 @@ import type { Callback, Logs, TrainingContext } from '../../runtime/training/cal
 import type { EpochProgress } from '../../runtime/training/step.js';
 import { removeDir } from './atomic-dir.js';
 import { writeCheckpoint, type CallbackState } from './checkpoint.js';
+import { NonFiniteWeightsError } from '../weight-check.js';
+import { DataError } from '../../util/errors.js';
+import path from 'node:path';
 
 export interface CheckpointerOptions {
   /** Folder replaced by each checkpoint. */
@@ -66,6 +69,8 @@ export class Checkpointer implements Callback {
   private batchesSinceSave = 0;
   /** Set by `onInterrupt`: the checkpoint then outlives the run whatever `deleteOnEnd` says. */
   private stoppedBySignal = false;
+  /** Epochs the checkpoint on disk holds (undefined before the first one). */
+  private savedEpochs: number | undefined;
 
   constructor(private readonly o: CheckpointerOptions) {
     this.history = copyHistory(o.history ?? {});
@@ -75,6 +80,8 @@ export class Checkpointer implements Callback {
     this.epochsDone = ctx.epoch;
     this.nextRng = ctx.rngState();
     this.batchesSinceSave = 0;
+    // A resumed run starts from a checkpoint already on disk.
+    if (!this.o.saveAtStart && ctx.epoch > 0) this.savedEpochs = ctx.epoch;
     // A run resumed mid-epoch starts inside its first epoch: a checkpoint now must say so.
     const batch = ctx.batch ?? 0;
     if (this.o.saveAtStart) await this.save(ctx, { epoch: ctx.epoch, batch, rngState: ctx.rngState(), progress: batch > 0 ? ctx.epochProgress?.() : undefined });
@@ -116,6 +123,33 @@ export class Checkpointer implements Callback {
       if (cb === this || !cb.getState) continue;
       callbacks.push({ name: cb.name, state: cb.getState() });
     }
+    await this.write(ctx, at, callbacks);
+    this.savedEpochs = this.epochsDone;
+    this.o.onSaved?.(at.epoch, at.batch);
+    // The epoch-0 checkpoint (written so a resume can start from scratch) and mid-epoch ones are not news to a dashboard.
+    if (this.epochsDone > 0 && at.batch === 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
+  }
+
+  /**
+   * Writes the checkpoint. Weights that went NaN are never written over the last finite
+   * checkpoint: training stops here with an error that says where that checkpoint is.
+   */
+  private async write(ctx: TrainingContext, at: Position, callbacks: CallbackState[]): Promise<void> {
+    try {
+      await this.writeCheckpoint(ctx, at, callbacks);
+    } catch (err) {
+      if (!(err instanceof NonFiniteWeightsError)) throw err;
+      const where = path.relative(process.cwd(), this.o.dir) || this.o.dir;
+      const kept = !this.savedEpochs ? 'no epoch ended with finite weights, so there is nothing to keep' : `the last finite checkpoint (after epoch ${this.savedEpochs}) is kept in ${where}`;
+      const when = at.batch > 0 ? `batch ${at.batch} of epoch ${at.epoch + 1}` : `epoch ${at.epoch}`;
+      throw new DataError(
+        `training diverged: after ${when} the weight "${err.weight}" holds NaN or infinite values, so the model is not saved; ${kept}. ` +
+          'Lower the learning rate, scale the inputs (Normalization) or clip gradients (optimizer clipnorm), and train again',
+      );
+    }
+  }
+
+  private async writeCheckpoint(ctx: TrainingContext, at: Position, callbacks: CallbackState[]): Promise<void> {
     await writeCheckpoint(this.o.dir, ctx.model, ctx.optimizer, {
       epoch: at.epoch,
       ...(at.batch > 0 && at.progress ? { batch: at.batch, epochProgress: at.progress } : {}),
@@ -127,9 +161,6 @@ export class Checkpointer implements Callback {
       configSha256: this.o.configSha256,
       dataSha256: this.o.dataSha256,
     });
-    this.o.onSaved?.(at.epoch, at.batch);
-    // The epoch-0 checkpoint (written so a resume can start from scratch) and mid-epoch ones are not news to a dashboard.
-    if (this.epochsDone > 0 && at.batch === 0) ctx.checkpointSaved?.(this.epochsDone, this.o.dir);
   }
 }
 

@@ -23,6 +23,7 @@ import type { EpochProgress } from '../../runtime/training/step.js';
 import type { TrainOptions } from '../../runtime/training/types.js';
 import { buildOptimizer } from '../../runtime/training/trainer.js';
 import { removeDir } from './atomic-dir.js';
+import { findLeftovers, removeLeftovers } from '../cleanup.js';
 import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights, type LoadedCheckpoint } from './checkpoint.js';
 import { Checkpointer, restoreCallbackStates } from './checkpointer.js';
 import { diffJson } from './config-diff.js';
@@ -89,6 +90,9 @@ export async function planRun(config: KeratsConfig, opts: PlanOptions): Promise<
     await refuseChanges(config, source, hashes, req.force === true, `"${req.from}"`);
   } else if (req) {
     const { parent, prefix } = partialLocation(opts.runsRoot, safeName(config.name), opts.out);
+    // Partial folders of runs that died before their first checkpoint hold nothing to resume: say so and remove them.
+    const dead = (await findLeftovers(parent, prefix)).filter((l) => l.kind === 'dead-partial');
+    for (const l of await removeLeftovers(dead)) opts.log?.(`--resume auto: removed ${path.relative(process.cwd(), l.path) || l.path} (${l.reason})`);
     for (const run of await listResumable(parent, prefix)) {
       if (run.checkpoint.state.configSha256 === hashes.config && run.checkpoint.state.dataSha256 === hashes.data) {
         source = { kind: 'run', checkpoint: run.checkpoint, run };
@@ -119,6 +123,8 @@ export interface OpenOptions {
   /** How the config was loaded (`--set` flags, environment values it used), so `--resume DIR` alone can load it again. */
   origin?: ConfigOrigin;
   log?: (message: string) => void;
+  /** The folder a fresh run becomes, already claimed by the caller (run-lock.ts). */
+  target?: string;
 }
 
 /** Where an interrupted run stopped and how to continue it (the `interrupted` event's fields). */
@@ -172,7 +178,7 @@ export class RunSession {
     const src = plan.source;
     const folder = src?.run
       ? RunFolder.reopen(src.run.dir, src.run.running.target, src.run.running.explicit)
-      : await RunFolder.create({ root: runsRoot, name: config.name, out });
+      : await RunFolder.create({ root: runsRoot, name: config.name, out, ...(o.target ? { target: o.target } : {}) });
     let optimizer: tf.Optimizer | undefined;
     try {
       await writeRunning(folder.dir, {
@@ -294,6 +300,21 @@ export class RunSession {
         `resume with: ${resume}\n` +
         '(the run folder keeps the config, its --set overrides and environment values; the resumed run matches an uninterrupted one)',
       { epoch, batch, run_dir: this.folder.dir, checkpoint: this.folder.file(CHECKPOINT_DIR), resume_command: resume },
+    );
+  }
+
+  /**
+   * A run that failed for a reason outside kerats (disk full, folder made read-only) after a
+   * checkpoint: the user error, with where the checkpoint is and the command that resumes it.
+   */
+  failedWithCheckpoint(err: KeratsError): KeratsError {
+    if (this.savedEpochs === 0 && !this.plan.source?.run) return err;
+    const dir = path.relative(process.cwd(), this.folder.dir) || this.folder.dir;
+    const cfg = path.relative(process.cwd(), this.config.file) || this.config.file;
+    const what = `the checkpoint after epoch ${this.savedEpochs > 0 ? this.savedEpochs : this.initialEpoch}`;
+    return new KeratsError(
+      [...err.problems, { message: `${what} is intact in ${dir}; once fixed, continue with: kerats train ${cfg} --resume ${dir}` }],
+      err.exitCode,
     );
   }
 
