@@ -12,7 +12,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { activationName } from '../activations.js';
 import { int, str, strs, type OnnxGraph } from '../graph.js';
-import { NotExportable, weight, type Converter, type LayerCall } from './types.js';
+import { findWeight, NotExportable, weight, type Converter, type LayerCall } from './types.js';
 
 type Kind = 'LSTM' | 'GRU' | 'RNN';
 
@@ -62,7 +62,7 @@ function directionWeights(kind: Kind, layer: RnnLayer, call: LayerCall): Directi
     placeGate(W, k.values, input, u, gates, src, dst);
     placeGate(R, rk.values, u, u, gates, src, dst);
   });
-  const bias = layer.weights.some((w) => w.name.endsWith('/bias')) ? weight(layer, 'bias') : undefined;
+  const bias = findWeight(layer, 'bias');
   if (bias) {
     // GRU reset_after: row 0 the input bias (ONNX Wb), row 1 the recurrent bias (ONNX Rb).
     const two = kind === 'GRU' && bias.shape.length === 2;
@@ -111,9 +111,9 @@ function rnnNode(g: OnnxGraph, call: LayerCall, kind: Kind, layers: RnnLayer[], 
   const W = g.floatConst(`${name}/W`, cat((d) => d.W), [D, gates * u, inputDim]);
   const R = g.floatConst(`${name}/R`, cat((d) => d.R), [D, gates * u, u]);
   const B = g.floatConst(`${name}/B`, cat((d) => d.B), [D, 2 * gates * u]);
-  const f = onnxActivation(call, first.cell.recurrentActivation);
   const act = onnxActivation(call, first.cell.activation);
-  const perDir = kind === 'LSTM' ? [f, act, act] : kind === 'GRU' ? [f, act] : [act];
+  // SimpleRNN has no gates, so no recurrent activation.
+  const perDir = kind === 'RNN' ? [act] : kind === 'LSTM' ? [onnxActivation(call, first.cell.recurrentActivation), act, act] : [onnxActivation(call, first.cell.recurrentActivation), act];
   const activations = Array.from({ length: D }, () => perDir).flat();
   const attrs = {
     hidden_size: int(u),

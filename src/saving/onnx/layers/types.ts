@@ -41,7 +41,8 @@ export function weight(layer: tf.layers.Layer, suffix: string): WeightValue {
 }
 
 export function findWeight(layer: tf.layers.Layer, suffix: string): WeightValue | undefined {
-  const w = layer.weights.find((v) => v.name === suffix || v.name.endsWith(`/${suffix}`) || v.originalName.endsWith(`/${suffix}`));
+  // originalName: tfjs appends _1, _2, ... to `name` when one process loads several models.
+  const w = layer.weights.find((v) => v.originalName === suffix || v.originalName.endsWith(`/${suffix}`));
   if (!w) return undefined;
   const t = w.read();
   return { values: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] };
