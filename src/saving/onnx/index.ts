@@ -72,7 +72,8 @@ export async function exportOnnx(opts: OnnxExportOptions): Promise<OnnxExportRes
     shape: [...t.shape],
     dtype: t.dtype === 'int32' ? 'int32' : 'float32',
   }));
-  const outputNames = model.outputs.map((t, i) => g.reserve(model.outputNames[i] ?? t.sourceLayer.name));
+  // Several outputs of one layer (an LSTM's states) share its name: later ones get _1, _2, ...
+  const outputNames = model.outputs.map((t, i) => g.name(model.outputNames[i] ?? t.sourceLayer.name));
   const modelInputs = inputs.map((inp) => front.apply(g, inp.name));
   const values = convertModel(g, model, modelInputs);
   const outputs: OnnxTensorInfo[] = values.map((v, i) => {

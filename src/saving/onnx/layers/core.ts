@@ -45,7 +45,8 @@ const flatten: Converter = (g, call) => {
 };
 
 const reshape: Converter = (g, call) => {
-  const target = call.config.targetShape as number[];
+  // tfjs keeps Keras's -1 (the inferred dimension) as null.
+  const target = (call.config.targetShape as (number | null)[]).map((d) => d ?? -1);
   return [g.reshape(input(call), [0, ...target], call.layer.name)];
 };
 
