@@ -57,7 +57,7 @@ async function train(name: string, config: string): Promise<string> {
 }
 
 /** Writes x.npy (float32 samples) and y.npy (class ids) for a classifier; returns the data lines of a config. */
-function arrays(name: string, sampleShape: number[], n: number, classes: number, value: (r: () => number) => number): { data: string; x: Float32Array; xFile: string } {
+function arrays(name: string, sampleShape: number[], n: number, classes: number, value: (r: () => number) => number, rescale?: number): { data: string; x: Float32Array; xFile: string } {
   const r = stream(name.length * 7919 + n);
   const per = sampleShape.reduce((a, b) => a * b, 1);
   const x = Float32Array.from({ length: n * per }, () => value(r));
@@ -66,7 +66,7 @@ function arrays(name: string, sampleShape: number[], n: number, classes: number,
   const yFile = path.join(work, `${name}-y.npy`);
   writeFileSync(xFile, encodeNpy([n, ...sampleShape], x));
   writeFileSync(yFile, encodeNpy([n], y));
-  return { data: `data:\n  train: {npy: ${xFile}, labels: ${yFile}}\n`, x, xFile };
+  return { data: `data:\n  train: {npy: ${xFile}, labels: ${yFile}${rescale === undefined ? '' : `, rescale: ${rescale}`}}\n`, x, xFile };
 }
 
 /** `kerats predict RUN INPUT` as numbers: the probability columns of a classifier, else the prediction columns. */
@@ -166,9 +166,9 @@ describe('kerats export --format onnx: ONNX Runtime gives kerats predict\'s outp
     assert.ok(model.opset_import.every((o) => o.version >= 17));
   });
 
-  test('CNN: Conv2D, BatchNormalization, MaxPooling2D, Conv2DTranspose, AveragePooling2D, SeparableConv2D, DepthwiseConv2D, GlobalMaxPooling2D', async () => {
+  test('CNN on raw pixels (rescale 1/255 in the graph): Conv2D, BatchNormalization, MaxPooling2D, Conv2DTranspose, AveragePooling2D, SeparableConv2D, DepthwiseConv2D, GlobalMaxPooling2D', async () => {
     const shape = [8, 8, 1];
-    const { data, x, xFile } = arrays('cnn', shape, 24, 3, (r) => r());
+    const { data, x, xFile } = arrays('cnn', shape, 24, 3, (r) => Math.floor(r() * 256), 1 / 255);
     const run = await train('cnn', data + [
       'model:',
       '  input_shape: [8, 8, 1]',
@@ -187,7 +187,8 @@ describe('kerats export --format onnx: ONNX Runtime gives kerats predict\'s outp
       'fit: {epochs: 1, batch_size: 8}',
       '',
     ].join('\n'));
-    await compareOnArrays(run, xFile, x, shape);
+    const file = await compareOnArrays(run, xFile, x, shape);
+    assert.equal(decodeModel(readFileSync(file)).graph.node[0]?.op_type, 'Mul', 'the rescale is the first node');
   });
 
   test('Embedding + Conv1D + MaxPooling1D + LSTM', async () => {
@@ -359,8 +360,10 @@ describe('Python onnx.checker and onnxruntime accept every exported file', () =>
     writeFileSync(manifest, JSON.stringify(checked));
     const r = runPython(py.python as string, [path.join(ROOT, 'test', 'python', 'onnx_check.py'), manifest]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    const results = JSON.parse(r.stdout) as { file: string; max_diff: number }[];
+    const results = JSON.parse(r.stdout) as { file: string; max_diff: number; classes: string | null }[];
     assert.equal(results.length, checked.length);
+    // Python's onnxruntime reads the label vocabulary from the metadata.
+    assert.equal(results.find((x) => x.file.includes('iris-mlp'))?.classes, JSON.stringify(['setosa', 'versicolor', 'virginica']));
     for (const res of results) assert.ok(res.max_diff <= TOLERANCE, `${res.file}: Python onnxruntime differs by ${res.max_diff}`);
   });
 });

@@ -1,7 +1,8 @@
 """Checks kerats' ONNX exports with the real ONNX libraries: onnx.checker (full check, with shape
 inference) accepts each file, and onnxruntime's outputs on the given inputs equal kerats' (the
 first output). Reads a JSON manifest [{file, inputs: {name: {shape, dtype, data}}, expected}],
-prints [{file, max_diff, opset}] as JSON. One process for all files, so the imports are paid once."""
+prints [{file, max_diff, opset, classes}] as JSON (classes: the kerats.classes metadata as
+onnxruntime reads it). One process for all files, so the imports are paid once."""
 import json
 import sys
 
@@ -28,7 +29,8 @@ def main(manifest_path):
         if got.shape != expected.shape:
             raise SystemExit(f"{entry['file']}: output shape {got.shape}, kerats gave {expected.shape}")
         opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-        results.append({"file": entry["file"], "max_diff": float(np.max(np.abs(got - expected))), "opset": opset})
+        classes = session.get_modelmeta().custom_metadata_map.get("kerats.classes")
+        results.append({"file": entry["file"], "max_diff": float(np.max(np.abs(got - expected))), "opset": opset, "classes": classes})
     print(json.dumps(results))
 
 
