@@ -323,7 +323,7 @@ describe('kerats export --format onnx: ONNX Runtime gives kerats predict\'s outp
   });
 });
 
-describe('kerats export --format onnx: errors', () => {
+describe('kerats export --format onnx: errors and warnings', () => {
   test('a layer ONNX cannot express is exit 2, naming the layer and its class, without a stack trace', async () => {
     const run = await train('lambda', [
       'data:',
@@ -343,6 +343,30 @@ describe('kerats export --format onnx: errors', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /layer "doubler" \(Lambda\) cannot be exported to ONNX/);
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
+  });
+
+  test('a feature encoded from text (one_hot): the export warns that the ONNX model takes the encoded row', async () => {
+    const csv = path.join(work, 'colors.csv');
+    const r = stream(9);
+    const colors = ['red', 'green', 'blue'];
+    writeFileSync(csv, 'size,color,label\n' + Array.from({ length: 12 }, (_, i) => `${(r() * 10).toFixed(2)},${colors[i % 3]},${i % 2}`).join('\n') + '\n');
+    const run = await train('colors', [
+      'data:',
+      `  train: {csv: ${csv}, label: label, preprocess: {size: standardize, color: one_hot}}`,
+      'model:',
+      '  input_shape: [4]',
+      '  layers:',
+      '    - Dense: {units: 2, activation: softmax}',
+      'compile: {optimizer: adam, loss: sparse_categorical_crossentropy}',
+      'fit: {epochs: 1, batch_size: 4}',
+      '',
+    ].join('\n'));
+    const { file, result } = await exportOnnx(run);
+    assert.equal(result.input_kind, 'encoded');
+    assert.match(result.warnings[0] ?? '', /feature "color" is encoded from text .* the ONNX model takes the encoded, preprocessed row/);
+    assert.equal(result.metadata['kerats.input'], 'encoded');
+    // No preprocessing nodes: the first node is the Dense layer's MatMul.
+    assert.equal(decodeModel(readFileSync(file)).graph.node[0]?.op_type, 'MatMul');
   });
 
   test('an unknown --format is exit 2', async () => {
