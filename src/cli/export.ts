@@ -24,14 +24,20 @@ export interface ExportResult {
   warnings: string[];
 }
 
-/** Exports the model in `source` (a run folder or a model.json) into `outDir`. */
-export async function exportModel(source: string, outDir: string): Promise<ExportResult> {
+/** The model.json of `source` (a run folder or a model.json), and whether `source` is a run folder. */
+async function modelJsonOf(source: string): Promise<{ modelJson: string; isDir: boolean }> {
   const stat = await fs.stat(source).catch(() => undefined);
   if (!stat) throw new ConfigError(`cannot read "${source}": no such run folder or model.json`);
   const modelJson = stat.isDirectory() ? path.join(source, 'model.json') : source;
   if (!(await fs.stat(modelJson).catch(() => undefined))) {
     throw new ConfigError(`"${source}" has no model.json: is it a run folder of a finished \`kerats train\`?`);
   }
+  return { modelJson, isDir: stat.isDirectory() };
+}
+
+/** Exports the model in `source` (a run folder or a model.json) into `outDir`. */
+export async function exportModel(source: string, outDir: string): Promise<ExportResult> {
+  const { modelJson } = await modelJsonOf(source);
   const model = await loadModel(modelJson);
   try {
     if (path.resolve(outDir) !== path.resolve(path.dirname(modelJson))) await saveModel(model, outDir);
@@ -45,13 +51,8 @@ export async function exportModel(source: string, outDir: string): Promise<Expor
 
 /** `--format onnx`: one .onnx file with the run's numeric preprocessing in front (src/saving/onnx/). */
 export async function exportOnnxFile(source: string, out: string): Promise<OnnxExportResult & { params: number }> {
-  const stat = await fs.stat(source).catch(() => undefined);
-  if (!stat) throw new ConfigError(`cannot read "${source}": no such run folder or model.json`);
-  const modelJson = stat.isDirectory() ? path.join(source, 'model.json') : source;
-  if (!(await fs.stat(modelJson).catch(() => undefined))) {
-    throw new ConfigError(`"${source}" has no model.json: is it a run folder of a finished \`kerats train\`?`);
-  }
-  const hasState = stat.isDirectory() && (await fs.stat(path.join(source, 'preprocessing.json')).catch(() => undefined)) !== undefined;
+  const { modelJson, isDir } = await modelJsonOf(source);
+  const hasState = isDir && (await fs.stat(path.join(source, 'preprocessing.json')).catch(() => undefined)) !== undefined;
   const preprocessing = hasState ? await readState(source) : undefined;
   const model = await loadModel(modelJson);
   try {
