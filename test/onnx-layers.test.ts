@@ -167,6 +167,14 @@ describe('ONNX export of each layer family equals tfjs to 1e-4', () => {
     });
   });
 
+  it('TimeDistributed Dense and Conv2D', async () => {
+    await single([3, 6, 6, 2], (x) => {
+      const conv = apply(L('TimeDistributed', { layer: { Conv2D: { filters: 3, kernel_size: 3, activation: 'relu' } } }), x);
+      const flat = apply(L('TimeDistributed', { layer: 'Flatten' }), conv);
+      return apply(L('TimeDistributed', { layer: { Dense: { units: 2, activation: 'softmax' } } }), flat);
+    });
+  });
+
   it('a shared layer (two calls) and a nested Sequential model are inlined', async () => {
     const inner = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [4], activation: 'tanh' }), tf.layers.dense({ units: 2 })] });
     const a = tf.input({ shape: [4] });

@@ -13,7 +13,37 @@ import { NORMALIZATION_CONVERTERS } from './layers/normalization.js';
 import { RECURRENT_CONVERTERS } from './layers/recurrent.js';
 import { NotExportable, type Converter, type Shape } from './layers/types.js';
 
+/**
+ * TimeDistributed: the wrapped layer applied to (N*T, ...) and the result folded back into
+ * (N, T, ...); T must be known.
+ */
+const timeDistributed: Converter = (g, call) => {
+  const inner = (call.layer as unknown as { layer: tf.layers.Layer }).layer;
+  const className = inner.getClassName();
+  const convert = CONVERTERS[className];
+  const inShape = call.inputShapes[0] ?? [];
+  const outShape = call.outputShapes[0] ?? [];
+  const steps = inShape[1];
+  const x = call.inputs[0];
+  if (!convert || className === 'TimeDistributed') throw new NotExportable({ layer: inner, className }, `ONNX export covers ${EXPORTABLE_CLASSES.join(', ')}`);
+  if (x === undefined || typeof steps !== 'number') throw new NotExportable(call, 'a sequence of unknown length');
+  const known = (s: Shape): number[] => s.slice(2).map((d) => d ?? -1);
+  const name = call.layer.name;
+  const flat = g.reshape(x, [-1, ...known(inShape)], `${name}/merge_time`);
+  const [y] = convert(g, {
+    layer: inner,
+    className,
+    inputs: [flat],
+    inputShapes: [[null, ...inShape.slice(2)]],
+    outputShapes: [[null, ...outShape.slice(2)]],
+    config: inner.getConfig() as Record<string, unknown>,
+  });
+  if (y === undefined) throw new NotExportable(call, 'the wrapped layer has no output');
+  return [g.reshape(y, [-1, steps, ...known(outShape)], name)];
+};
+
 export const CONVERTERS: Record<string, Converter> = {
+  TimeDistributed: timeDistributed,
   ...CORE_CONVERTERS,
   ...CONV_CONVERTERS,
   ...NORMALIZATION_CONVERTERS,
