@@ -167,6 +167,15 @@ describe('ONNX export of each layer family equals tfjs to 1e-4', () => {
     });
   });
 
+  it("tfjs's own LSTM and GRU (hard_sigmoid gates), also Bidirectional", async () => {
+    await single([5, 3], (x) => {
+      const lstm = apply(tf.layers.lstm({ units: 3, returnSequences: true }), x);
+      const bi = apply(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }) as unknown as tf.RNN }), lstm);
+      const gru = apply(L('GRU', { units: 2, recurrent_activation: 'hard_sigmoid', reset_after: false }), lstm);
+      return [bi, gru];
+    });
+  });
+
   it('TimeDistributed Dense and Conv2D', async () => {
     await single([3, 6, 6, 2], (x) => {
       const conv = apply(L('TimeDistributed', { layer: { Conv2D: { filters: 3, kernel_size: 3, activation: 'relu' } } }), x);

@@ -11,7 +11,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { activationName } from '../activations.js';
-import { int, str, strs, type OnnxGraph } from '../graph.js';
+import { floats, int, str, strs, type OnnxGraph } from '../graph.js';
 import { findWeight, NotExportable, weight, type Converter, type LayerCall } from './types.js';
 
 type Kind = 'LSTM' | 'GRU' | 'RNN';
@@ -24,13 +24,16 @@ interface RnnLayer extends tf.layers.Layer {
 
 }
 
-/** ONNX's names of the activations its RNN ops take without parameters. */
-const RNN_ACTIVATIONS: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', softsign: 'Softsign', softplus: 'Softplus' };
+/**
+ * ONNX's names of the activations its RNN ops take. HardSigmoid is tfjs's hard sigmoid
+ * (0.2 x + 0.5, tfjs's default recurrent activation), its alpha/beta given for every entry.
+ */
+const RNN_ACTIVATIONS: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', softsign: 'Softsign', softplus: 'Softplus', hardSigmoid: 'HardSigmoid' };
 
 function onnxActivation(call: LayerCall, act: unknown): string {
   const name = activationName(act);
   const a = RNN_ACTIVATIONS[name];
-  if (!a) throw new NotExportable(call, `the recurrent activation "${name}" has no parameter-free ONNX RNN form (use sigmoid, tanh, relu, softsign or softplus)`);
+  if (!a) throw new NotExportable(call, `the activation "${name}" has no ONNX RNN form (use sigmoid, tanh, relu, softsign, softplus or hard_sigmoid)`);
   return a;
 }
 
@@ -115,7 +118,12 @@ function rnnNode(g: OnnxGraph, call: LayerCall, kind: Kind, layers: RnnLayer[], 
   // SimpleRNN has no gates, so no recurrent activation.
   const perDir = kind === 'RNN' ? [act] : kind === 'LSTM' ? [onnxActivation(call, first.cell.recurrentActivation), act, act] : [onnxActivation(call, first.cell.recurrentActivation), act];
   const activations = Array.from({ length: D }, () => perDir).flat();
+  // Runtimes differ in whether activation_alpha/beta have one entry per activation or per
+  // parametrised one: with HardSigmoid the only parametrised activation, a list of its values
+  // everywhere reads the same either way (the others ignore them).
+  const hard = activations.includes('HardSigmoid');
   const attrs = {
+    ...(hard ? { activation_alpha: floats(activations.map(() => 0.2)), activation_beta: floats(activations.map(() => 0.5)) } : {}),
     hidden_size: int(u),
     direction: str(D === 2 ? 'bidirectional' : 'forward'),
     activations: strs(activations),
