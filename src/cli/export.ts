@@ -19,6 +19,8 @@ export interface ExportResult {
   files: string[];
   params: number;
   warnings: string[];
+  /** Format-specific facts (ONNX: opset, inputs, outputs, metadata). */
+  [detail: string]: unknown;
 }
 
 /**
@@ -47,9 +49,9 @@ export async function exportModel(source: string, format: string, out?: string, 
     const inRunFolder = path.basename(source) === 'model.json';
     const target = await outputPath(inRunFolder ? path.dirname(source) : source, isDir || inRunFolder, out, fmt.defaultName);
     await fs.mkdir(fmt.defaultName === '' ? target : path.dirname(target), { recursive: true });
-    const { files, warnings } = await fmt.write({ model: loaded.model, source, ...(loaded.state ? { state: loaded.state } : {}) }, target);
+    const { files, warnings, details } = await fmt.write({ model: loaded.model, source, ...(loaded.state ? { state: loaded.state } : {}) }, target);
     if (loaded.kind !== 'saved') warnings.push(`"${source}" has no trained weights: the exported weights are freshly initialised`);
-    return { format: fmt.name, out: target, files, params: loaded.model.countParams(), warnings };
+    return { ...details, format: fmt.name, out: target, files, params: loaded.model.countParams(), warnings };
   } finally {
     loaded.model.dispose();
   }
@@ -58,6 +60,7 @@ export async function exportModel(source: string, format: string, out?: string, 
 function loadHint(r: ExportResult): string {
   if (r.format === 'keras' || r.format === 'h5') return `Keras: model = keras.saving.load_model("${r.out}")`;
   if (r.format === 'keras-json') return `Keras: model = keras.models.model_from_json(open("${r.out}").read())`;
+  if (r.format === 'onnx') return `ONNX Runtime: onnxruntime.InferenceSession("${r.out}")`;
   if (r.format === 'tfjs') return `TensorFlow.js: tf.loadLayersModel("file://${path.join(r.out, 'model.json')}"); Keras architecture: ${path.join(r.out, 'keras_model.json')}`;
   return '';
 }

@@ -1,8 +1,7 @@
 /**
  * `kerats export --format NAME`: one table from a format name to its exporter. Each exporter gets
  * the loaded model and the run's preprocessing and writes one file (or folder).
- * The `onnx` slot is filled by the ONNX exporter (src/saving/onnx/); until then it is listed but
- * reports that it is not available.
+ * ONNX goes through src/saving/onnx/, whose result (opset, inputs, metadata) joins the export's JSON.
  */
 import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import type { KeratsFileMetadata } from './keras3/metadata.js';
 import { foldPreprocessing } from './keras3/preprocessing.js';
 import { toKerasJson } from './keras-json/export.js';
 import { saveModel } from './model-io.js';
+import { exportOnnx } from './onnx/index.js';
 
 export interface ExportInput {
   model: tf.LayersModel;
@@ -28,6 +28,8 @@ export interface ExportOutput {
   /** The files written (full paths). */
   files: string[];
   warnings: string[];
+  /** Format-specific facts for `--json` (ONNX: opset, inputs, outputs, metadata). */
+  details?: Record<string, unknown>;
 }
 
 export interface ExportFormat {
@@ -93,19 +95,29 @@ const tfjs: ExportFormat = {
   },
 };
 
-/** Every export format by name; `onnx: undefined` until the ONNX exporter registers itself here. */
+const onnx: ExportFormat = {
+  name: 'onnx',
+  defaultName: 'model.onnx',
+  description: 'ONNX (opset 17) for ONNX Runtime, TensorRT and serving stacks; numeric preprocessing as nodes in front',
+  async write(input, out) {
+    const { warnings, ...details } = await exportOnnx({ model: input.model, out, ...(input.state ? { preprocessing: input.state } : {}) });
+    return { files: [out], warnings, details };
+  },
+};
+
+/** Every export format by name; a format whose exporter is missing from a build is `undefined`. */
 export const EXPORT_FORMATS: Record<string, ExportFormat | undefined> = {
   keras,
   h5,
   'keras-json': kerasJson,
   tfjs,
-  onnx: undefined,
+  onnx,
 };
 
 /** The format named `name`, or a ConfigError listing the ones there are. */
 export function exportFormat(name: string): ExportFormat {
   if (!Object.hasOwn(EXPORT_FORMATS, name)) {
-    throw new ConfigError(`--format ${JSON.stringify(name)} is not an export format; choose one of ${Object.keys(EXPORT_FORMATS).join(', ')}`);
+    throw new ConfigError(`--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}, got ${JSON.stringify(name)}`);
   }
   const f = EXPORT_FORMATS[name];
   if (!f) throw new ConfigError(`--format ${name} is not available in this build of kerats (its exporter is not installed); choose one of ${Object.keys(EXPORT_FORMATS).filter((k) => EXPORT_FORMATS[k]).join(', ')}`);

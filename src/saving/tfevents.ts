@@ -191,16 +191,44 @@ export function pluginTextEvent(wallTime: number, step: number, tag: string, plu
   return new Proto().double(1, wallTime).int64(2, step).bytes(5, summary).finish();
 }
 
-/** Appends scalar events to `<dir>/events.out.tfevents.<seconds>.<host>`, each write flushed to disk. */
+/** Distinguishes writers one process opens in the same second (TF's file names carry a counter too). */
+let writersOpened = 0;
+
+/**
+ * Appends events to `<dir>/events.out.tfevents.<seconds>.<host>.<pid>.<n>.v2` (TensorFlow 2's
+ * naming), each write flushed to disk.
+ */
 export class EventFileWriter {
   readonly file: string;
 
-  constructor(dir: string) {
+  /** A new event file in `dir`, or (with `continueFile`) an existing one appended to. */
+  constructor(dir: string, continueFile?: string) {
+    if (continueFile !== undefined) {
+      this.file = continueFile;
+      return;
+    }
     fs.mkdirSync(dir, { recursive: true });
     const now = Date.now() / 1000;
-    this.file = path.join(dir, `events.out.tfevents.${Math.floor(now)}.${os.hostname()}`);
+    this.file = path.join(dir, `events.out.tfevents.${Math.floor(now)}.${os.hostname()}.${process.pid}.${writersOpened++}.v2`);
     const version = new Proto().double(1, now).int64(2, 0).string(3, 'brain.Event:2').finish();
     fs.writeFileSync(this.file, tfrecord(version));
+  }
+
+  /**
+   * Continues `file` as it was when it held `bytes` bytes: what was written after that (events a
+   * resumed run writes again) is cut off, so every step stays in the file once. Undefined when
+   * the file is gone or shorter (then the caller starts a new one).
+   */
+  static resume(file: string, bytes: number): EventFileWriter | undefined {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
+    if (size < bytes || bytes <= 0) return undefined;
+    fs.truncateSync(file, bytes);
+    return new EventFileWriter(path.dirname(file), file);
+  }
+
+  /** The file's length now (what a checkpoint records). */
+  get bytes(): number {
+    return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }
 
   scalars(step: number, values: Record<string, number>): void {

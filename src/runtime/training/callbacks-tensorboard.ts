@@ -13,6 +13,10 @@
  *   stays empty.
  * - `write_steps_per_second`: `epoch_steps_per_second` every epoch, and `batch_steps_per_second`
  *   with the batch scalars.
+ *
+ * A resumed run (`kerats train --resume`, BackupAndRestore) continues the same event files: the
+ * checkpoint records each file's length, and the resume cuts off what was written after it (the
+ * epochs and batches trained again), so TensorBoard reads every step once.
  */
 import * as path from 'node:path';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
@@ -27,8 +31,21 @@ export interface TensorBoardOptions {
   writeStepsPerSecond?: boolean;
 }
 
+/** What a checkpoint keeps: each event file and its length at the checkpoint. */
+interface TensorBoardState {
+  train?: { file: string; bytes: number };
+  validation?: { file: string; bytes: number };
+}
+
+function isFileState(v: unknown): v is { file: string; bytes: number } {
+  const s = v as { file?: unknown; bytes?: unknown } | null | undefined;
+  return typeof s === 'object' && s !== null && typeof s.file === 'string' && typeof s.bytes === 'number';
+}
+
 export class TensorBoard implements Callback {
   readonly name = 'TensorBoard';
+  /** Set by `setState` before training: this run continues a checkpointed one. */
+  private resumed: TensorBoardState | undefined;
   private train: EventFileWriter | undefined;
   private validation: EventFileWriter | undefined;
   private readonly dir: string;
@@ -40,9 +57,31 @@ export class TensorBoard implements Callback {
     this.dir = path.resolve(baseDir, o.logDir);
   }
 
+  getState(): TensorBoardState {
+    const of = (w: EventFileWriter | undefined): { file: string; bytes: number } | undefined => (w ? { file: w.file, bytes: w.bytes } : undefined);
+    const train = of(this.train);
+    const validation = of(this.validation);
+    return { ...(train ? { train } : {}), ...(validation ? { validation } : {}) };
+  }
+
+  setState(state: unknown): void {
+    const s = state as TensorBoardState | null | undefined;
+    if (typeof s !== 'object' || s === null) return;
+    this.resumed = { ...(isFileState(s.train) ? { train: s.train } : {}), ...(isFileState(s.validation) ? { validation: s.validation } : {}) };
+  }
+
   onTrainBegin(ctx: TrainingContext): void {
-    this.train = new EventFileWriter(path.join(this.dir, 'train'));
-    if (this.o.writeGraph) this.train.kerasModel(JSON.stringify(ctx.model.toJSON(null, false)));
+    const r = this.resumed;
+    // The files are found where this run writes (a BackupAndRestore restart may be elsewhere).
+    const own = (s: { file: string; bytes: number } | undefined, sub: string): EventFileWriter | undefined =>
+      s && path.dirname(path.resolve(s.file)) === path.join(this.dir, sub) ? EventFileWriter.resume(s.file, s.bytes) : undefined;
+    const continued = own(r?.train, 'train');
+    this.validation = own(r?.validation, 'validation');
+    this.train = continued ?? new EventFileWriter(path.join(this.dir, 'train'));
+    // Opened now rather than at the first validation, so every checkpoint records its length.
+    if (!this.validation && ctx.logKeys.some((k) => k.startsWith('val_'))) this.validation = new EventFileWriter(path.join(this.dir, 'validation'));
+    // A continued file has the graph already (written before the first checkpoint).
+    if (this.o.writeGraph && !continued) this.train.kerasModel(JSON.stringify(ctx.model.toJSON(null, false)));
   }
 
   onEpochBegin(_epoch: number, ctx: TrainingContext): void {
