@@ -6,6 +6,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import type { SourceLocation } from './types.js';
+import { DEFAULT_LIMITS, LIMIT_ENV, type InputLimits } from './limits.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -42,7 +43,7 @@ export type LNode = LScalar | LMap | LSeq;
 const MAX_NODES = 200_000;
 
 /** Converts the yaml document's contents into a located tree (aliases and `<<` merges expanded). */
-export function toLocated(doc: Document, lines: LineCounter, file: string): LNode | undefined {
+export function toLocated(doc: Document, lines: LineCounter, file: string, limits: InputLimits = DEFAULT_LIMITS): LNode | undefined {
   let budget = MAX_NODES;
   const at = (offset: number): SourceLocation => {
     const p = lines.linePos(offset);
@@ -50,8 +51,12 @@ export function toLocated(doc: Document, lines: LineCounter, file: string): LNod
   };
 
   const convert = (node: unknown, fallback: SourceLocation, depth: number): LNode => {
-    if (--budget < 0 || depth > 200) {
-      throw new ConfigError({ message: 'the config expands to too many values (YAML aliases nested too deeply)', loc: fallback });
+    if (--budget < 0) {
+      throw new ConfigError({ message: `the config's YAML aliases expand to more than ${MAX_NODES.toLocaleString('en-US')} values; write the values out, or use fewer aliases of aliases`, loc: fallback });
+    }
+    // The text was measured before parsing (nesting.ts); only aliases of deep values can get here.
+    if (depth > limits.depth) {
+      throw new ConfigError({ message: `with its YAML aliases expanded, the config nests more than ${limits.depth} levels deep; set ${LIMIT_ENV.depth}=<levels> to raise the limit`, loc: fallback });
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);
