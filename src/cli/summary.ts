@@ -4,10 +4,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../config/load.js';
+import type { KeratsConfig } from '../config/types.js';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
 import { buildModel } from '../runtime/model-builder.js';
 import { loadModel } from '../saving/model-io.js';
-import { formatSummary, summarize } from '../runtime/summary.js';
+import { formatSummary, summarize, type ModelSummary } from '../runtime/summary.js';
+import { estimateStepMemory, type StepMemory } from '../runtime/memory-estimate.js';
+import { describeStepMemory } from '../runtime/memory-guard.js';
 import { ConfigError } from '../util/errors.js';
 import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
@@ -40,13 +43,18 @@ export function registerSummary(program: Command): void {
       const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;
       const isSaved = stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');
       if (!isSaved && jsonKind === undefined) await loadConfigPlugins(target, { allow: opts.allowPlugins });
-      const { model, name } = jsonKind === 'keras'
+      const loaded = jsonKind === 'keras'
         ? await modelFromKerasJson(target).then((m) => ({ model: m, name: m.name }))
         : isSaved
         ? await loadSaved(target)
-        : await loadConfig(target, configLoadOptions(opts)).then(async (c) => ({ model: (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed }), name: c.name }));
-      const s = summarize(model, name, { expand: opts.expand === true });
+        : await loadConfig(target, configLoadOptions(opts)).then(async (c) => ({ model: (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed }), name: c.name, config: c }));
+      const { model, name } = loaded;
+      const s: ModelSummary & { training_memory?: StepMemory } = summarize(model, name, { expand: opts.expand === true });
+      // A config says how it trains: the step's memory at its batch size, with its optimizer.
+      const config = (loaded as { config?: KeratsConfig }).config;
+      if (config) s.training_memory = estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer);
       model.dispose();
-      out.result(s, () => formatSummary(s));
+      const memoryLine = (m: StepMemory) => `Training step memory (batch size ${m.batchSize}): ${describeStepMemory(m)}\n`;
+      out.result(s, () => formatSummary(s) + (s.training_memory ? memoryLine(s.training_memory) : ''));
     });
 }

@@ -71,6 +71,7 @@ export function registerTrain(program: Command): void {
           reporter: events ?? human,
           shouldStop: () => interrupted,
           argv: process.argv.slice(2),
+          detail: (line) => out.detail(line),
           ...(opts.resume ? { resume: { from: opts.resume, force: opts.force } } : {}),
         });
       } catch (err) {

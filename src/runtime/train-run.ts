@@ -13,6 +13,8 @@ import { useBackend, type BackendChoice } from './backend.js';
 import { isStreaming, type AnyExamples, type LoadedData, type TargetEncoding } from './data/types.js';
 import { loadTrainingData } from './data/stream.js';
 import { buildModel } from './model-builder.js';
+import { formatMemory } from './memory-estimate.js';
+import { checkStepMemory, describeStepMemory, isOutOfMemory, outOfMemoryError, type StepCheck } from './memory-guard.js';
 import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
 import { planRun, RunSession, type ResumeRequest } from '../saving/checkpoint/session.js';
@@ -33,6 +35,8 @@ export interface TrainRunOptions {
   argv: string[];
   /** `--resume DIR|auto` (and `--force`): continue an interrupted run from its last checkpoint. */
   resume?: ResumeRequest;
+  /** Detail lines (`train --verbose`): the training step's estimated memory. */
+  detail?: (line: string) => void;
 }
 
 export interface TrainRunResult {
@@ -99,6 +103,16 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
   const plan = await planRun(config, { runsRoot: opts.runsRoot, out: opts.out, resume: opts.resume, log: (m) => opts.reporter?.onMessage?.(m) });
   // model.keras_json / model.base (transfer.ts) build asynchronously; otherwise the usual builder.
   const model = (await buildModelFromSources(config.model, { seed: plan.seed })) ?? buildModel(config.model, { seed: plan.seed });
+  // Before any data is loaded: a step that cannot fit in the backend's memory is refused now, with
+  // the batch size that fits, rather than aborting the WebAssembly heap mid-epoch.
+  let memory: StepCheck;
+  try {
+    memory = checkStepMemory(model, config.fit.batchSize, config.compile.optimizer, backend.name);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  opts.detail?.(`Training step memory: ${describeStepMemory(memory.estimate)}; limit ${formatMemory(memory.limit.bytes)} (${memory.limit.what})`);
   const encoding = targetEncodingFor(config.compile.loss);
   // Streams a big training CSV (data/stream.ts); otherwise loads everything into memory.
   const data = await loadTrainingData(config.data, { encoding, encodingFor: (o) => (lossRefFor(config.compile.loss, o) ? targetEncodingFor(config.compile.loss, o) : 'regression' /* no loss: the trainer reports it */), outputNames: model.outputs.map((o) => o.sourceLayer.name), inputShape: config.model.inputShape, seed: plan.seed });
@@ -179,6 +193,9 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       validation,
       test,
     };
+  } catch (e) {
+    if (isOutOfMemory(e)) throw outOfMemoryError(memory, config.fit.batchSize, backend.name);
+    throw e;
   } finally {
     await session.close();
     model.dispose();
