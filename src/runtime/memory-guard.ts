@@ -64,6 +64,8 @@ const OOM_PATTERNS = [
   /Cannot enlarge memory/i,
   /WebAssembly\.Memory.*grow/i,
   /tensor range outside the WebAssembly memory/,
+  // A size past 4 GB wraps around in the 32-bit wasm heap and traps instead of failing malloc.
+  /memory access out of bounds/,
   /Array buffer allocation failed/i,
   /Invalid typed array length/i,
   /could not allocate memory/i,
