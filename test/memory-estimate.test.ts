@@ -44,8 +44,9 @@ test('a model whose step needs more than 4 GB on wasm is refused before training
   // The suggested batch size passes the same check (summary prints the estimate under the limit).
   const s = await kerats(['summary', 'big.yaml', '--set', `fit.batch_size=${fits}`, '--json'], { cwd: dir });
   assert.equal(s.code, 0, s.stderr);
-  const mem = (JSON.parse(s.stdout) as { training_memory: { total: number; batchSize: number } }).training_memory;
-  assert.equal(mem.batchSize, fits);
+  const mem = (JSON.parse(s.stdout) as { training_memory: { total: number; batch_size: number; largest_layer: { name: string } } }).training_memory;
+  assert.equal(mem.batch_size, fits);
+  assert.equal(mem.largest_layer.name, 'conv2d');
   assert.ok(mem.total < 4_294_901_760, String(mem.total));
 });
 

@@ -9,8 +9,8 @@ import { useBackend, type BackendChoice } from '../runtime/backend.js';
 import { buildModel } from '../runtime/model-builder.js';
 import { loadModel } from '../saving/model-io.js';
 import { formatSummary, summarize, type ModelSummary } from '../runtime/summary.js';
-import { estimateStepMemory, type StepMemory } from '../runtime/memory-estimate.js';
-import { describeStepMemory } from '../runtime/memory-guard.js';
+import { estimateStepMemory } from '../runtime/memory-estimate.js';
+import { describeStepMemory, stepMemoryJson, type StepMemoryJson } from '../runtime/memory-guard.js';
 import { ConfigError } from '../util/errors.js';
 import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
@@ -49,12 +49,12 @@ export function registerSummary(program: Command): void {
         ? await loadSaved(target)
         : await loadConfig(target, configLoadOptions(opts)).then(async (c) => ({ model: (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed }), name: c.name, config: c }));
       const { model, name } = loaded;
-      const s: ModelSummary & { training_memory?: StepMemory } = summarize(model, name, { expand: opts.expand === true });
+      const s: ModelSummary & { training_memory?: StepMemoryJson } = summarize(model, name, { expand: opts.expand === true });
       // A config says how it trains: the step's memory at its batch size, with its optimizer.
       const config = (loaded as { config?: KeratsConfig }).config;
-      if (config) s.training_memory = estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer);
+      const memory = config ? estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer) : undefined;
+      if (memory) s.training_memory = stepMemoryJson(memory);
       model.dispose();
-      const memoryLine = (m: StepMemory) => `Training step memory (batch size ${m.batchSize}): ${describeStepMemory(m)}\n`;
-      out.result(s, () => formatSummary(s) + (s.training_memory ? memoryLine(s.training_memory) : ''));
+      out.result(s, () => formatSummary(s) + (memory ? `Training step memory (batch size ${memory.batchSize}): ${describeStepMemory(memory)}\n` : ''));
     });
 }

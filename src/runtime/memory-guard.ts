@@ -87,3 +87,28 @@ export function outOfMemoryError(check: StepCheck | undefined, batchSize: number
   const where = backend === 'wasm' ? 'the wasm backend ran out of WebAssembly memory' : `the ${backend} backend ran out of memory`;
   return new KeratsError(`${where} while training${size}${layer}${estimate}; ${half}${backend === 'wasm' ? ', or use --backend tensorflow' : ''}`);
 }
+
+/** The estimate as `summary --json` prints it (snake_case, bytes). */
+export interface StepMemoryJson {
+  batch_size: number;
+  total: number;
+  weights: number;
+  gradients: number;
+  optimizer_slots: number;
+  activations: number;
+  largest_temporary: number;
+  largest_layer: { name: string; type: string; per_sample: number } | null;
+}
+
+export function stepMemoryJson(m: StepMemory): StepMemoryJson {
+  return {
+    batch_size: m.batchSize,
+    total: Math.round(m.total),
+    weights: m.weights,
+    gradients: m.gradients,
+    optimizer_slots: m.optimizerSlots,
+    activations: Math.round(m.activations),
+    largest_temporary: Math.round(m.largestTemporary),
+    largest_layer: m.largestLayer ? { name: m.largestLayer.name, type: m.largestLayer.type, per_sample: Math.round(m.largestLayer.perSample) } : null,
+  };
+}
