@@ -62,7 +62,7 @@ test('YAML tags kerats does not define are an error naming the tag', async () =>
 test('a 500-deep JSON config says it is nested too deeply, not that it has aliases', async () => {
   const deep = '{"a":'.repeat(500) + '1' + '}'.repeat(500);
   const e = await loadError(write('deep.json', deep));
-  assert.match(e.message, /deep\.json:1:\d+: the config is nested more than 200 levels deep/);
+  assert.match(e.message, /deep\.json:1:\d+: lists and maps are nested more than 256 levels deep/);
   assert.doesNotMatch(e.message, /alias/i);
 });
 

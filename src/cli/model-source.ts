@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadConfig, type LoadOptions } from '../config/load.js';
+import type { KeratsConfig } from '../config/types.js';
 import type { DataState } from '../runtime/data/table-source.js';
 import { buildModel } from '../runtime/model-builder.js';
 import { loadConfigPlugins } from '../runtime/plugins.js';
@@ -23,6 +24,8 @@ export interface LoadedModel {
   kind: 'saved' | 'config' | 'keras_json';
   /** The preprocessing for raw input, for saved models that carry it. */
   state?: DataState;
+  /** The config the model was built from (`kind: 'config'`): how it trains. */
+  config?: KeratsConfig;
 }
 
 /** A run folder, model.json, .keras or .h5: the saved model, named as its run's config named it. */
@@ -51,5 +54,5 @@ export async function loadModelSource(target: string, opts: { config?: LoadOptio
   await loadConfigPlugins(target, { allow: opts.allowPlugins });
   const c = await loadConfig(target, opts.config ?? {});
   const model = (await buildModelFromSources(c.model, { seed: c.seed })) ?? buildModel(c.model, { seed: c.seed });
-  return { model, name: c.name, kind: 'config' };
+  return { model, name: c.name, kind: 'config', config: c };
 }

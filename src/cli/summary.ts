@@ -1,7 +1,9 @@
 /** `kerats summary CONFIG|RUN_DIR|model.json`: the Keras `model.summary()` table. */
 import type { Command } from 'commander';
 import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { formatSummary, summarize } from '../runtime/summary.js';
+import { formatSummary, summarize, type ModelSummary } from '../runtime/summary.js';
+import { estimateStepMemory } from '../runtime/memory-estimate.js';
+import { describeStepMemory, stepMemoryJson, type StepMemoryJson } from '../runtime/memory-guard.js';
 import { loadModelSource } from './model-source.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
@@ -15,9 +17,12 @@ export function registerSummary(program: Command): void {
     .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; allowPlugins?: boolean; expand?: boolean }) => {
       const out = outputFor(opts);
       await useBackend(opts.backend);
-      const { model, name } = await loadModelSource(target, { config: configLoadOptions(opts), allowPlugins: opts.allowPlugins });
-      const s = summarize(model, name, { expand: opts.expand === true });
+      const { model, name, config } = await loadModelSource(target, { config: configLoadOptions(opts), allowPlugins: opts.allowPlugins });
+      const s: ModelSummary & { training_memory?: StepMemoryJson } = summarize(model, name, { expand: opts.expand === true });
+      // A config that says how it trains: the step's memory at its batch size, with its optimizer.
+      const memory = config?.compile && config.fit ? estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer) : undefined;
+      if (memory) s.training_memory = stepMemoryJson(memory);
       model.dispose();
-      out.result(s, () => formatSummary(s));
+      out.result(s, () => formatSummary(s) + (memory ? `Training step memory (batch size ${memory.batchSize}): ${describeStepMemory(memory)}\n` : ''));
     });
 }

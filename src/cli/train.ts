@@ -116,6 +116,7 @@ async function trainCommand(given: string | undefined, opts: TrainOptions, out: 
       resumeFlags: resumeFlagsOf(opts),
       shouldStop: () => interrupted,
       argv: process.argv.slice(2),
+      detail: (line) => out.detail(line),
       ...(opts.resume ? { resume: { from: opts.resume, force: opts.force } } : {}),
     });
   } catch (err) {

@@ -8,7 +8,9 @@
  */
 import { parseDocument } from 'yaml';
 import { ConfigError, type Problem } from '../util/errors.js';
+import { inputLimits } from './limits.js';
 import type { LNode, ScalarValue } from './locate.js';
+import { findTooDeep } from './nesting.js';
 
 const REF = /\$(\$?)\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE = /^\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}$/;
@@ -55,6 +57,8 @@ export function substituteEnv(root: LNode, env: NodeJS.ProcessEnv = process.env)
 /** `10` → 10, `true` → true, `relu` → 'relu': what the text means as a YAML scalar. */
 function typedScalar(text: string): ScalarValue {
   if (text === '') return '';
+  // Only scalars are wanted; a deeply nested value stays text instead of reaching the parser.
+  if (findTooDeep(text, inputLimits().depth)) return text;
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
   const v: unknown = doc.toJS({ maxAliasCount: 0 });

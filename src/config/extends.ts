@@ -8,9 +8,11 @@
  * Base paths are relative to the file that names them. Every value keeps the location of the file
  * it came from, so an error in a base points at the base's line:col. Cycles are refused.
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { readBoundedText } from '../util/bounded-read.js';
 import { ConfigError } from '../util/errors.js';
+import type { SourceLocation } from './types.js';
+import { inputLimits } from './limits.js';
 import type { LEntry, LMap, LNode } from './locate.js';
 import { parseConfigText } from './parse.js';
 import { findLayer } from './schema.js';
@@ -21,16 +23,18 @@ import type { RegistryEntry } from '../registry/types.js';
 /** How deep `extends` chains may go: far past any sane use, short of a runaway. */
 const MAX_DEPTH = 32;
 
-/** Reads the text of `abs`; injectable for tests. */
-export type ReadText = (abs: string) => string;
+/** Reads the text of `abs` (named as `given` at `loc`); injectable for tests. */
+export type ReadText = (abs: string, given: string, loc: SourceLocation) => string;
 
-const READ_ERRORS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory, not a file', EACCES: 'permission denied' };
+/** A base is bounded like the config itself: a regular file, at most KERATS_MAX_CONFIG_BYTES. */
+const readBase: ReadText = (abs, given, loc) =>
+  readBoundedText(abs, { what: 'base config', shown: given, resolved: abs, maxBytes: inputLimits().bytes, loc });
 
 /**
  * Resolves `extends` in `root` (parsed from `absFile`): returns the merged tree without the
  * `extends` key. `chain` holds the files being resolved above this one, for cycle detection.
  */
-export function resolveExtends(root: LNode, absFile: string, read: ReadText = (f) => readFileSync(f, 'utf8'), chain: string[] = []): LNode {
+export function resolveExtends(root: LNode, absFile: string, read: ReadText = readBase, chain: string[] = []): LNode {
   if (root.kind !== 'map') return root;
   const ext = root.entries.find((e) => e.key === 'extends');
   if (!ext) return root;
@@ -49,13 +53,7 @@ export function resolveExtends(root: LNode, absFile: string, read: ReadText = (f
       throw new ConfigError({ message: `"extends" makes a cycle: ${cycle}; remove one of these extends`, loc: item.loc });
     }
     if (stack.length > MAX_DEPTH) throw new ConfigError({ message: `"extends" chains more than ${MAX_DEPTH} files deep`, loc: item.loc });
-    let text: string;
-    try {
-      text = read(abs);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      throw new ConfigError({ message: `cannot read base config "${given}" (${abs}): ${READ_ERRORS[code] ?? (e as Error).message}`, loc: item.loc });
-    }
+    const text = read(abs, given, item.loc);
     // The base's own locations use its path as the user would see it: relative to the cwd.
     const shown = path.relative(process.cwd(), abs) || abs;
     const parsed = resolveExtends(parseConfigText(text.replace(/^\uFEFF/, ''), shown), abs, read, stack);

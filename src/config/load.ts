@@ -3,9 +3,10 @@
  * Every problem the user can fix is collected and thrown at once as a `ConfigError`, each with
  * the file:line:col of the offending text.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readBoundedText } from '../util/bounded-read.js';
 import { ConfigError, type Problem } from '../util/errors.js';
+import { inputLimits } from './limits.js';
 import { buildConfig } from './build.js';
 import { checkRules } from './checks.js';
 import { substituteEnv } from './env.js';
@@ -27,23 +28,11 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const READ_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'it is a directory, not a file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-};
-
 /** Reads and checks a YAML or JSON config file. Locations in errors use `file` as given. */
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<KeratsConfig> {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new ConfigError(`cannot read config "${file}": ${READ_ERRORS[code] ?? (e as Error).message}`);
-  }
+  // A regular file of bounded size, read with a byte budget: /dev/zero or a FIFO cannot hang kerats.
+  const text = readBoundedText(abs, { what: 'config', shown: file, maxBytes: inputLimits(opts.env).bytes });
   return loadConfigText(text, file, opts);
 }
 

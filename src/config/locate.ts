@@ -6,6 +6,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import type { SourceLocation } from './types.js';
+import { DEFAULT_LIMITS, LIMIT_ENV, type InputLimits } from './limits.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -40,11 +41,9 @@ export type LNode = LScalar | LMap | LSeq;
  * first (in load); this one keeps the expansion here bounded even if that guard is bypassed.
  */
 const MAX_NODES = 200_000;
-/** Maps and lists inside each other: far past any real config, short of the stack running out. */
-const MAX_DEPTH = 200;
 
 /** Converts the yaml document's contents into a located tree (aliases and `<<` merges expanded). */
-export function toLocated(doc: Document, lines: LineCounter, file: string): LNode | undefined {
+export function toLocated(doc: Document, lines: LineCounter, file: string, limits: InputLimits = DEFAULT_LIMITS): LNode | undefined {
   let budget = MAX_NODES;
   const at = (offset: number): SourceLocation => {
     const p = lines.linePos(offset);
@@ -52,12 +51,12 @@ export function toLocated(doc: Document, lines: LineCounter, file: string): LNod
   };
 
   const convert = (node: unknown, fallback: SourceLocation, depth: number): LNode => {
-    // Two different limits, each named for what it is (a 500-deep JSON has no alias in it).
-    if (depth > MAX_DEPTH) {
-      throw new ConfigError({ message: `the config is nested more than ${MAX_DEPTH} levels deep (maps and lists inside each other); flatten it`, loc: fallback });
-    }
     if (--budget < 0) {
-      throw new ConfigError({ message: `the config expands to more than ${MAX_NODES.toLocaleString('en-US')} values (through YAML aliases and merges); write fewer, or stop reusing anchors inside anchors`, loc: fallback });
+      throw new ConfigError({ message: `the config's YAML aliases and merges expand to more than ${MAX_NODES.toLocaleString('en-US')} values; write the values out, or use fewer aliases of aliases`, loc: fallback });
+    }
+    // The text was measured before parsing (nesting.ts); only aliases of deep values can get here.
+    if (depth > limits.depth) {
+      throw new ConfigError({ message: `with its YAML aliases expanded, the config nests more than ${limits.depth} levels deep; set ${LIMIT_ENV.depth}=<levels> to raise the limit`, loc: fallback });
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);

@@ -12,6 +12,8 @@ import { callbacks } from '../registry/callbacks.js';
 import { optimizers } from '../registry/optimizers.js';
 import { ConfigError } from '../util/errors.js';
 import type { LMap, LNode, ScalarValue } from './locate.js';
+import { inputLimits, LIMIT_ENV } from './limits.js';
+import { findTooDeep } from './nesting.js';
 import { findLayer } from './schema.js';
 import type { SourceLocation } from './types.js';
 
@@ -82,27 +84,31 @@ export function parseOverride(set: string): Override {
 /** A YAML parse of the value text; anything unparsable stays the string the user typed. */
 export function parseValue(text: string, loc: SourceLocation): LNode {
   if (text.trim() === '') return { kind: 'scalar', value: text === '' ? null : text, loc };
+  const limits = inputLimits();
+  if (findTooDeep(text, limits.depth)) {
+    throw new ConfigError({ message: `the value is nested more than ${limits.depth} levels deep; set ${LIMIT_ENV.depth}=<levels> to raise the limit`, loc });
+  }
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0 || doc.contents === null) return { kind: 'scalar', value: text, loc };
   try {
     // Bounded like config files: a value cannot be an alias bomb either.
-    doc.toJS({ maxAliasCount: 100 });
+    doc.toJS({ maxAliasCount: limits.aliases });
   } catch {
     return { kind: 'scalar', value: text, loc };
   }
-  return fromYaml(doc.contents, loc, 0);
+  return fromYaml(doc.contents, loc, 0, limits.depth);
 }
 
-function fromYaml(node: unknown, loc: SourceLocation, depth: number): LNode {
-  if (depth > 100) throw new ConfigError({ message: 'the value is nested too deeply', loc });
+function fromYaml(node: unknown, loc: SourceLocation, depth: number, max: number): LNode {
+  if (depth > max) throw new ConfigError({ message: `the value is nested more than ${max} levels deep; set ${LIMIT_ENV.depth}=<levels> to raise the limit`, loc });
   if (isMap(node)) {
     return {
       kind: 'map',
       loc,
-      entries: node.items.map((p) => ({ key: String(isScalar(p.key) ? p.key.value : p.key), keyLoc: loc, value: fromYaml(p.value, loc, depth + 1) })),
+      entries: node.items.map((p) => ({ key: String(isScalar(p.key) ? p.key.value : p.key), keyLoc: loc, value: fromYaml(p.value, loc, depth + 1, max) })),
     };
   }
-  if (isSeq(node)) return { kind: 'seq', loc, items: node.items.map((it) => fromYaml(it, loc, depth + 1)) };
+  if (isSeq(node)) return { kind: 'seq', loc, items: node.items.map((it) => fromYaml(it, loc, depth + 1, max)) };
   if (isScalar(node)) return { kind: 'scalar', value: scalar((node as Node & { value: unknown }).value), loc };
   return { kind: 'scalar', value: null, loc };
 }

@@ -5,12 +5,16 @@
  */
 import { isNode, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { ConfigError, type Problem } from '../util/errors.js';
+import { inputLimits, LIMIT_ENV, type InputLimits } from './limits.js';
 import { toLocated, type LNode } from './locate.js';
+import { checkNesting } from './nesting.js';
 
-/** Alias expansions allowed before the document counts as an alias bomb (yaml's guard). */
-const MAX_ALIAS_COUNT = 100;
-
-export function parseConfigText(text: string, file: string): LNode {
+/**
+ * Parses a config's text. Nesting is measured first (no parser recursion on a `[[[[...` bomb), and
+ * alias expansion is bounded (no "billion laughs"); both limits come from the environment.
+ */
+export function parseConfigText(text: string, file: string, limits: InputLimits = inputLimits()): LNode {
+  checkNesting(text, file, limits.depth);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -22,15 +26,15 @@ export function parseConfigText(text: string, file: string): LNode {
   if (tag) throw new ConfigError(tag);
   try {
     // Only for its guard: throws on alias bombs ("billion laughs") before we expand anything.
-    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    doc.toJS({ maxAliasCount: limits.aliases });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const message = /resource exhaustion/.test(msg)
-      ? `the config uses YAML aliases too many times (limit ${MAX_ALIAS_COUNT} expansions); write the values out instead`
+      ? `the config expands YAML aliases more than ${limits.aliases} times (an alias bomb?); write the values out, or set ${LIMIT_ENV.aliases}=<count> to raise the limit`
       : `cannot read the YAML: ${msg}`;
-    throw new ConfigError({ message, loc: { file, line: 1, col: 1 } });
+    throw new ConfigError({ message, loc: firstAlias(text, lines, file) });
   }
-  const root = toLocated(doc, lines, file);
+  const root = toLocated(doc, lines, file, limits);
   if (root === undefined) throw new ConfigError({ message: 'the config file is empty', loc: { file, line: 1, col: 1 } });
   return root;
 }
@@ -58,6 +62,14 @@ function unknownTag(doc: ReturnType<typeof parseDocument>, lines: LineCounter, f
     return visit.BREAK;
   });
   return found;
+}
+
+/** Where the first `*alias` is (the place an alias bomb starts), else the top of the file. */
+function firstAlias(text: string, lines: LineCounter, file: string): { file: string; line: number; col: number } {
+  const m = /(^|[\s,[{:-])\*[^\s,[\]{}]+/m.exec(text);
+  if (!m) return { file, line: 1, col: 1 };
+  const p = lines.linePos(m.index + (m[1] ?? "").length);
+  return { file, line: p.line, col: p.col };
 }
 
 /** For .json files, JSON's own wording ("expected ',' or '}' after property value"), where it has one. */

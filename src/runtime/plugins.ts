@@ -12,14 +12,15 @@
  * configs). A module without such a function is just imported (its side effects register classes).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inputLimits } from '../config/limits.js';
 import { parseConfigText } from '../config/parse.js';
 import type { LNode } from '../config/locate.js';
 import type { SourceLocation } from '../config/types.js';
 import { layers } from '../registry/layers/index.js';
 import type { LayerEntry } from '../registry/types.js';
+import { readBoundedText } from '../util/bounded-read.js';
 import { ConfigError } from '../util/errors.js';
 
 export interface PluginApi {
@@ -86,7 +87,7 @@ export async function loadPlugins(refs: PluginRef[], opts: { allow: boolean }): 
 export async function loadConfigPlugins(file: string, opts: { allow?: boolean }): Promise<void> {
   let root: LNode;
   try {
-    root = parseConfigText((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''), file);
+    root = parseConfigText(readBoundedText(file, { what: 'config', shown: file, maxBytes: inputLimits().bytes }).replace(/^\uFEFF/, ''), file);
   } catch {
     return;
   }

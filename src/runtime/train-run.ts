@@ -18,6 +18,8 @@ import type { ModelSpec } from '../config/types.js';
 import { isStreaming, type AnyExamples, type LoadedData, type TargetEncoding } from './data/types.js';
 import { loadTrainingData } from './data/stream.js';
 import { buildModel } from './model-builder.js';
+import { formatMemory } from './memory-estimate.js';
+import { checkStepMemory, describeStepMemory, isOutOfMemory, outOfMemoryError, type StepCheck } from './memory-guard.js';
 import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
 import { planRun, RunSession, type ResumeRequest } from '../saving/checkpoint/session.js';
@@ -46,6 +48,8 @@ export interface TrainRunOptions {
   origin?: ConfigOrigin;
   /** Command-line options the printed resume command repeats (`--backend wasm`, `--events`). */
   resumeFlags?: string[];
+  /** Detail lines (`train --verbose`): the training step's estimated memory. */
+  detail?: (line: string) => void;
 }
 
 export interface TrainRunResult {
@@ -159,6 +163,16 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
   if (!config.data) throw new ConfigError('the config has no "data" section');
   // model.keras_json / model.base (transfer.ts) build asynchronously; otherwise the usual builder.
   const model = (await buildModelFromSources(config.model, { seed: plan.seed })) ?? buildModel(config.model, { seed: plan.seed });
+  // Before any data is loaded: a step that cannot fit in the backend's memory is refused now, with
+  // the batch size that fits, rather than aborting the WebAssembly heap mid-epoch.
+  let memory: StepCheck;
+  try {
+    memory = checkStepMemory(model, config.fit.batchSize, config.compile.optimizer, backend.name);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  opts.detail?.(`Training step memory: ${describeStepMemory(memory.estimate)}; limit ${formatMemory(memory.limit.bytes)} (${memory.limit.what})`);
   const encoding = targetEncodingFor(config.compile.loss);
   // Streams a big training CSV (data/stream.ts); otherwise loads everything into memory.
   const data = await loadTrainingData(config.data, { encoding, encodingFor: (o) => (lossRefFor(config.compile.loss, o) ? targetEncodingFor(config.compile.loss, o) : 'regression' /* no loss: the trainer reports it */), outputNames: model.outputs.map((o) => o.sourceLayer.name), inputShape: config.model.inputShape, seed: plan.seed });
@@ -257,6 +271,7 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
       test,
     };
   } catch (err) {
+    if (isOutOfMemory(err)) throw outOfMemoryError(memory, config.fit.batchSize, backend.name);
     throw err instanceof FileSystemError ? session.failedWithCheckpoint(err) : err;
   } finally {
     await session.close();

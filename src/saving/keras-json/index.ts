@@ -3,21 +3,23 @@
  * tfjs LayersModel (fresh weights, Keras's architecture and parameter counts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import '../../registry/layers/custom/index.js';
+import { inputLimits } from '../../config/limits.js';
+import { checkNesting } from '../../config/nesting.js';
+import { readBoundedText } from '../../util/bounded-read.js';
 import { ConfigError } from '../../util/errors.js';
 import { jsonModelKind, translateKerasJson, type PyDict } from './translate.js';
 
 export { jsonModelKind, translateKerasJson } from './translate.js';
 
-/** Reads and parses a JSON file, or throws a ConfigError naming it. */
+/**
+ * Reads and parses a Keras JSON file, or throws a ConfigError naming it. Bounded like a config (a
+ * regular file, KERATS_MAX_CONFIG_BYTES, KERATS_MAX_NESTING): the translation walks the document.
+ */
 export async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read "${file}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const limits = inputLimits();
+  const text = readBoundedText(file, { what: 'Keras JSON', shown: file, maxBytes: limits.bytes });
+  checkNesting(text, file, limits.depth);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
@@ -28,7 +30,7 @@ export async function readJsonFile(file: string): Promise<unknown> {
 /** The kind of model a .json file holds, without building it. */
 export async function sniffModelJson(file: string): Promise<'keras' | 'tfjs' | undefined> {
   try {
-    return jsonModelKind(JSON.parse(await readFile(file, 'utf8')) as unknown);
+    return jsonModelKind(await readJsonFile(file));
   } catch {
     return undefined;
   }
