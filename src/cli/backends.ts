@@ -1,7 +1,5 @@
 /** `kerats backends`: which TensorFlow.js backends are present, why not, and which `auto` picks. */
 import type { Command } from 'commander';
-import { listBackends } from '../runtime/backend.js';
-import { nativeBlasStatus } from '../runtime/native/blas.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
 export function registerBackends(program: Command): void {
@@ -10,6 +8,8 @@ export function registerBackends(program: Command): void {
     .addHelpText('after', example('kerats backends', 'kerats backends --json'))
     .action(async (opts: CommonOptions) => {
       const out = outputFor(opts);
+      const { listBackends } = await import('../runtime/backend.js');
+      const { nativeBlasStatus } = await import('../runtime/native/blas.js');
       const backends = await listBackends();
       const chosen = backends.find((b) => b.available)?.name ?? null;
       // The optional OpenBLAS addon that speeds up the wasm backend (native/, built by npm install).

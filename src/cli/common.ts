@@ -1,7 +1,7 @@
 /** Options several commands share, declared once so their help text and parsing agree. */
 import { Command, Option } from 'commander';
 import type { LoadOptions } from '../config/load.js';
-import { BACKEND_NAMES } from '../runtime/backend.js';
+import { BACKEND_NAMES } from '../runtime/backend-names.js';
 import { Output } from './output.js';
 
 export interface CommonOptions {

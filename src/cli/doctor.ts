@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
-import { listBackends } from '../runtime/backend.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -52,6 +51,7 @@ function nodeChecks(): DoctorCheck[] {
 }
 
 async function backendChecks(): Promise<DoctorCheck[]> {
+  const { listBackends } = await import('../runtime/backend.js');
   const list = await listBackends();
   const checks: DoctorCheck[] = list.map((b) => ({
     name: `backend:${b.name}`,

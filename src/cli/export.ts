@@ -7,10 +7,7 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { toKerasJson } from '../saving/keras-json/export.js';
-import { loadModel, saveModel } from '../saving/model-io.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -29,6 +26,9 @@ export async function exportModel(source: string, outDir: string): Promise<Expor
   if (!(await fs.stat(modelJson).catch(() => undefined))) {
     throw new ConfigError(`"${source}" has no model.json: is it a run folder of a finished \`kerats train\`?`);
   }
+  const { loadModel, saveModel } = await import('../saving/model-io.js');
+  const { toKerasJson } = await import('../saving/keras-json/export.js');
+  const { writeJsonAtomic } = await import('../util/atomic.js');
   const model = await loadModel(modelJson);
   try {
     if (path.resolve(outDir) !== path.resolve(path.dirname(modelJson))) await saveModel(model, outDir);
@@ -49,6 +49,7 @@ export function registerExport(program: Command): void {
       'tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras exported/model.json model.h5'))
     .action(async (run: string, opts: CommonOptions & { out?: string; backend: BackendChoice }) => {
       const out = outputFor(opts);
+      const { useBackend } = await import('../runtime/backend.js');
       await useBackend(opts.backend);
       const dir = opts.out ?? path.join(run, 'export');
       const result = await exportModel(run, dir);

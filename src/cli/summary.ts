@@ -3,21 +3,15 @@ import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadConfig } from '../config/load.js';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { loadModel } from '../saving/model-io.js';
-import { formatSummary, summarize } from '../runtime/summary.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
-import { modelFromKerasJson, sniffModelJson } from '../saving/keras-json/index.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../saving/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */
 async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name: string }> {
   const stat = await fs.stat(target);
   const modelJson = stat.isDirectory() ? path.join(target, 'model.json') : target;
+  const { loadModel } = await import('../saving/model-io.js');
   const model = await loadModel(modelJson);
   const configJson = path.join(path.dirname(modelJson), 'config.json');
   const config = await fs.readFile(configJson, 'utf8').then((t) => JSON.parse(t) as { name?: string }, () => undefined);
@@ -35,6 +29,13 @@ export function registerSummary(program: Command): void {
       const out = outputFor(opts);
       const stat = await fs.stat(target).catch(() => undefined);
       if (!stat) throw new ConfigError(`cannot read "${target}": no such file or folder`);
+      const { loadConfig } = await import('../config/load.js');
+      const { useBackend } = await import('../runtime/backend.js');
+      const { buildModel } = await import('../runtime/model-builder.js');
+      const { formatSummary, summarize } = await import('../runtime/summary.js');
+      const { modelFromKerasJson, sniffModelJson } = await import('../saving/keras-json/index.js');
+      const { loadConfigPlugins } = await import('../runtime/plugins.js');
+      const { buildModelFromSources } = await import('../saving/transfer.js');
       await useBackend(opts.backend);
       // A .json file may be a Keras model.to_json() architecture, a TensorFlow.js model.json or a config.
       const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;

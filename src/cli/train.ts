@@ -1,17 +1,11 @@
 /** `kerats train CONFIG`: trains the model a config describes and writes a run folder. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import type { BackendChoice } from '../runtime/backend.js';
-import { runTraining, type TrainRunResult } from '../runtime/train-run.js';
-import { createProgressReporter } from '../runtime/training/progress.js';
+import type { TrainRunResult } from '../runtime/train-run.js';
 import { KeratsError, ExitCode } from '../util/errors.js';
-import { configFileOf } from '../saving/checkpoint/resume.js';
-import { textChart } from '../runtime/plot/text-chart.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
-import { EventReporter } from './events.js';
 import { Output } from './output.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
 
 interface TrainOptions extends CommonOptions, ConfigOptions {
   backend: BackendChoice;
@@ -42,9 +36,16 @@ export function registerTrain(program: Command): void {
     .addHelpText('after', example('kerats train configs/iris.yaml', 'kerats train configs/iris.yaml --json > result.json'))
     .action(async (given: string | undefined, opts: TrainOptions) => {
       if (opts.force && !opts.resume) throw new KeratsError('--force only applies to --resume; add --resume DIR or --resume auto');
+      const { configFileOf } = await import('../saving/checkpoint/resume.js');
       const file = given ?? (opts.resume && opts.resume !== 'auto' ? await configFileOf(opts.resume) : undefined);
       if (!file) throw new KeratsError('missing the config file: kerats train CONFIG (only --resume DIR can do without one)');
       const out = opts.events ? new Output({ quiet: opts.quiet, verbose: opts.verbose, color: opts.color, logsToStderr: true }) : outputFor(opts);
+      const { loadConfigPlugins } = await import('../runtime/plugins.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { runTraining } = await import('../runtime/train-run.js');
+      const { createProgressReporter } = await import('../runtime/training/progress.js');
+      const { EventReporter } = await import('./events.js');
+      const { textChart } = await import('../runtime/plot/text-chart.js');
       await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
       let interrupted = false;

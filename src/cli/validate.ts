@@ -1,11 +1,5 @@
 /** `kerats validate CONFIG`: checks the config against the schema and builds the model graph, training nothing. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { useBackend } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { summarize } from '../runtime/summary.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../saving/transfer.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {
@@ -16,6 +10,12 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', example('kerats validate configs/iris.yaml'))
     .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: string; allowPlugins?: boolean }) => {
       const out = outputFor(opts);
+      const { loadConfigPlugins } = await import('../runtime/plugins.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { useBackend } = await import('../runtime/backend.js');
+      const { buildModel } = await import('../runtime/model-builder.js');
+      const { summarize } = await import('../runtime/summary.js');
+      const { buildModelFromSources } = await import('../saving/transfer.js');
       await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
       await useBackend(opts.backend as never);

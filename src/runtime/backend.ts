@@ -9,9 +9,9 @@ import { installNodeCompat } from './node-compat.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { nativeBlasStatus } from './native/blas.js';
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = BackendName | 'auto';
+import { BACKEND_NAMES, type BackendName, type BackendChoice } from './backend-names.js';
+
+export { BACKEND_NAMES, type BackendName, type BackendChoice };
 
 export interface BackendStatus {
   name: BackendName;
