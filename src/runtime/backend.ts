@@ -8,6 +8,7 @@ import { KeratsError, ExitCode } from '../util/errors.js';
 import { installNodeCompat } from './node-compat.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { nativeBlasStatus } from './native/blas.js';
+import { registerFastGradients } from './gradients/index.js';
 
 import { BACKEND_NAMES, type BackendName, type BackendChoice } from './backend-names.js';
 
@@ -115,6 +116,7 @@ export async function useBackend(choice: BackendChoice = 'auto'): Promise<Active
       reasons.push(`${name}: ${status.reason ?? 'unavailable'}`);
       continue;
     }
+    registerFastGradients();
     const kernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
     if (await tf.setBackend(ENGINE_NAMES[name])) {
       await tf.ready();
