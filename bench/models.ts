@@ -5,8 +5,8 @@
  *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
- * Module flags: --models mlp,cnn  --backends wasm,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
- *               (wasm-plain: the wasm backend with the native OpenBLAS addon turned off)
+ * Module flags: --models mlp,cnn  --backends wasm,wasm-bundled,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
+ *               (wasm-plain: wasm with the native addon turned off; wasm-bundled: the addon's bundled SGEMM instead of OpenBLAS)
  *               --steps N (fixed steps per round)  --no-torch
  */
 import { spawnSync } from 'node:child_process';
@@ -19,19 +19,33 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../s
 import { buildSequential } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { packageRoot } from '../src/util/package-root.js';
-import { nativeBlasStatus, setNativeBlasEnabled } from '../src/runtime/native/blas.js';
+import { nativeBlasStatus, setNativeBlasEnabled, setNativeGemm } from '../src/runtime/native/blas.js';
+import { referencePython } from '../src/util/python-ref.js';
 
-/** A backend to measure: a tfjs backend, or wasm without the native addon. */
-type BenchBackend = BackendName | 'wasm-plain';
+/**
+ * A backend to measure: a tfjs backend; wasm-plain: wasm without the native addon; wasm-bundled:
+ * the addon with its bundled SGEMM instead of OpenBLAS (what an install without OpenBLAS runs).
+ */
+type BenchBackend = BackendName | 'wasm-plain' | 'wasm-bundled';
+const WASM_VARIANTS: readonly string[] = ['wasm-plain', 'wasm-bundled'];
 
-/** Activates `b`; for wasm, re-registers kerats' kernels with the native addon on or off. */
+/** Activates `b`; for wasm, re-registers kerats' kernels with the native addon on or off, on OpenBLAS or the bundled GEMM. */
 async function activate(b: BenchBackend): Promise<void> {
-  const engine: BackendName = b === 'wasm-plain' ? 'wasm' : b;
+  const engine: BackendName = WASM_VARIANTS.includes(b) ? 'wasm' : (b as BackendName);
   await useBackend(engine);
   if (engine !== 'wasm') return;
   unregisterWasmTrainingKernels();
   setNativeBlasEnabled(b !== 'wasm-plain');
+  if (nativeBlasStatus().available) setNativeGemm(b === 'wasm-bundled' || !nativeBlasStatus().openblas ? 'bundled' : 'openblas');
   registerWasmTrainingKernels();
+}
+
+/** Whether a wasm variant differs from plain `wasm` here (else its row would repeat wasm's). */
+function variantApplies(b: BenchBackend): boolean {
+  const s = nativeBlasStatus();
+  if (b === 'wasm-plain') return s.available;
+  if (b === 'wasm-bundled') return s.available && s.openblas === true;
+  return true;
 }
 import { MODEL_CASES, type ModelCase } from './model-cases.js';
 import { markdownTable, median, type BenchContext, type BenchModule, type BenchSection } from './types.js';
@@ -46,7 +60,7 @@ interface Options {
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';
@@ -151,9 +165,13 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
   }
 }
 
-/** A python3 that can import torch: Debian's (python3-torch) first, then the one on PATH. */
+/**
+ * A python that can import torch: the reference venv's (`npm run pyref`: PyTorch 2.13) first, then
+ * Debian's python3-torch (1.13) as a fallback, then the one on PATH.
+ */
 export function findTorchPython(): { python: string; version: string } | undefined {
-  for (const python of ['/usr/bin/python3', 'python3']) {
+  const ref = referencePython(['torch']);
+  for (const python of [...(ref.python ? [ref.python] : []), '/usr/bin/python3', 'python3']) {
     const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) return { python, version: r.stdout.trim() };
   }
@@ -196,15 +214,15 @@ export const bench: BenchModule = {
     const notes: string[] = [];
     const cases = MODEL_CASES.filter((c) => o.models.includes(c.name));
     const torch = o.torch ? findTorchPython() : undefined;
-    if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried /usr/bin/python3, python3)');
+    if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried the npm run pyref venv, /usr/bin/python3, python3)');
     if (torch) notes.push(`PyTorch ${torch.version} (${torch.python}), torch.set_num_threads(2)`);
     const blas = nativeBlasStatus();
     notes.push(blas.available ? `kerats on wasm with the native OpenBLAS addon: ${blas.detail}` : `kerats on plain wasm (native OpenBLAS addon: ${blas.detail})`);
     const rows: ModelRow[] = [];
     for (const c of cases) {
       for (const b of o.backends) {
-        if (b === 'wasm-plain' && !nativeBlasStatus().available) continue; // the same as wasm then
-        const status = await probeBackend(b === 'wasm-plain' ? 'wasm' : b);
+        if (!variantApplies(b)) continue; // the same as wasm then
+        const status = await probeBackend(WASM_VARIANTS.includes(b) ? 'wasm' : (b as BackendName));
         if (!status.available) {
           notes.push(`${b}: ${status.reason ?? 'unavailable'}`);
           continue;
