@@ -2,12 +2,14 @@
  * Training throughput (samples/s) of the models in bench/model-cases.ts:
  *   kerats  — `buildSequential` from the config text + kerats' own `train` (the product path);
  *   tfjs    — the same model as a plain tfjs-layers script, `model.fit`, same backend, same process;
- *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
+ *   PyTorch — bench/torch_models.py (when a python with torch is found: the pyref venv's 2.13 first), 2 threads;
+ *   Keras   — bench/keras_models.py, Keras 3 `model.fit` on TensorFlow (the pyref venv), 2 threads.
+ * Peak RSS: kerats' process after its rounds (the wasm heap never shrinks), the Python processes' ru_maxrss.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
  * Module flags: --models mlp,cnn  --backends wasm,wasm-bundled,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
  *               (wasm-plain: wasm with the native addon turned off; wasm-bundled: the addon's bundled SGEMM instead of OpenBLAS)
- *               --steps N (fixed steps per round)  --no-torch
+ *               --steps N (fixed steps per round)  --no-torch  --no-keras
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -57,10 +59,11 @@ interface Options {
   seconds: number;
   steps?: number;
   torch: boolean;
+  keras: boolean;
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';
@@ -70,6 +73,7 @@ function parseOptions(ctx: BenchContext): Options {
     else if (a[i] === '--seconds') o.seconds = Number(v);
     else if (a[i] === '--steps') o.steps = Number(v);
     else if (a[i] === '--no-torch') o.torch = false;
+    else if (a[i] === '--no-keras') o.keras = false;
   }
   if (ctx.quick) {
     o.rounds = 1;
@@ -96,6 +100,14 @@ export interface ModelRow {
   /** PyTorch's samples per CPU second, all its threads together. */
   torchCpu?: number;
   keratsVsTorch?: number;
+  /** Keras 3 `model.fit` on TensorFlow (bench/keras_models.py), 2 threads. */
+  keras?: number;
+  kerasCpu?: number;
+  keratsVsKeras?: number;
+  /** Peak resident memory in MiB: this process's largest RSS after a kerats round; the Python processes' ru_maxrss. */
+  keratsRssMiB?: number;
+  torchRssMiB?: number;
+  kerasRssMiB?: number;
 }
 
 /** Samples per wall-clock second and per CPU second of this process. */
@@ -146,8 +158,10 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
     const { x, y } = c.data(steps * c.batch);
     const k: Rate[] = [];
     const t: Rate[] = [];
+    let rss = 0;
     for (let r = 0; r < o.rounds; r++) {
       const kr = await keratsRound(c, kModel, config.compile, x, y, steps);
+      rss = Math.max(rss, process.memoryUsage.rss());
       const tr = await tfjsRound(c, tModel, x, y, steps);
       k.push(kr);
       t.push(tr);
@@ -158,7 +172,7 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
     const tfjs = median(t.map((r) => r.wall));
     const keratsCpu = median(k.map((r) => r.cpu));
     const tfjsCpu = median(t.map((r) => r.cpu));
-    return { model: c.name, title: c.title, batch: c.batch, backend, steps, kerats, tfjs, keratsVsTfjs: kerats / tfjs, keratsCpu, tfjsCpu };
+    return { model: c.name, title: c.title, batch: c.batch, backend, steps, kerats, tfjs, keratsVsTfjs: kerats / tfjs, keratsCpu, tfjsCpu, keratsRssMiB: rss / 2 ** 20 };
   } finally {
     kModel.dispose();
     tModel.dispose();
@@ -178,24 +192,40 @@ export function findTorchPython(): { python: string; version: string } | undefin
   return undefined;
 }
 
-function torchSamplesPerSec(python: string, c: ModelCase, o: Options, ctx: BenchContext, notes: string[]): { wall: number; cpu: number } | undefined {
-  const script = path.join(packageRoot(), 'bench', 'torch_models.py');
+/** The Keras 3 + TensorFlow python of the `npm run pyref` venv, when it has them. */
+export function findKerasPython(): { python: string } | { skip: string } {
+  const ref = referencePython(['keras', 'tensorflow']);
+  return ref.python ? { python: ref.python } : { skip: ref.skip ?? 'no Python reference' };
+}
+
+interface ReferenceRate {
+  wall: number;
+  cpu: number;
+  rssMiB?: number;
+}
+
+/** Runs bench/<script> (torch_models.py or keras_models.py) for one model; its JSON line's rates. */
+function pythonSamplesPerSec(kind: 'torch' | 'keras', python: string, c: ModelCase, o: Options, ctx: BenchContext, notes: string[]): ReferenceRate | undefined {
+  const script = path.join(packageRoot(), 'bench', kind === 'torch' ? 'torch_models.py' : 'keras_models.py');
   const args = [script, '--model', c.name, '--batch', String(c.batch), '--rounds', String(o.rounds), '--seconds', String(o.seconds), '--threads', '2'];
   if (o.steps) args.push('--steps', String(o.steps));
-  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
   if (r.status !== 0) {
-    ctx.log(`  ${c.name} torch failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
+    ctx.log(`  ${c.name} ${kind} failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
     return undefined;
   }
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string };
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string; peak_rss_mib?: number; keras?: string; tensorflow?: string;
+  };
+  if (out.keras) notes.push(`Keras ${out.keras} on TensorFlow ${out.tensorflow ?? '?'} (${python}), model.fit, 2 intra- and inter-op threads`);
   if (out.blas === 'generic') {
     notes.push('PyTorch uses the generic reference BLAS (libblas3; install libopenblas0 for OpenBLAS): its Dense/LSTM matmuls are unoptimised; convolutions use oneDNN');
   } else if (out.blas) {
     notes.push(`PyTorch uses ${out.blas === 'openblas' ? 'OpenBLAS' : out.blas} for its matmuls; convolutions use oneDNN`);
   }
-  ctx.log(`  ${c.name} torch: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
+  ctx.log(`  ${c.name} ${kind}: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
   if (out.samples_per_sec === undefined || out.samples_per_cpu_sec === undefined) return undefined;
-  return { wall: out.samples_per_sec, cpu: out.samples_per_cpu_sec };
+  return { wall: out.samples_per_sec, cpu: out.samples_per_cpu_sec, ...(out.peak_rss_mib !== undefined ? { rssMiB: out.peak_rss_mib } : {}) };
 }
 
 const fmt = (n: number | undefined): string => (n === undefined ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -216,6 +246,8 @@ export const bench: BenchModule = {
     const torch = o.torch ? findTorchPython() : undefined;
     if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried the npm run pyref venv, /usr/bin/python3, python3)');
     if (torch) notes.push(`PyTorch ${torch.version} (${torch.python}), torch.set_num_threads(2)`);
+    const kerasPy = o.keras ? findKerasPython() : undefined;
+    if (kerasPy && 'skip' in kerasPy) notes.push(`Keras: ${kerasPy.skip}`);
     const blas = nativeBlasStatus();
     notes.push(blas.available ? `kerats on wasm with the native OpenBLAS addon: ${blas.detail}` : `kerats on plain wasm (native OpenBLAS addon: ${blas.detail})`);
     const rows: ModelRow[] = [];
@@ -236,17 +268,27 @@ export const bench: BenchModule = {
           ctx.log(`  ${c.name} ${b} failed: ${msg}`);
         }
       }
-      const ts = torch ? torchSamplesPerSec(torch.python, c, o, ctx, notes) : undefined;
+      const ts = torch ? pythonSamplesPerSec('torch', torch.python, c, o, ctx, notes) : undefined;
+      const ks = kerasPy && 'python' in kerasPy ? pythonSamplesPerSec('keras', kerasPy.python, c, o, ctx, notes) : undefined;
       for (const row of rows.filter((r) => r.model === c.name)) {
-        if (ts === undefined) continue;
-        row.torch = ts.wall;
-        row.torchCpu = ts.cpu;
-        row.keratsVsTorch = row.kerats / ts.wall;
+        if (ts !== undefined) {
+          row.torch = ts.wall;
+          row.torchCpu = ts.cpu;
+          row.keratsVsTorch = row.kerats / ts.wall;
+          row.torchRssMiB = ts.rssMiB;
+        }
+        if (ks !== undefined) {
+          row.keras = ks.wall;
+          row.kerasCpu = ks.cpu;
+          row.keratsVsKeras = row.kerats / ks.wall;
+          row.kerasRssMiB = ks.rssMiB;
+        }
       }
     }
     const uniqueNotes = [...new Set(notes)];
     const table = markdownTable(
-      ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'per CPU-s: kerats / tfjs / PyTorch'],
+      ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'Keras fit (2 threads)', 'kerats/Keras',
+        'per CPU-s: kerats / tfjs / PyTorch / Keras', 'peak RSS MiB: kerats / PyTorch / Keras'],
       rows.map((r) => [
         r.title,
         String(r.batch),
@@ -256,7 +298,10 @@ export const bench: BenchModule = {
         ratio(r.keratsVsTfjs),
         fmt(r.torch),
         ratio(r.keratsVsTorch),
-        `${fmt(r.keratsCpu)} / ${fmt(r.tfjsCpu)} / ${fmt(r.torchCpu)}`,
+        fmt(r.keras),
+        ratio(r.keratsVsKeras),
+        `${fmt(r.keratsCpu)} / ${fmt(r.tfjsCpu)} / ${fmt(r.torchCpu)} / ${fmt(r.kerasCpu)}`,
+        `${fmt(r.keratsRssMiB)} / ${fmt(r.torchRssMiB)} / ${fmt(r.kerasRssMiB)}`,
       ]),
     );
     const load = os.loadavg()[0]?.toFixed(1) ?? '?';
