@@ -54,3 +54,12 @@ export function outputFor(opts: CommonOptions): Output {
 export function example(...lines: string[]): string {
   return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
+
+/**
+ * The backend for commands that only build a model to read its shapes and parameter counts
+ * (summary, validate, plot-model): `auto` means the cpu backend, which is ready at once, where the
+ * wasm backend first compiles its WebAssembly (most of a second); an explicit --backend is kept.
+ */
+export function shapeOnlyBackend<T extends string>(choice: T): T | 'cpu' {
+  return choice === 'auto' ? 'cpu' : choice;
+}

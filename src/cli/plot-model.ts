@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** Picture formats by file extension, naming the renderer in src/runtime/graph/plot.ts. */
 const FORMATS = { '.svg': 'toSvg', '.dot': 'toDot', '.gv': 'toDot', '.mmd': 'toMermaid' } as const;
@@ -26,7 +26,7 @@ export function registerPlotModel(program: Command): void {
       const plot = await import('../runtime/graph/plot.js');
       const { writeFileAtomic } = await import('../util/atomic.js');
       const config = await loadConfig(file, configLoadOptions(opts));
-      await useBackend(opts.backend);
+      await useBackend(shapeOnlyBackend(opts.backend));
       const model = buildModel(config.model, { seed: config.seed });
       const graph = plot.plotGraph(model);
       model.dispose();

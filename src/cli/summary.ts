@@ -5,7 +5,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 /** A run folder or a model.json: the saved model, named as its run's config named it. */
 async function loadSaved(target: string): Promise<{ model: tf.LayersModel; name: string }> {
@@ -36,7 +36,7 @@ export function registerSummary(program: Command): void {
       const { modelFromKerasJson, sniffModelJson } = await import('../saving/keras-json/index.js');
       const { loadConfigPlugins } = await import('../runtime/plugins.js');
       const { buildModelFromSources } = await import('../saving/transfer.js');
-      await useBackend(opts.backend);
+      await useBackend(shapeOnlyBackend(opts.backend));
       // A .json file may be a Keras model.to_json() architecture, a TensorFlow.js model.json or a config.
       const jsonKind = stat.isFile() && target.endsWith('.json') ? await sniffModelJson(target) : undefined;
       const isSaved = stat.isDirectory() || jsonKind === 'tfjs' || (jsonKind === undefined && path.basename(target) === 'model.json');

@@ -1,6 +1,6 @@
 /** `kerats validate CONFIG`: checks the config against the schema and builds the model graph, training nothing. */
 import type { Command } from 'commander';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('validate'))))
@@ -18,7 +18,7 @@ export function registerValidate(program: Command): void {
       const { buildModelFromSources } = await import('../saving/transfer.js');
       await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
-      await useBackend(opts.backend as never);
+      await useBackend(shapeOnlyBackend(opts.backend) as never);
       const model = (await buildModelFromSources(config.model, { seed: config.seed })) ?? buildModel(config.model, { seed: config.seed });
       const s = summarize(model, config.name);
       model.dispose();
