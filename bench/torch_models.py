@@ -7,6 +7,7 @@ Prints one JSON line: {"model", "samples_per_sec" (median round, wall clock), "s
 all threads), "rounds": [[wall, cpu], ...], "steps", "torch"}.
 """
 import argparse
+import resource
 import json
 import statistics
 import time
@@ -157,7 +158,8 @@ def main():
     rates = [round_rate(model, opt, loss_fn, xs, ys, a.batch, steps) for _ in range(a.rounds)]
     print(json.dumps({'model': a.model, 'samples_per_sec': statistics.median(r[0] for r in rates),
                       'samples_per_cpu_sec': statistics.median(r[1] for r in rates), 'rounds': rates,
-                      'steps': steps, 'torch': torch.__version__, 'blas': blas_info()}))
+                      'steps': steps, 'torch': torch.__version__, 'blas': blas_info(),
+                      'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == '__main__':
