@@ -161,4 +161,52 @@ ${adam}`,
     loss: 'categoricalCrossentropy',
     data: (n) => ({ x: tokens(n, 64, 2000), y: tf.oneHot(tf.randomUniform([n], 0, 2, 'int32'), 2).toFloat() }),
   },
+  {
+    // The stacked LSTM's GRU twin, with Keras's defaults (reset_after: true, as PyTorch's GRU).
+    name: 'gru',
+    title: 'Stacked GRU 3x32 on (8, 16)',
+    batch: 64,
+    yaml: `model:
+  layers:
+    - GRU: {units: 32, return_sequences: true, input_shape: [8, 16]}
+    - GRU: {units: 32, return_sequences: true}
+    - GRU: {units: 32}
+    - Dense: {units: 10, activation: softmax}
+${adam}`,
+    tfjs: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.gru({ inputShape: [8, 16], units: 32, returnSequences: true }),
+          tf.layers.gru({ units: 32, returnSequences: true }),
+          tf.layers.gru({ units: 32 }),
+          tf.layers.dense({ units: 10, activation: 'softmax' }),
+        ],
+      }),
+    loss: 'categoricalCrossentropy',
+    data: (n) => ({ x: tf.randomUniform([n, 8, 16]), y: tf.oneHot(tf.randomUniform([n], 0, 10, 'int32'), 10).toFloat() }),
+  },
+  {
+    // A Conv1D text classifier (the Keras "text classification from scratch" shape, smaller).
+    name: 'conv1d-text',
+    title: 'Embedding(2000, 64)-Conv1D(64, 5)-GlobalMaxPool-Dense2, 100 tokens',
+    batch: 64,
+    yaml: `model:
+  layers:
+    - Embedding: {input_dim: 2000, output_dim: 64, input_length: 100}
+    - Conv1D: {filters: 64, kernel_size: 5, activation: relu}
+    - GlobalMaxPooling1D: {}
+    - Dense: {units: 2, activation: softmax}
+${adam}`,
+    tfjs: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: 2000, outputDim: 64, inputLength: 100 }),
+          tf.layers.conv1d({ filters: 64, kernelSize: 5, activation: 'relu' }),
+          tf.layers.globalMaxPooling1d(),
+          tf.layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+      }),
+    loss: 'categoricalCrossentropy',
+    data: (n) => ({ x: tokens(n, 100, 2000), y: tf.oneHot(tf.randomUniform([n], 0, 2, 'int32'), 2).toFloat() }),
+  },
 ];

@@ -2,12 +2,14 @@
  * Training throughput (samples/s) of the models in bench/model-cases.ts:
  *   kerats  — `buildSequential` from the config text + kerats' own `train` (the product path);
  *   tfjs    — the same model as a plain tfjs-layers script, `model.fit`, same backend, same process;
- *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
+ *   PyTorch — bench/torch_models.py (when a python with torch is found: the pyref venv's 2.13 first), 2 threads;
+ *   Keras   — bench/keras_models.py, Keras 3 `model.fit` on TensorFlow (the pyref venv), 2 threads.
+ * Peak RSS: kerats' process after its rounds (the wasm heap never shrinks), the Python processes' ru_maxrss.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
- * Module flags: --models mlp,cnn  --backends wasm,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
- *               (wasm-plain: the wasm backend with the native OpenBLAS addon turned off)
- *               --steps N (fixed steps per round)  --no-torch
+ * Module flags: --models mlp,cnn  --backends wasm,wasm-bundled,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
+ *               (wasm-plain: wasm with the native addon turned off; wasm-bundled: the addon's bundled SGEMM instead of OpenBLAS)
+ *               --steps N (fixed steps per round)  --no-torch  --no-keras
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -19,19 +21,33 @@ import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../s
 import { buildSequential } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { packageRoot } from '../src/util/package-root.js';
-import { nativeBlasStatus, setNativeBlasEnabled } from '../src/runtime/native/blas.js';
+import { nativeBlasStatus, setNativeBlasEnabled, setNativeGemm } from '../src/runtime/native/blas.js';
+import { referencePython } from '../src/util/python-ref.js';
 
-/** A backend to measure: a tfjs backend, or wasm without the native addon. */
-type BenchBackend = BackendName | 'wasm-plain';
+/**
+ * A backend to measure: a tfjs backend; wasm-plain: wasm without the native addon; wasm-bundled:
+ * the addon with its bundled SGEMM instead of OpenBLAS (what an install without OpenBLAS runs).
+ */
+type BenchBackend = BackendName | 'wasm-plain' | 'wasm-bundled';
+const WASM_VARIANTS: readonly string[] = ['wasm-plain', 'wasm-bundled'];
 
-/** Activates `b`; for wasm, re-registers kerats' kernels with the native addon on or off. */
+/** Activates `b`; for wasm, re-registers kerats' kernels with the native addon on or off, on OpenBLAS or the bundled GEMM. */
 async function activate(b: BenchBackend): Promise<void> {
-  const engine: BackendName = b === 'wasm-plain' ? 'wasm' : b;
+  const engine: BackendName = WASM_VARIANTS.includes(b) ? 'wasm' : (b as BackendName);
   await useBackend(engine);
   if (engine !== 'wasm') return;
   unregisterWasmTrainingKernels();
   setNativeBlasEnabled(b !== 'wasm-plain');
+  if (nativeBlasStatus().available) setNativeGemm(b === 'wasm-bundled' || !nativeBlasStatus().openblas ? 'bundled' : 'openblas');
   registerWasmTrainingKernels();
+}
+
+/** Whether a wasm variant differs from plain `wasm` here (else its row would repeat wasm's). */
+function variantApplies(b: BenchBackend): boolean {
+  const s = nativeBlasStatus();
+  if (b === 'wasm-plain') return s.available;
+  if (b === 'wasm-bundled') return s.available && s.openblas === true;
+  return true;
 }
 import { MODEL_CASES, type ModelCase } from './model-cases.js';
 import { markdownTable, median, type BenchContext, type BenchModule, type BenchSection } from './types.js';
@@ -43,10 +59,11 @@ interface Options {
   seconds: number;
   steps?: number;
   torch: boolean;
+  keras: boolean;
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';
@@ -56,6 +73,7 @@ function parseOptions(ctx: BenchContext): Options {
     else if (a[i] === '--seconds') o.seconds = Number(v);
     else if (a[i] === '--steps') o.steps = Number(v);
     else if (a[i] === '--no-torch') o.torch = false;
+    else if (a[i] === '--no-keras') o.keras = false;
   }
   if (ctx.quick) {
     o.rounds = 1;
@@ -82,6 +100,14 @@ export interface ModelRow {
   /** PyTorch's samples per CPU second, all its threads together. */
   torchCpu?: number;
   keratsVsTorch?: number;
+  /** Keras 3 `model.fit` on TensorFlow (bench/keras_models.py), 2 threads. */
+  keras?: number;
+  kerasCpu?: number;
+  keratsVsKeras?: number;
+  /** Peak resident memory in MiB: this process's largest RSS after a kerats round; the Python processes' ru_maxrss. */
+  keratsRssMiB?: number;
+  torchRssMiB?: number;
+  kerasRssMiB?: number;
 }
 
 /** Samples per wall-clock second and per CPU second of this process. */
@@ -132,8 +158,10 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
     const { x, y } = c.data(steps * c.batch);
     const k: Rate[] = [];
     const t: Rate[] = [];
+    let rss = 0;
     for (let r = 0; r < o.rounds; r++) {
       const kr = await keratsRound(c, kModel, config.compile, x, y, steps);
+      rss = Math.max(rss, process.memoryUsage.rss());
       const tr = await tfjsRound(c, tModel, x, y, steps);
       k.push(kr);
       t.push(tr);
@@ -144,40 +172,60 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
     const tfjs = median(t.map((r) => r.wall));
     const keratsCpu = median(k.map((r) => r.cpu));
     const tfjsCpu = median(t.map((r) => r.cpu));
-    return { model: c.name, title: c.title, batch: c.batch, backend, steps, kerats, tfjs, keratsVsTfjs: kerats / tfjs, keratsCpu, tfjsCpu };
+    return { model: c.name, title: c.title, batch: c.batch, backend, steps, kerats, tfjs, keratsVsTfjs: kerats / tfjs, keratsCpu, tfjsCpu, keratsRssMiB: rss / 2 ** 20 };
   } finally {
     kModel.dispose();
     tModel.dispose();
   }
 }
 
-/** A python3 that can import torch: Debian's (python3-torch) first, then the one on PATH. */
+/**
+ * A python that can import torch: the reference venv's (`npm run pyref`: PyTorch 2.13) first, then
+ * Debian's python3-torch (1.13) as a fallback, then the one on PATH.
+ */
 export function findTorchPython(): { python: string; version: string } | undefined {
-  for (const python of ['/usr/bin/python3', 'python3']) {
+  const ref = referencePython(['torch']);
+  for (const python of [...(ref.python ? [ref.python] : []), '/usr/bin/python3', 'python3']) {
     const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) return { python, version: r.stdout.trim() };
   }
   return undefined;
 }
 
-function torchSamplesPerSec(python: string, c: ModelCase, o: Options, ctx: BenchContext, notes: string[]): { wall: number; cpu: number } | undefined {
-  const script = path.join(packageRoot(), 'bench', 'torch_models.py');
+/** The Keras 3 + TensorFlow python of the `npm run pyref` venv, when it has them. */
+export function findKerasPython(): { python: string } | { skip: string } {
+  const ref = referencePython(['keras', 'tensorflow']);
+  return ref.python ? { python: ref.python } : { skip: ref.skip ?? 'no Python reference' };
+}
+
+interface ReferenceRate {
+  wall: number;
+  cpu: number;
+  rssMiB?: number;
+}
+
+/** Runs bench/<script> (torch_models.py or keras_models.py) for one model; its JSON line's rates. */
+function pythonSamplesPerSec(kind: 'torch' | 'keras', python: string, c: ModelCase, o: Options, ctx: BenchContext, notes: string[]): ReferenceRate | undefined {
+  const script = path.join(packageRoot(), 'bench', kind === 'torch' ? 'torch_models.py' : 'keras_models.py');
   const args = [script, '--model', c.name, '--batch', String(c.batch), '--rounds', String(o.rounds), '--seconds', String(o.seconds), '--threads', '2'];
   if (o.steps) args.push('--steps', String(o.steps));
-  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
   if (r.status !== 0) {
-    ctx.log(`  ${c.name} torch failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
+    ctx.log(`  ${c.name} ${kind} failed: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`);
     return undefined;
   }
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string };
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    samples_per_sec?: number; samples_per_cpu_sec?: number; blas?: string; peak_rss_mib?: number; keras?: string; tensorflow?: string;
+  };
+  if (out.keras) notes.push(`Keras ${out.keras} on TensorFlow ${out.tensorflow ?? '?'} (${python}), model.fit, 2 intra- and inter-op threads`);
   if (out.blas === 'generic') {
     notes.push('PyTorch uses the generic reference BLAS (libblas3; install libopenblas0 for OpenBLAS): its Dense/LSTM matmuls are unoptimised; convolutions use oneDNN');
   } else if (out.blas) {
     notes.push(`PyTorch uses ${out.blas === 'openblas' ? 'OpenBLAS' : out.blas} for its matmuls; convolutions use oneDNN`);
   }
-  ctx.log(`  ${c.name} torch: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
+  ctx.log(`  ${c.name} ${kind}: ${out.samples_per_sec?.toFixed(0)} (cpu ${out.samples_per_cpu_sec?.toFixed(0)}) samples/s`);
   if (out.samples_per_sec === undefined || out.samples_per_cpu_sec === undefined) return undefined;
-  return { wall: out.samples_per_sec, cpu: out.samples_per_cpu_sec };
+  return { wall: out.samples_per_sec, cpu: out.samples_per_cpu_sec, ...(out.peak_rss_mib !== undefined ? { rssMiB: out.peak_rss_mib } : {}) };
 }
 
 const fmt = (n: number | undefined): string => (n === undefined ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -196,15 +244,17 @@ export const bench: BenchModule = {
     const notes: string[] = [];
     const cases = MODEL_CASES.filter((c) => o.models.includes(c.name));
     const torch = o.torch ? findTorchPython() : undefined;
-    if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried /usr/bin/python3, python3)');
+    if (o.torch && !torch) notes.push('PyTorch: no python3 with torch found (tried the npm run pyref venv, /usr/bin/python3, python3)');
     if (torch) notes.push(`PyTorch ${torch.version} (${torch.python}), torch.set_num_threads(2)`);
+    const kerasPy = o.keras ? findKerasPython() : undefined;
+    if (kerasPy && 'skip' in kerasPy) notes.push(`Keras: ${kerasPy.skip}`);
     const blas = nativeBlasStatus();
     notes.push(blas.available ? `kerats on wasm with the native OpenBLAS addon: ${blas.detail}` : `kerats on plain wasm (native OpenBLAS addon: ${blas.detail})`);
     const rows: ModelRow[] = [];
     for (const c of cases) {
       for (const b of o.backends) {
-        if (b === 'wasm-plain' && !nativeBlasStatus().available) continue; // the same as wasm then
-        const status = await probeBackend(b === 'wasm-plain' ? 'wasm' : b);
+        if (!variantApplies(b)) continue; // the same as wasm then
+        const status = await probeBackend(WASM_VARIANTS.includes(b) ? 'wasm' : (b as BackendName));
         if (!status.available) {
           notes.push(`${b}: ${status.reason ?? 'unavailable'}`);
           continue;
@@ -218,17 +268,27 @@ export const bench: BenchModule = {
           ctx.log(`  ${c.name} ${b} failed: ${msg}`);
         }
       }
-      const ts = torch ? torchSamplesPerSec(torch.python, c, o, ctx, notes) : undefined;
+      const ts = torch ? pythonSamplesPerSec('torch', torch.python, c, o, ctx, notes) : undefined;
+      const ks = kerasPy && 'python' in kerasPy ? pythonSamplesPerSec('keras', kerasPy.python, c, o, ctx, notes) : undefined;
       for (const row of rows.filter((r) => r.model === c.name)) {
-        if (ts === undefined) continue;
-        row.torch = ts.wall;
-        row.torchCpu = ts.cpu;
-        row.keratsVsTorch = row.kerats / ts.wall;
+        if (ts !== undefined) {
+          row.torch = ts.wall;
+          row.torchCpu = ts.cpu;
+          row.keratsVsTorch = row.kerats / ts.wall;
+          row.torchRssMiB = ts.rssMiB;
+        }
+        if (ks !== undefined) {
+          row.keras = ks.wall;
+          row.kerasCpu = ks.cpu;
+          row.keratsVsKeras = row.kerats / ks.wall;
+          row.kerasRssMiB = ks.rssMiB;
+        }
       }
     }
     const uniqueNotes = [...new Set(notes)];
     const table = markdownTable(
-      ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'per CPU-s: kerats / tfjs / PyTorch'],
+      ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'Keras fit (2 threads)', 'kerats/Keras',
+        'per CPU-s: kerats / tfjs / PyTorch / Keras', 'peak RSS MiB: kerats / PyTorch / Keras'],
       rows.map((r) => [
         r.title,
         String(r.batch),
@@ -238,7 +298,10 @@ export const bench: BenchModule = {
         ratio(r.keratsVsTfjs),
         fmt(r.torch),
         ratio(r.keratsVsTorch),
-        `${fmt(r.keratsCpu)} / ${fmt(r.tfjsCpu)} / ${fmt(r.torchCpu)}`,
+        fmt(r.keras),
+        ratio(r.keratsVsKeras),
+        `${fmt(r.keratsCpu)} / ${fmt(r.tfjsCpu)} / ${fmt(r.torchCpu)} / ${fmt(r.kerasCpu)}`,
+        `${fmt(r.keratsRssMiB)} / ${fmt(r.torchRssMiB)} / ${fmt(r.kerasRssMiB)}`,
       ]),
     );
     const load = os.loadavg()[0]?.toFixed(1) ?? '?';

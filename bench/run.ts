@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--only models,csv] [--quick] [--out FILE] [module flags...]`
+ * `npm run bench [-- --json] [--only models,csv,startup] [--startup] [--quick] [--out FILE] [module flags...]`
  *
  * Runs every benchmark module (each exports `bench: BenchModule`, see bench/types.ts), prints
  * each section's Markdown table (or, with --json, one JSON document on stdout) and writes all
@@ -13,7 +13,7 @@ import { machineDescription } from './models.js';
 import type { BenchModule, BenchSection } from './types.js';
 
 /** Benchmark modules, by file next to this one. */
-const MODULES = ['./models.js', './csv.js'];
+const MODULES = ['./models.js', './csv.js', './startup.js'];
 
 interface RunnerOptions {
   json: boolean;
@@ -29,6 +29,7 @@ function parse(argv: string[]): RunnerOptions {
     const a = argv[i] as string;
     if (a === '--json') o.json = true;
     else if (a === '--quick') o.quick = true;
+    else if (a === '--startup') o.only = ['startup'];
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',');
     else if (a === '--out') o.out = path.resolve(argv[++i] ?? o.out);
     else o.rest.push(a);

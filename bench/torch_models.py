@@ -28,6 +28,30 @@ class LastStep(nn.Module):
         return out[:, -1, :]
 
 
+class GruLastStep(nn.Module):
+    """GRU returning the last step's output; PyTorch's GRU is Keras's reset_after=True."""
+
+    def __init__(self, inp, units, layers):
+        super().__init__()
+        self.gru = nn.GRU(inp, units, num_layers=layers, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return out[:, -1, :]
+
+
+class Conv1dText(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(2000, 64)
+        self.conv = nn.Conv1d(64, 64, 5)
+        self.out = nn.Linear(64, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(self.emb(x).transpose(1, 2)))  # (N, 64, 96)
+        return self.out(h.amax(dim=2))
+
+
 class TransformerSeq(nn.Module):
     def __init__(self):
         super().__init__()
@@ -65,6 +89,11 @@ def build(name):
         m = nn.Sequential(nn.Embedding(1024, 256), LastStep(256, 128, 1), nn.Dropout(0.5), nn.Linear(128, 1))
         bce = nn.BCEWithLogitsLoss()
         return m, lambda n: torch.randint(0, 1024, (n, 40)), lambda n: torch.randint(0, 2, (n, 1)).float(), bce
+    if name == 'gru':
+        m = nn.Sequential(GruLastStep(16, 32, 3), nn.Linear(32, 10))
+        return m, lambda n: torch.rand(n, 8, 16), lambda n: classes(n, 10), ce
+    if name == 'conv1d-text':
+        return Conv1dText(), lambda n: torch.randint(0, 2000, (n, 100)), lambda n: classes(n, 2), ce
     if name == 'transformer':
         return TransformerSeq(), lambda n: torch.randint(0, 2000, (n, 64)), lambda n: classes(n, 2), ce
     raise SystemExit(f'unknown model {name}')

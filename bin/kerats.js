@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
+import module from 'node:module';
+
+// Node >= 22.1 keeps compiled code on disk (TensorFlow.js is megabytes of JavaScript); older Nodes lack it.
+module.enableCompileCache?.();
 import('../dist/src/cli/main.js')
   .then((cli) => cli.main(process.argv))
   .catch((err) => {

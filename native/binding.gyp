@@ -1,11 +1,21 @@
 {
+  "variables": {
+    "openblas_include%": "<!(node -p \"process.env.KERATS_OPENBLAS_INCLUDE || ''\")"
+  },
   "targets": [
     {
       "target_name": "kerats_blas",
-      "sources": ["kerats_blas.c"],
-      "include_dirs": ["<!@(node -p \"process.env.KERATS_OPENBLAS_INCLUDE || '/usr/include/x86_64-linux-gnu/openblas-pthread'\")"],
-      "libraries": ["-lopenblas"],
-      "cflags": ["-O3", "-std=c11"]
+      "sources": ["kerats_blas.c", "kerats_sgemm.c"],
+      "include_dirs": ["."],
+      "cflags": ["-O3", "-std=gnu11", "-pthread"],
+      "libraries": ["-lm", "-pthread"],
+      "conditions": [
+        ["openblas_include!=''", {
+          "defines": ["KERATS_HAVE_OPENBLAS"],
+          "include_dirs": ["<(openblas_include)"],
+          "libraries": ["-lopenblas"]
+        }]
+      ]
     }
   ]
 }

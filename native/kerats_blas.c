@@ -2,10 +2,12 @@
  * kerats-blas: the optional native acceleration for kerats' WebAssembly backend.
  *
  * The wasm backend keeps every tensor in one WebAssembly memory (an ArrayBuffer). These functions
- * take that buffer plus float offsets into it and run the hot loops of training on the system's
- * OpenBLAS (multi-threaded GEMM), writing the results back into the same memory: no copies in or out.
- * Built from source by native/build.mjs when Debian's libopenblas-dev (cblas.h) is present; kerats
- * works without it. Plain N-API (node_api.h), so one build serves every Node version >= 18.
+ * take that buffer plus float offsets into it and run the hot loops of training, writing the results
+ * back into the same memory: no copies in or out. GEMM runs on the system's OpenBLAS when the addon
+ * was built with it (KERATS_HAVE_OPENBLAS: Debian's libopenblas-dev present), else on the bundled
+ * blocked SGEMM of kerats_sgemm.c, which needs only a C compiler; useBundled(true) picks the bundled
+ * one even where OpenBLAS exists. Built from source by native/build.mjs; kerats works without it.
+ * Plain N-API (node_api.h), so one build serves every Node version >= 18.
  *
  * Layouts are the wasm backend's: row-major, NHWC images, HWIO filters. Offsets and sizes are in
  * float32 elements. Argument checking is done here too, because a wrong offset would write outside
@@ -13,15 +15,35 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
-#include <cblas.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <math.h>
+#include "kerats_sgemm.h"
 
+#ifdef KERATS_HAVE_OPENBLAS
+#include <cblas.h>
 /* OpenBLAS's own API (declared in its cblas.h on Debian, repeated for other distributions). */
 extern void openblas_set_num_threads(int num_threads);
 extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
+static int use_bundled = 0;
+#else
+static const int use_bundled = 1;
+#endif
+
+/* Row-major C = op(A) op(B) + beta C on the GEMM in use. */
+static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, const float *b, float beta, float *c) {
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+#ifdef KERATS_HAVE_OPENBLAS
+  if (!use_bundled) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                a, (int)lda, b, (int)ldb, beta, c, (int)n);
+    return;
+  }
+#endif
+  kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n);
+}
 
 #define MAX_ARGS 20
 
@@ -109,8 +131,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   float *out = span(&c, co, sc * (batch - 1) + m * n);
   if (c.failed) return NULL;
   for (int64_t i = 0; i < batch; i++) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
-                a + i * sa, ta ? (int)m : (int)k, b + i * sb, tb ? (int)k : (int)n, beta, out + i * sc, (int)n);
+    sgemm(ta, tb, m, n, k, a + i * sa, b + i * sb, beta, out + i * sc);
   }
   return NULL;
 }
@@ -315,26 +336,69 @@ static napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* threads([n]): sets OpenBLAS's thread count when given; returns the count in use. */
+/* threads([n]): sets the GEMM thread count (OpenBLAS's and the bundled one's) when given; returns the count in use. */
 static napi_value Threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc >= 1) {
-    int32_t n = 0;
-    if (napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) openblas_set_num_threads(n);
+  int32_t n = 0;
+  if (argc >= 1 && napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) {
+    kerats_sgemm_threads(n);
+#ifdef KERATS_HAVE_OPENBLAS
+    openblas_set_num_threads(n);
+#endif
   }
   napi_value out;
-  napi_create_int32(env, openblas_get_num_threads(), &out);
+#ifdef KERATS_HAVE_OPENBLAS
+  if (!use_bundled) {
+    napi_create_int32(env, openblas_get_num_threads(), &out);
+    return out;
+  }
+#endif
+  napi_create_int32(env, kerats_sgemm_threads(0), &out);
   return out;
 }
 
-/* config(): OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64". */
+/* config(): the GEMM in use, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64" or "bundled SGEMM (AVX2/FMA)". */
 static napi_value Config(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
-  const char *s = openblas_get_config();
-  napi_create_string_utf8(env, s ? s : "OpenBLAS", NAPI_AUTO_LENGTH, &out);
+  char text[256];
+#ifdef KERATS_HAVE_OPENBLAS
+  if (!use_bundled) {
+    const char *s = openblas_get_config();
+    napi_create_string_utf8(env, s ? s : "OpenBLAS", NAPI_AUTO_LENGTH, &out);
+    return out;
+  }
+#endif
+  snprintf(text, sizeof text, "bundled SGEMM (%s)", kerats_sgemm_kernel());
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/* useBundled([on]): switches between OpenBLAS and the bundled SGEMM when built with both; returns whether the bundled one is in use. */
+static napi_value UseBundled(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+#ifdef KERATS_HAVE_OPENBLAS
+  bool on = false;
+  if (argc >= 1 && napi_get_value_bool(env, argv[0], &on) == napi_ok) use_bundled = on ? 1 : 0;
+#endif
+  napi_value out;
+  napi_get_boolean(env, use_bundled != 0, &out);
+  return out;
+}
+
+/* hasOpenBlas(): whether this build links OpenBLAS. */
+static napi_value HasOpenBlas(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#ifdef KERATS_HAVE_OPENBLAS
+  napi_get_boolean(env, true, &out);
+#else
+  napi_get_boolean(env, false, &out);
+#endif
   return out;
 }
 
@@ -348,6 +412,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolGrad", NULL, MaxPoolGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"useBundled", NULL, UseBundled, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"hasOpenBlas", NULL, HasOpenBlas, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

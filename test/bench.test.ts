@@ -13,7 +13,7 @@ interface Results {
 
 test('bench runner times kerats and the plain tfjs script and writes results.json', () => {
   const out = path.join(tempDir(), 'results.json');
-  const args = ['dist/bench/run.js', '--quick', '--json', '--only', 'models', '--models', 'mlp', '--backends', 'wasm', '--no-torch', '--out', out];
+  const args = ['dist/bench/run.js', '--quick', '--json', '--only', 'models', '--models', 'mlp', '--backends', 'wasm', '--no-torch', '--no-keras', '--out', out];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const printed = JSON.parse(r.stdout) as Results;

@@ -12,7 +12,7 @@ import { losses } from '../src/registry/losses.js';
 import { metrics } from '../src/registry/metrics.js';
 import { optimizers } from '../src/registry/optimizers.js';
 import type { RegistryEntry } from '../src/registry/types.js';
-import { docsCatalog, findDocs } from '../src/cli/docs.js';
+import { docsCatalog, findDocs } from '../src/cli/docs-catalog.js';
 
 type Defs = Record<string, Record<string, { description?: string }>>;
 

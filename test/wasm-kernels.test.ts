@@ -5,7 +5,8 @@
  *
  * With the optional OpenBLAS addon built (native/), matrix products, convolutions and MaxPoolGrad
  * run natively and these tests check those kernels; test/wasm-kernels-plain.test.ts runs the same
- * tests with the addon turned off, so both paths are checked in one `npm test`.
+ * tests with the addon turned off and test/wasm-kernels-bundled.test.ts with its bundled SGEMM
+ * instead of OpenBLAS, so every path is checked in one `npm test`.
  * test/kernels-tensorflow.test.ts runs the same equivalence tests on the `tensorflow` backend
  * (KERATS_KERNEL_TEST_BACKEND=tensorflow) when `kerats setup tensorflow` has built it.
  */
@@ -128,7 +129,8 @@ describe('native OpenBLAS acceleration', { skip: wasmOnly }, () => {
     }
     const names = registerWasmTrainingKernels();
     for (const k of ['_FusedMatMul', 'Conv2D', 'FusedConv2D']) assert.equal(names.includes(k), status.available, `${k}: ${status.detail}`);
-    if (status.available) assert.match(status.detail, /OpenBLAS .*\d+ threads?/);
+    if (status.available) assert.match(status.detail, /(OpenBLAS|bundled SGEMM) .*\d+ threads?/);
+    if (status.available && process.env['KERATS_NATIVE_BLAS'] === 'bundled') assert.equal(status.gemm, 'bundled', status.detail);
   });
 
   it('refuses offsets outside the WebAssembly memory instead of writing there', (t) => {

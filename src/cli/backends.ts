@@ -1,9 +1,6 @@
 /** `kerats backends`: which TensorFlow.js backends are present, why not, and which `auto` picks. */
 import type { Command } from 'commander';
-import { listBackends, type BackendStatus } from '../runtime/backend.js';
-import { autoChoice } from '../runtime/auto-choice.js';
-import { describeTensorFlow } from '../runtime/tf-native/describe.js';
-import { nativeBlasStatus } from '../runtime/native/blas.js';
+import type { BackendStatus } from '../runtime/backend.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
 export function registerBackends(program: Command): void {
@@ -12,6 +9,10 @@ export function registerBackends(program: Command): void {
     .addHelpText('after', example('kerats backends', 'kerats backends --json'))
     .action(async (opts: CommonOptions) => {
       const out = outputFor(opts);
+      const { listBackends } = await import('../runtime/backend.js');
+      const { nativeBlasStatus } = await import('../runtime/native/blas.js');
+      const { autoChoice } = await import('../runtime/auto-choice.js');
+      const { describeTensorFlow } = await import('../runtime/tf-native/describe.js');
       const backends = await listBackends();
       const available = backends.filter((b) => b.available).map((b) => b.name);
       // What auto picks depends on the model (auto-choice.ts): shown for an unknown, a small and a large model.

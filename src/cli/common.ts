@@ -1,7 +1,7 @@
 /** Options several commands share, declared once so their help text and parsing agree. */
 import { Command, Option } from 'commander';
 import type { LoadOptions } from '../config/load.js';
-import { BACKEND_NAMES } from '../runtime/backend.js';
+import { BACKEND_NAMES } from '../runtime/backend-names.js';
 import { Output } from './output.js';
 
 export interface CommonOptions {
@@ -53,4 +53,13 @@ export function outputFor(opts: CommonOptions): Output {
 /** Help text that ends every command's --help: one example a user can paste. */
 export function example(...lines: string[]): string {
   return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/**
+ * The backend for commands that only build a model to read its shapes and parameter counts
+ * (summary, validate, plot-model): `auto` means the cpu backend, which is ready at once, where the
+ * wasm backend first compiles its WebAssembly (most of a second); an explicit --backend is kept.
+ */
+export function shapeOnlyBackend<T extends string>(choice: T): T | 'cpu' {
+  return choice === 'auto' ? 'cpu' : choice;
 }

@@ -9,11 +9,6 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
-import { listBackends } from '../runtime/backend.js';
-import { probeBinding } from '../runtime/tf-native/build.js';
-import { describeTensorFlow } from '../runtime/tf-native/describe.js';
-import { setUpState } from '../runtime/tf-native/load.js';
-import { TF_VARIANTS, setupCommand, tfCacheRoot } from '../runtime/tf-native/record.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -56,6 +51,8 @@ function nodeChecks(): DoctorCheck[] {
 }
 
 async function backendChecks(): Promise<DoctorCheck[]> {
+  const { listBackends } = await import('../runtime/backend.js');
+  const { describeTensorFlow } = await import('../runtime/tf-native/describe.js');
   const list = await listBackends();
   const checks: DoctorCheck[] = list.map((b) => ({
     name: `backend:${b.name}`,
@@ -92,7 +89,11 @@ function cudaCheck(): DoctorCheck {
 }
 
 /** Each `kerats setup` build, loaded in a child process: does it still load, on which TensorFlow. */
-function setupChecks(): DoctorCheck[] {
+async function setupChecks(): Promise<DoctorCheck[]> {
+  const { probeBinding } = await import('../runtime/tf-native/build.js');
+  const { describeTensorFlow } = await import('../runtime/tf-native/describe.js');
+  const { setUpState } = await import('../runtime/tf-native/load.js');
+  const { TF_VARIANTS, setupCommand, tfCacheRoot } = await import('../runtime/tf-native/record.js');
   const checks: DoctorCheck[] = [];
   for (const variant of TF_VARIANTS) {
     const s = setUpState(variant);
@@ -161,7 +162,7 @@ export async function runDoctor(opts: { runs: string }): Promise<DoctorCheck[]> 
     ...nodeChecks(),
     ...(await backendChecks()),
     cudaCheck(),
-    ...setupChecks(),
+    ...(await setupChecks()),
     libtensorflowCheck(),
     await folderCheck('cache', home, 'cache folder', 'set KERATS_HOME to a writable folder'),
     await folderCheck('runs', path.resolve(opts.runs), 'runs folder', 'pass --runs DIR (a writable folder) to train'),

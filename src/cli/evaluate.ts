@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { BackendChoice } from '../runtime/backend.js';
-import { evaluateRun, parseThreshold, type Threshold } from '../runtime/evaluate-run.js';
+import type { Threshold } from '../runtime/evaluate-run.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -34,6 +34,7 @@ export function registerEvaluate(program: Command): void {
     )
     .action(async (dir: string, opts: EvaluateOptions) => {
       const out = outputFor(opts);
+      const { evaluateRun, parseThreshold } = await import('../runtime/evaluate-run.js');
       const gates: Threshold[] = [
         ...opts.failUnder.map((t) => parseThreshold(t, '>=', '--fail-under')),
         ...opts.failOver.map((t) => parseThreshold(t, '<=', '--fail-over')),

@@ -7,10 +7,9 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { EXPORT_FORMATS, exportFormat } from '../saving/export-formats.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import type { LoadOptions } from '../config/load.js';
-import { loadModelSource } from './model-source.js';
+import { EXPORT_FORMAT_NAMES } from '../saving/export-format-names.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
 export interface ExportResult {
@@ -42,6 +41,8 @@ async function outputPath(source: string, isDir: boolean, out: string | undefine
  * to_json() file, whose weights are fresh) as `format`.
  */
 export async function exportModel(source: string, format: string, out?: string, opts: { config?: LoadOptions } = {}): Promise<ExportResult> {
+  const { exportFormat } = await import('../saving/export-formats.js');
+  const { loadModelSource } = await import('./model-source.js');
   const fmt = exportFormat(format);
   const loaded = await loadModelSource(source, opts);
   try {
@@ -68,7 +69,7 @@ function loadHint(r: ExportResult): string {
 export function registerExport(program: Command): void {
   withBackendOption(withOutputOptions(program.command('export')))
     .argument('<run>', 'a run folder, a model.json, a .keras / .h5 file, or a config (a model-only file exports fresh weights)')
-    .option('-f, --format <name>', `file format: ${Object.keys(EXPORT_FORMATS).join(', ')}`, 'tfjs')
+    .option('-f, --format <name>', `file format: ${EXPORT_FORMAT_NAMES.join(', ')}`, 'tfjs')
     .option('-o, --out <path>', 'output file (a folder for tfjs; default: <run>/export/)')
     .description('write the trained model as a Keras .keras / .h5 file, Keras JSON, ONNX or TensorFlow.js model')
     .addHelpText('after', example(
@@ -78,7 +79,9 @@ export function registerExport(program: Command): void {
     ))
     .action(async (run: string, opts: CommonOptions & { out?: string; format: string; backend: BackendChoice }) => {
       const out = outputFor(opts);
-      exportFormat(opts.format); // an unknown format is reported before anything is loaded
+      // An unknown format is reported before anything is loaded.
+      (await import('../saving/export-formats.js')).exportFormat(opts.format);
+      const { useBackend } = await import('../runtime/backend.js');
       await useBackend(opts.backend);
       const result = await exportModel(run, opts.format, opts.out);
       for (const w of result.warnings) out.log(`warning: ${w}`);

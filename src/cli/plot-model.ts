@@ -1,24 +1,12 @@
 /** `kerats plot-model CONFIG -o model.svg|.dot|.mmd`: the model graph, like keras.utils.plot_model. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { plotGraph, toDot, toMermaid, toSvg } from '../runtime/graph/plot.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { svgToPng } from '../runtime/plot/png.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
-type Graph = ReturnType<typeof plotGraph>;
-const FORMATS: Record<string, (g: Graph, shapes: boolean) => string | Uint8Array | Promise<string | Uint8Array>> = {
-  '.svg': toSvg,
-  // The same drawing, rendered by resvg (as `kerats plot` renders charts).
-  '.png': async (g, shapes) => svgToPng(await toSvg(g, shapes)),
-  '.dot': toDot,
-  '.gv': toDot,
-  '.mmd': toMermaid,
-};
+/** Picture formats by file extension, naming the renderer (src/runtime/graph/plot.ts; PNG through resvg, as `kerats plot`). */
+const FORMATS = { '.svg': 'svg', '.png': 'png', '.dot': 'dot', '.gv': 'dot', '.mmd': 'mermaid' } as const;
 
 export function registerPlotModel(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('plot-model'))))
@@ -30,14 +18,22 @@ export function registerPlotModel(program: Command): void {
     .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; output: string; shapes: boolean }) => {
       const out = outputFor(opts);
       const ext = path.extname(opts.output).toLowerCase();
-      const render = FORMATS[ext];
-      if (!render) throw new ConfigError(`cannot write "${opts.output}": the picture format comes from the file extension; use .svg, .png, .dot or .mmd`);
+      const kind = (FORMATS as Record<string, (typeof FORMATS)[keyof typeof FORMATS] | undefined>)[ext];
+      if (!kind) throw new ConfigError(`cannot write "${opts.output}": the picture format comes from the file extension; use .svg, .png, .dot or .mmd`);
+      const { loadConfig } = await import('../config/load.js');
+      const { useBackend } = await import('../runtime/backend.js');
+      const { buildModel } = await import('../runtime/model-builder.js');
+      const plot = await import('../runtime/graph/plot.js');
+      const { writeFileAtomic } = await import('../util/atomic.js');
       const config = await loadConfig(file, configLoadOptions(opts));
-      await useBackend(opts.backend);
+      await useBackend(shapeOnlyBackend(opts.backend));
       const model = buildModel(config.model, { seed: config.seed });
-      const graph = plotGraph(model);
+      const graph = plot.plotGraph(model);
       model.dispose();
-      await writeFileAtomic(opts.output, await render(graph, opts.shapes));
+      const picture = kind === 'png'
+        ? (await import('../runtime/plot/png.js')).svgToPng(await plot.toSvg(graph, opts.shapes))
+        : kind === 'svg' ? await plot.toSvg(graph, opts.shapes) : kind === 'dot' ? plot.toDot(graph, opts.shapes) : plot.toMermaid(graph, opts.shapes);
+      await writeFileAtomic(opts.output, await picture);
       out.result({ file: opts.output, format: ext.slice(1), layers: graph.nodes.length, connections: graph.edges.length }, () => `Wrote ${opts.output} (${graph.nodes.length} layers, ${graph.edges.length} connections)\n`);
     });
 }

@@ -1,8 +1,6 @@
 /** `kerats plot RUN_DIR`: the run's training history as a chart (SVG, or PNG by the output's extension). */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { readHistory, runDir } from '../saving/checkpoint/run-files.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { ConfigError } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -20,6 +18,8 @@ export function registerPlot(program: Command): void {
     .addHelpText('after', example('kerats plot runs/iris/latest -o iris.png'))
     .action(async (given: string, opts: PlotOptions) => {
       const out = outputFor(opts);
+      const { readHistory, runDir } = await import('../saving/checkpoint/run-files.js');
+      const { writeFileAtomic } = await import('../util/atomic.js');
       const dir = await runDir(given, 'history.json');
       const file = path.resolve(opts.output ?? path.join(dir, 'history.svg'));
       const ext = path.extname(file).toLowerCase();

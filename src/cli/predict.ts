@@ -3,8 +3,7 @@
  * writes one output row per input row (CSV, JSON or NDJSON by the output file's extension).
  */
 import type { Command } from 'commander';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { runPredict } from '../runtime/data/predict-run.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { ConfigError } from '../util/errors.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -45,6 +44,8 @@ export function registerPredict(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize <= 0) {
         throw new ConfigError(`--batch-size must be a positive integer, got ${JSON.stringify(opts.batchSize)}`);
       }
+      const { useBackend } = await import('../runtime/backend.js');
+      const { runPredict } = await import('../runtime/data/predict-run.js');
       await useBackend(opts.backend);
       const result = await runPredict({
         runDir,

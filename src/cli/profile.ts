@@ -4,13 +4,7 @@
  */
 import { requireTrainingSections } from '../config/training-needs.js';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { formatProfile } from '../runtime/profile/format.js';
-import { profileModel } from '../runtime/profile/layer-profile.js';
-import { syntheticBatch } from '../runtime/profile/synthetic-batch.js';
-import { buildOptimizer } from '../runtime/training/trainer.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 function positiveInt(flag: string): (v: string) => number {
@@ -36,6 +30,13 @@ export function registerProfile(program: Command): void {
     .addHelpText('after', example('kerats profile configs/mnist-mlp.yaml', 'kerats profile configs/mnist-mlp.yaml --backend cpu --batches 5 --json'))
     .action(async (file: string, opts: ProfileOptions) => {
       const out = outputFor(opts);
+      const { loadConfig } = await import('../config/load.js');
+      const { useBackend } = await import('../runtime/backend.js');
+      const { buildModel } = await import('../runtime/model-builder.js');
+      const { formatProfile } = await import('../runtime/profile/format.js');
+      const { profileModel } = await import('../runtime/profile/layer-profile.js');
+      const { syntheticBatch } = await import('../runtime/profile/synthetic-batch.js');
+      const { buildOptimizer } = await import('../runtime/training/trainer.js');
       const config = await loadConfig(file, configLoadOptions(opts));
       requireTrainingSections(config, 'profile', ['compile']);
       const backend = await useBackend(opts.backend);

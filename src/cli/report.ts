@@ -2,13 +2,7 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { parseThreshold } from '../runtime/evaluate-run.js';
-import { reportRuns } from '../runtime/report/build.js';
-import { reportHtml } from '../runtime/report/html.js';
-import { reportMarkdown } from '../runtime/report/markdown.js';
-import { runDir } from '../saving/checkpoint/run-files.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import type { BackendChoice } from '../runtime/backend.js';
 import { ExitCode } from '../util/errors.js';
 import { gateLine } from './evaluate.js';
 import { example, outputFor, withBackendOption, withOutputOptions, type CommonOptions } from './common.js';
@@ -37,6 +31,13 @@ export function registerReport(program: Command): void {
         '\nThe gates are checked against the run\'s test metrics, else its validation metrics, else its last epoch.\n',
     )
     .action(async (given: string[], opts: ReportOptions) => {
+      const { useBackend } = await import('../runtime/backend.js');
+      const { parseThreshold } = await import('../runtime/evaluate-run.js');
+      const { reportRuns } = await import('../runtime/report/build.js');
+      const { reportHtml } = await import('../runtime/report/html.js');
+      const { reportMarkdown } = await import('../runtime/report/markdown.js');
+      const { runDir } = await import('../saving/checkpoint/run-files.js');
+      const { writeFileAtomic } = await import('../util/atomic.js');
       const out = outputFor(opts);
       const gates = [...opts.failUnder.map((t) => parseThreshold(t, '>=', '--fail-under')), ...opts.failOver.map((t) => parseThreshold(t, '<=', '--fail-over'))];
       // Through `runs/<name>/latest`: the folder it points at (its name heads the report).

@@ -5,10 +5,7 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import type { BackendChoice } from '../runtime/backend.js';
-import { readHistory, readManifest, runDir } from '../saving/checkpoint/run-files.js';
-import { runTraining } from '../runtime/train-run.js';
 import { ExitCode } from '../util/errors.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -36,6 +33,9 @@ export function registerReproduce(program: Command): void {
     .addHelpText('after', example('kerats reproduce runs/iris/latest') + '\nExit codes: 0 identical, 3 the weights or history differ.\n')
     .action(async (given: string, opts: ReproduceOptions) => {
       const out = outputFor(opts);
+      const { readHistory, readManifest, runDir } = await import('../saving/checkpoint/run-files.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { runTraining } = await import('../runtime/train-run.js');
       const dir = await runDir(given);
       const manifest = await readManifest(dir);
       // The config file as written (relative data paths resolve from it) when it still exists, else the run's copy.

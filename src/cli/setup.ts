@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { Argument } from 'commander';
-import { setupTensorFlow } from '../runtime/tf-native/build.js';
 import { TF_VARIANTS, type TfVariant } from '../runtime/tf-native/record.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
@@ -24,6 +23,7 @@ export function registerSetup(program: Command): void {
     .description("build the tensorflow (or tensorflow-gpu) backend against a TensorFlow already installed here (pip's or a libtensorflow folder) — no libtensorflow download; cached outside node_modules (KERATS_TF_CACHE)")
     .addHelpText('after', example('kerats setup tensorflow --python ~/tf/bin/python', 'kerats setup tensorflow-gpu --python ~/tf-gpu/bin/python', 'kerats setup tensorflow --tf-lib /opt/libtensorflow --force'))
     .action(async (variant: TfVariant, opts: SetupCliOptions) => {
+      const { setupTensorFlow } = await import('../runtime/tf-native/build.js');
       const out = outputFor(opts);
       const result = await setupTensorFlow(variant, { python: opts.python, tfLib: opts.tfLib, force: opts.force, log: (line) => out.log(line) });
       const r = result.record;

@@ -1,11 +1,9 @@
 /** `kerats summary CONFIG|RUN_DIR|model.json`: the Keras `model.summary()` table. */
 import type { Command } from 'commander';
-import { useBackend, type BackendChoice } from '../runtime/backend.js';
-import { formatSummary, summarize, type ModelSummary } from '../runtime/summary.js';
-import { estimateStepMemory } from '../runtime/memory-estimate.js';
-import { describeStepMemory, stepMemoryJson, type StepMemoryJson } from '../runtime/memory-guard.js';
-import { loadModelSource } from './model-source.js';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import type { BackendChoice } from '../runtime/backend.js';
+import type { ModelSummary } from '../runtime/summary.js';
+import type { StepMemoryJson } from '../runtime/memory-guard.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerSummary(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('summary'))))
@@ -16,7 +14,12 @@ export function registerSummary(program: Command): void {
     .addHelpText('after', example('kerats summary configs/mnist-mlp.yaml', 'kerats summary runs/iris/latest --json'))
     .action(async (target: string, opts: CommonOptions & ConfigOptions & { backend: BackendChoice; allowPlugins?: boolean; expand?: boolean }) => {
       const out = outputFor(opts);
-      await useBackend(opts.backend);
+      const { useBackend } = await import('../runtime/backend.js');
+      const { formatSummary, summarize } = await import('../runtime/summary.js');
+      const { estimateStepMemory } = await import('../runtime/memory-estimate.js');
+      const { describeStepMemory, stepMemoryJson } = await import('../runtime/memory-guard.js');
+      const { loadModelSource } = await import('./model-source.js');
+      await useBackend(shapeOnlyBackend(opts.backend));
       const { model, name, config } = await loadModelSource(target, { config: configLoadOptions(opts), allowPlugins: opts.allowPlugins });
       const s: ModelSummary & { training_memory?: StepMemoryJson } = summarize(model, name, { expand: opts.expand === true });
       // A config that says how it trains: the step's memory at its batch size, with its optimizer.

@@ -1,19 +1,14 @@
 /** `kerats train CONFIG`: trains the model a config describes and writes a run folder. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
 import type { BackendChoice } from '../runtime/backend.js';
-import { runTraining, type TrainRunResult } from '../runtime/train-run.js';
-import { createProgressReporter } from '../runtime/training/progress.js';
+import type { TrainRunResult } from '../runtime/train-run.js';
 import { KeratsError, ExitCode } from '../util/errors.js';
-import { configOriginOf, type ConfigOrigin } from '../saving/checkpoint/resume.js';
-import { InterruptedError } from '../saving/checkpoint/session.js';
-import { textChart } from '../runtime/plot/text-chart.js';
+import type { ConfigOrigin } from '../saving/checkpoint/resume.js';
 import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
-import { EventReporter } from './events.js';
+import type { EventReporter } from './events.js';
 import { Output } from './output.js';
 import { errorDocument } from './errors.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
 
 interface TrainOptions extends CommonOptions, ConfigOptions {
   backend: BackendChoice;
@@ -68,6 +63,8 @@ export function registerTrain(program: Command): void {
     .addHelpText('after', example('kerats train configs/iris.yaml', 'kerats train configs/iris.yaml --json > result.json'))
     .action(async (given: string | undefined, opts: TrainOptions) => {
       const out = opts.events ? new Output({ quiet: opts.quiet, verbose: opts.verbose, color: opts.color, logsToStderr: true }) : outputFor(opts);
+      // Loaded here, not at start-up: `kerats --help` must not pay for the training stack.
+      const { EventReporter } = await import('./events.js');
       const events = opts.events ? new EventReporter() : undefined;
       // With --events, a run that cannot start still ends its stream with an event a dashboard can show.
       try {
@@ -83,6 +80,13 @@ export function registerTrain(program: Command): void {
 
 async function trainCommand(given: string | undefined, opts: TrainOptions, out: Output, events: EventReporter | undefined): Promise<void> {
   if (opts.force && !opts.resume) throw new KeratsError('--force only applies to --resume; add --resume DIR or --resume auto');
+  const { configOriginOf } = await import('../saving/checkpoint/resume.js');
+  const { InterruptedError } = await import('../saving/checkpoint/session.js');
+  const { loadConfigPlugins } = await import('../runtime/plugins.js');
+  const { loadConfig } = await import('../config/load.js');
+  const { runTraining } = await import('../runtime/train-run.js');
+  const { createProgressReporter } = await import('../runtime/training/progress.js');
+  const { textChart } = await import('../runtime/plot/text-chart.js');
   // `--resume DIR` alone: the run folder names the config and keeps the --set flags and environment values it was loaded with.
   const saved = !given && opts.resume && opts.resume !== 'auto' ? await configOriginOf(opts.resume) : undefined;
   const file = given ?? saved?.file;

@@ -6,14 +6,10 @@
 import type { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { ConfigError, ExitCode, KeratsError } from '../util/errors.js';
-import { summarize, table, writeSummary, type Summary } from '../runtime/tune/collect.js';
-import { githubMatrix, k8sJob, wavesOf } from '../runtime/tune/emit.js';
-import { createPlan, readPlan, type Plan, type PlannedTrial } from '../runtime/tune/plan.js';
-import { resolveTrial, runHyperband } from '../runtime/tune/promote.js';
-import { runTrials, stopAll, type UnitResult } from '../runtime/tune/runner.js';
+import type { Summary } from '../runtime/tune/collect.js';
+import type { Plan, PlannedTrial } from '../runtime/tune/plan.js';
+import type { UnitResult } from '../runtime/tune/runner.js';
 import { example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 import type { Output } from './output.js';
 
@@ -46,6 +42,8 @@ const trialName = (t: PlannedTrial) => `trial ${t.index}${t.hyperband ? ` (brack
 
 /** Runs the missing trials of a search folder with progress lines, then ranks and reports. */
 async function runAndReport(dir: string, plan: Plan, out: Output, workers: number, backend: string, t0: number): Promise<void> {
+  const { runHyperband } = await import('../runtime/tune/promote.js');
+  const { runTrials, stopAll } = await import('../runtime/tune/runner.js');
   const missing = plan.trials;
   // Ctrl-C / SIGTERM stop the training processes too; finished trials stay, --resume runs the rest.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -77,6 +75,7 @@ async function runAndReport(dir: string, plan: Plan, out: Output, workers: numbe
 
 /** `timing`: this invocation's wall time and the seconds of the training runs it ran (a resume runs only some). */
 async function finish(dir: string, plan: Plan, out: Output, timing?: { wall: number; seconds: number }): Promise<Summary> {
+  const { summarize, table, writeSummary } = await import('../runtime/tune/collect.js');
   const s = await summarize(dir, plan);
   await writeSummary(dir, plan, s);
   const result = { dir, ...s, ...(timing ? { wall_seconds: Number(timing.wall.toFixed(3)), run_seconds: Number(timing.seconds.toFixed(3)) } : {}) };
@@ -109,6 +108,12 @@ export function registerTune(program: Command): void {
     .action(async (target: string | undefined, opts: TuneOptions & { runs: string }) => {
       const out = outputFor(opts);
       const t0 = performance.now();
+      const { stringify } = await import('yaml');
+      const { writeFileAtomic, writeJsonAtomic } = await import('../util/atomic.js');
+      const { githubMatrix, k8sJob, wavesOf } = await import('../runtime/tune/emit.js');
+      const { createPlan, readPlan } = await import('../runtime/tune/plan.js');
+      const { resolveTrial } = await import('../runtime/tune/promote.js');
+      const { runTrials } = await import('../runtime/tune/runner.js');
       const workers = opts.workers !== undefined ? positiveInt(opts.workers, '--workers') : os.availableParallelism();
       const modes = [opts.resume && '--resume', opts.plan && '--plan', opts.trial !== undefined && '--trial', opts.collect && '--collect'].filter(Boolean);
       if (modes.length > 1) throw new ConfigError(`${modes.join(' and ')} cannot be combined; use one at a time`);

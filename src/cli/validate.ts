@@ -1,12 +1,6 @@
 /** `kerats validate CONFIG`: checks the config against the schema and builds the model graph, training nothing. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { useBackend } from '../runtime/backend.js';
-import { buildModel } from '../runtime/model-builder.js';
-import { summarize } from '../runtime/summary.js';
-import { loadConfigPlugins } from '../runtime/plugins.js';
-import { buildModelFromSources } from '../saving/transfer.js';
-import { configLoadOptions, example, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
+import { configLoadOptions, example, shapeOnlyBackend, outputFor, withBackendOption, withConfigOptions, withOutputOptions, type CommonOptions, type ConfigOptions } from './common.js';
 
 export function registerValidate(program: Command): void {
   withConfigOptions(withBackendOption(withOutputOptions(program.command('validate'))))
@@ -16,9 +10,15 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', example('kerats validate configs/iris.yaml'))
     .action(async (file: string, opts: CommonOptions & ConfigOptions & { backend: string; allowPlugins?: boolean }) => {
       const out = outputFor(opts);
+      const { loadConfigPlugins } = await import('../runtime/plugins.js');
+      const { loadConfig } = await import('../config/load.js');
+      const { useBackend } = await import('../runtime/backend.js');
+      const { buildModel } = await import('../runtime/model-builder.js');
+      const { summarize } = await import('../runtime/summary.js');
+      const { buildModelFromSources } = await import('../saving/transfer.js');
       await loadConfigPlugins(file, { allow: opts.allowPlugins });
       const config = await loadConfig(file, configLoadOptions(opts));
-      await useBackend(opts.backend as never);
+      await useBackend(shapeOnlyBackend(opts.backend) as never);
       const model = (await buildModelFromSources(config.model, { seed: config.seed })) ?? buildModel(config.model, { seed: config.seed });
       const s = summarize(model, config.name);
       model.dispose();

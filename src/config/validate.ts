@@ -6,6 +6,7 @@ import type { ErrorObject } from 'ajv';
 import type { Problem } from '../util/errors.js';
 import { describeValue, type Normalized } from './normalize.js';
 import { compiledSchema, simplify, type Item, type Mismatch } from './branches.js';
+import { quickValid } from './quick-validate.js';
 import { suggestOnce } from './suggest-names.js';
 import { closest } from '../util/suggest.js';
 import type { SourceLocation } from './types.js';
@@ -20,6 +21,7 @@ function unsupportedOf(layer: string): Record<string, UnsupportedArg> {
 }
 
 export function validateDocument(norm: Normalized): Problem[] {
+  if (quickValid(norm.doc)) return [];
   const c = compiledSchema();
   if (c.validate(norm.doc)) return [];
   const items = simplify(c.validate.errors ?? [], c);

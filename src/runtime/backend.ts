@@ -14,10 +14,11 @@ import { nativeBlasStatus } from './native/blas.js';
 import { autoChoice, type AutoChoice } from './auto-choice.js';
 import { gpuNames, loadSetUp, setUpState, tensorFlowEnv, type SetUpState, type TensorFlowInfo } from './tf-native/load.js';
 import type { TfVariant } from './tf-native/record.js';
+import { registerFastGradients } from './gradients/index.js';
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = BackendName | 'auto';
+import { BACKEND_NAMES, type BackendName, type BackendChoice } from './backend-names.js';
+
+export { BACKEND_NAMES, type BackendName, type BackendChoice };
 
 export interface BackendStatus {
   name: BackendName;
@@ -195,6 +196,7 @@ export async function useBackend(choice: BackendChoice = 'auto', hints: BackendH
     }
     let kernels: string[];
     try {
+      registerFastGradients();
       kernels = prepare(name);
     } catch (err) {
       const why = setUps.has(name) && isTfVariant(name)

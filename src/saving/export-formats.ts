@@ -15,6 +15,7 @@ import { foldPreprocessing } from './keras3/preprocessing.js';
 import { toKerasJson } from './keras-json/export.js';
 import { saveModel } from './model-io.js';
 import { exportOnnx } from './onnx/index.js';
+import type { ExportFormatName } from './export-format-names.js';
 
 export interface ExportInput {
   model: tf.LayersModel;
@@ -106,7 +107,7 @@ const onnx: ExportFormat = {
 };
 
 /** Every export format by name; a format whose exporter is missing from a build is `undefined`. */
-export const EXPORT_FORMATS: Record<string, ExportFormat | undefined> = {
+export const EXPORT_FORMATS: Record<ExportFormatName, ExportFormat | undefined> = {
   keras,
   h5,
   'keras-json': kerasJson,
@@ -119,7 +120,7 @@ export function exportFormat(name: string): ExportFormat {
   if (!Object.hasOwn(EXPORT_FORMATS, name)) {
     throw new ConfigError(`--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}, got ${JSON.stringify(name)}`);
   }
-  const f = EXPORT_FORMATS[name];
-  if (!f) throw new ConfigError(`--format ${name} is not available in this build of kerats (its exporter is not installed); choose one of ${Object.keys(EXPORT_FORMATS).filter((k) => EXPORT_FORMATS[k]).join(', ')}`);
+  const f = EXPORT_FORMATS[name as ExportFormatName];
+  if (!f) throw new ConfigError(`--format ${name} is not available in this build of kerats (its exporter is not installed); choose one of ${Object.keys(EXPORT_FORMATS).filter((k) => EXPORT_FORMATS[k as ExportFormatName]).join(', ')}`);
   return f;
 }

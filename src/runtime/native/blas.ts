@@ -1,9 +1,11 @@
 /**
- * The optional native acceleration (kerats-blas, native/kerats_blas.c): OpenBLAS GEMM and
- * im2col/col2im over the WebAssembly backend's own memory. `npm install` builds it when the
- * system has OpenBLAS's headers (Debian: libopenblas-dev); without it kerats runs on plain wasm.
- * KERATS_NATIVE_BLAS=0 turns it off; KERATS_BLAS_THREADS sets OpenBLAS's thread count (default:
- * OpenBLAS's own choice, the core count or OPENBLAS_NUM_THREADS).
+ * The optional native acceleration (kerats-blas, native/kerats_blas.c): GEMM and im2col/col2im
+ * over the WebAssembly backend's own memory. `npm install` builds it when the system has a C
+ * compiler; its GEMM is OpenBLAS's when OpenBLAS's headers were there (Debian: libopenblas-dev),
+ * else the bundled blocked SGEMM (native/kerats_sgemm.c). Without it kerats runs on plain wasm.
+ * KERATS_NATIVE_BLAS=0 turns it off; KERATS_NATIVE_BLAS=bundled uses the bundled SGEMM even where
+ * OpenBLAS is linked; KERATS_BLAS_THREADS sets the GEMM's thread count (default: OpenBLAS's own
+ * choice, the core count or OPENBLAS_NUM_THREADS; the bundled one: the core count).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -22,17 +24,28 @@ export interface NativeBlas {
   filterGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, outChannels: number, ...geometry: number[]): void;
   maxPoolGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dxOff: number, ...geometry: number[]): void;
   threads(n?: number): number;
+  /** The GEMM in use: "OpenBLAS 0.3.21 ... Haswell MAX_THREADS=64" or "bundled SGEMM (AVX2/FMA)". */
   config(): string;
+  /** Switches to the bundled SGEMM (true) or back to OpenBLAS (false, when linked); returns whether the bundled one is in use. */
+  useBundled(on?: boolean): boolean;
+  hasOpenBlas(): boolean;
 }
+
+/** Which GEMM the addon runs: OpenBLAS (when linked) or the bundled SGEMM. */
+export type NativeGemm = 'openblas' | 'bundled';
 
 /** Activation codes of `epilogue`, matching the C enum; tfjs fused activations not listed fall back. */
 export const NATIVE_ACTIVATIONS: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, elu: 3, sigmoid: 4, leakyrelu: 5 };
 
 export interface NativeBlasStatus {
   available: boolean;
-  /** e.g. "OpenBLAS 0.3.21 ... Zen MAX_THREADS=64, 2 threads", or why it is not used. */
+  /** e.g. "OpenBLAS 0.3.21 ... Zen MAX_THREADS=64, 2 threads" or "bundled SGEMM (AVX2/FMA), 2 threads", or why it is not used. */
   detail: string;
   path: string;
+  /** The GEMM in use, when available. */
+  gemm?: NativeGemm;
+  /** Whether the addon links OpenBLAS (it always has the bundled SGEMM), when available. */
+  openblas?: boolean;
 }
 
 let loaded: { blas?: NativeBlas; status: NativeBlasStatus } | undefined;
@@ -59,20 +72,43 @@ function load(): { blas?: NativeBlas; status: NativeBlasStatus } {
     return {
       status: {
         available: false,
-        detail: 'not built (install OpenBLAS headers, e.g. apt-get install libopenblas-dev, then npm run build:native)',
+        detail: 'not built (install a C compiler, e.g. apt-get install gcc, optionally OpenBLAS: apt-get install libopenblas-dev; then npm run build:native)',
         path: file,
       },
     };
   }
   try {
     const blas = createRequire(import.meta.url)(file) as NativeBlas;
+    // An addon built before the bundled SGEMM existed has neither function: it is OpenBLAS's.
+    if (typeof blas.useBundled === 'function' && process.env['KERATS_NATIVE_BLAS'] === 'bundled') blas.useBundled(true);
     const wanted = Number(process.env['KERATS_BLAS_THREADS']);
-    const threads = Number.isInteger(wanted) && wanted > 0 ? blas.threads(wanted) : blas.threads();
-    return { blas, status: { available: true, detail: `${blas.config()}, ${threads} thread${threads === 1 ? '' : 's'}`, path: file } };
+    if (Number.isInteger(wanted) && wanted > 0) blas.threads(wanted);
+    return { blas, status: describe(blas, file) };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
     return { status: { available: false, detail: `failed to load: ${msg} (rebuild with npm run build:native)`, path: file } };
   }
+}
+
+function describe(blas: NativeBlas, file: string): NativeBlasStatus {
+  const threads = blas.threads();
+  const bundled = typeof blas.useBundled === 'function' ? blas.useBundled() : false;
+  const openblas = typeof blas.hasOpenBlas === 'function' ? blas.hasOpenBlas() : true;
+  return { available: true, detail: `${blas.config()}, ${threads} thread${threads === 1 ? '' : 's'}`, path: file, gemm: bundled ? 'bundled' : 'openblas', openblas };
+}
+
+/**
+ * Picks the addon's GEMM for kernels run from now on (the benchmark compares both in one process).
+ * Returns false when that GEMM is not there (no addon, or OpenBLAS not linked).
+ */
+export function setNativeGemm(gemm: NativeGemm): boolean {
+  loaded ??= load();
+  const blas = loaded.blas;
+  if (!blas || typeof blas.useBundled !== 'function') return false;
+  if (gemm === 'openblas' && !blas.hasOpenBlas()) return false;
+  blas.useBundled(gemm === 'bundled');
+  loaded = { blas, status: describe(blas, loaded.status.path) };
+  return true;
 }
 
 /** The addon, loaded once; undefined when absent, turned off or broken. */
