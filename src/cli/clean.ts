@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { DataError } from '../util/errors.js';
-import { findLeftoversUnder, removeLeftovers, type Leftover } from '../saving/cleanup.js';
+import type { Leftover } from '../saving/cleanup.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
 interface CleanOptions extends CommonOptions {
@@ -30,6 +30,7 @@ export function registerClean(program: Command): void {
       const root = path.resolve(given);
       const stat = await fs.stat(root).catch(() => undefined);
       if (!stat?.isDirectory()) throw new DataError(`"${given}" is not a folder; give the folder that holds run folders (default: runs)`);
+      const { findLeftoversUnder, removeLeftovers } = await import('../saving/cleanup.js');
       const found = await findLeftoversUnder(root);
       const doomed = found.filter((l) => l.kind !== 'resumable-partial' || opts.resumable);
       const kept = found.filter((l) => !doomed.includes(l));
