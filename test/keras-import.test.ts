@@ -114,6 +114,29 @@ describe('Keras-saved .keras and .h5 files in kerats', () => {
     assert.equal(s.total_params - s.trainable_params, 56 + 16);
   });
 
+  it('kerats evaluate measures a .keras file on a config\'s validation data with its compile section; without a config it says what to pass', async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'eval.yaml');
+    writeFileSync(cfg, [
+      'name: eval',
+      'seed: 2',
+      'data: {train: {synthetic: {samples: 40, x_shape: [6], classes: 3}}, validation_split: 0.25}',
+      'model: {input_shape: [6], layers: [{Dense: {units: 3, activation: softmax}}]}',
+      'compile: {loss: sparse_categorical_crossentropy, metrics: [accuracy]}',
+      '',
+    ].join('\n'));
+    const r = await kerats(['evaluate', path.join(FIXTURES, 'seq_bn.keras'), '--data', cfg, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { samples: number; metrics: Record<string, number> };
+    assert.equal(res.samples, 10);
+    assert.ok(Number.isFinite(res.metrics.loss) && (res.metrics.loss ?? 0) > 0);
+    assert.ok((res.metrics.accuracy ?? -1) >= 0 && (res.metrics.accuracy ?? 2) <= 1);
+    const bare = await kerats(['evaluate', path.join(FIXTURES, 'seq_bn.keras')]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /needs --data CONFIG/);
+    assert.ok(!hasStackTrace(bare.stderr), bare.stderr);
+  });
+
   it('a file that is not a Keras zip is a clear error, exit 2', async () => {
     const dir = tempDir();
     const bad = path.join(dir, 'model.keras');
