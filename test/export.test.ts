@@ -25,7 +25,7 @@ describe('toKerasJson', () => {
     const model = tf.model({ inputs: inp, outputs: x });
     const { json } = toKerasJson(model);
     assert.equal(json.class_name, 'Functional');
-    assert.equal(json.module, 'keras');
+    assert.equal(json.module, 'keras.src.models.functional'); // where Keras 3 registers Functional
     assert.equal(json.keras_version, '3.15.1');
     const ls = (json.config as { layers: { class_name: string; module: string; config: Dict }[] }).layers;
     assert.deepEqual(ls.map((l) => l.module), ls.map(() => 'keras.layers'));
