@@ -1,14 +1,14 @@
 /** `kerats export`: TensorFlow.js layers format plus a Keras 2 to_json() architecture. */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { layers } from '../src/registry/layers/index.js';
 import { modelFromKerasDoc } from '../src/saving/keras-json/index.js';
 import { toKerasJson } from '../src/saving/keras-json/export.js';
 import { saveModel } from '../src/saving/model-io.js';
-import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
+import { hasStackTrace, kerats, ROOT, tempDir } from './helpers/cli.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -25,7 +25,7 @@ describe('toKerasJson', () => {
     const model = tf.model({ inputs: inp, outputs: x });
     const { json } = toKerasJson(model);
     assert.equal(json.class_name, 'Functional');
-    assert.equal(json.module, 'keras');
+    assert.equal(json.module, 'keras.src.models.functional'); // where Keras 3 registers Functional
     assert.equal(json.keras_version, '3.15.1');
     const ls = (json.config as { layers: { class_name: string; module: string; config: Dict }[] }).layers;
     assert.deepEqual(ls.map((l) => l.module), ls.map(() => 'keras.layers'));
@@ -68,6 +68,35 @@ describe('kerats export', () => {
     const ki = first?.config.kernel_initializer as { class_name: string; config: Dict };
     assert.equal(ki.class_name, 'VarianceScaling');
     assert.equal(ki.config.mode, 'fan_avg');
+  });
+
+  it('a .keras export of a standardised Iris run takes raw rows in kerats predict and gives the run\'s predictions and class names', async () => {
+    const dir = tempDir();
+    const cfg = path.join(dir, 'iris.yaml');
+    writeFileSync(cfg, [
+      'name: iris', 'seed: 1',
+      `data: {train: {csv: ${path.join(ROOT, 'data', 'iris.csv')}, label: species, preprocess: {'*': standardize}}}`,
+      'model: {input_shape: [4], layers: [{Dense: {units: 6, activation: relu}}, {Dense: {units: 3, activation: softmax}}]}',
+      'compile: {optimizer: adam, loss: sparse_categorical_crossentropy}', 'fit: {epochs: 1, batch_size: 32}', '',
+    ].join('\n'));
+    const run = path.join(dir, 'run');
+    assert.equal((await kerats(['train', cfg, '--out', run, '--quiet'])).code, 0);
+    const r = await kerats(['export', run, '--format', 'keras', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as { out: string; params: number; warnings: string[] };
+    assert.equal(res.out, path.join(run, 'export', 'model.keras'));
+    assert.equal(res.params, 4 * 6 + 6 + 6 * 3 + 3);
+    const rows = path.join(dir, 'rows.csv');
+    writeFileSync(rows, readFileSync(path.join(ROOT, 'data', 'iris.csv'), 'utf8').split('\n').slice(0, 6).map((l) => l.split(',').slice(0, 4).join(',')).join('\n') + '\n');
+    const fromRun = await kerats(['predict', run, rows]);
+    const fromFile = await kerats(['predict', res.out, rows]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    const parse = (t: string): string[][] => t.trim().split('\n').map((l) => l.split(','));
+    const a = parse(fromRun.stdout);
+    const b = parse(fromFile.stdout);
+    assert.deepEqual(b[0], ['prediction', 'prob_setosa', 'prob_versicolor', 'prob_virginica']);
+    assert.deepEqual(b.map((row) => row[0]), a.map((row) => row[0]));
+    for (let i = 1; i < a.length; i++) for (let j = 1; j < 4; j++) assert.ok(Math.abs(Number(a[i]?.[j]) - Number(b[i]?.[j])) <= 1e-5);
   });
 
   it('a folder without model.json is a clear error, exit 2', async () => {

@@ -21,7 +21,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerEvaluate(program: Command): void {
   withBackendOption(withOutputOptions(program.command('evaluate')))
-    .argument('<run_dir>', 'a run folder written by kerats train')
+    .argument('<run_dir>', 'a run folder written by kerats train (or a Keras .keras / .h5 file, with --data CONFIG)')
     .option('--data <file>', 'evaluate on this table (CSV/TSV/JSON with the label column; the run\'s preprocessing is applied) or on the test/validation data of this config')
     .option('--fail-under <metric=value>', 'exit 3 when the metric is below value (repeatable), e.g. accuracy=0.9', collect, [])
     .option('--fail-over <metric=value>', 'exit 3 when the metric is above value (repeatable; for losses), e.g. loss=0.5', collect, [])

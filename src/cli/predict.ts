@@ -20,7 +20,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 export function registerPredict(program: Command): void {
   withBackendOption(withOutputOptions(program.command('predict')))
-    .argument('<run_dir>', 'run folder written by `kerats train` (model.json, preprocessing.json)')
+    .argument('<run_dir>', 'run folder written by `kerats train` (model.json, preprocessing.json), or a Keras .keras / .h5 file')
     .argument('<input>', 'data to predict: a CSV/TSV/JSON/NDJSON file (- for stdin), an image or image folder, or an .npy/.npz/IDX file')
     .option('-o, --out <file>', 'output file: .csv, .json or .ndjson (default: CSV on stdout, or with --json one JSON document with the predictions; - for stdout)')
     .option('--batch-size <n>', 'samples per prediction batch', '32')

@@ -15,6 +15,8 @@ import { applyPreprocessingFile, loadData } from './data/index.js';
 import type { Examples, PreprocessingState } from './data/types.js';
 import { loadModel } from '../saving/model-io.js';
 import { evaluate } from './training/trainer.js';
+import { kerasFileKind, loadKerasModelFile } from '../saving/model-file.js';
+import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 
 /** `accuracy=0.9` under --fail-under (must be at least), `loss=0.5` under --fail-over (must be at most). */
 export interface Threshold {
@@ -90,10 +92,57 @@ async function examplesFor(
   return { examples: pick.ex, label: label ? `${label} (${pick.name})` : pick.name, dispose: disposeAll };
 }
 
+function gateResults(gates: Threshold[], metrics: Record<string, number>): GateResult[] {
+  return gates.map((g) => {
+    const actual = metrics[g.metric];
+    if (actual === undefined) {
+      const names = Object.keys(metrics);
+      throw new ConfigError(`quality gate "${g.metric}": the evaluation reports ${names.join(', ')}${didYouMean(g.metric, names)}`);
+    }
+    return { ...g, actual, passed: g.op === '>=' ? actual >= g.value : actual <= g.value };
+  });
+}
+
+/**
+ * A Keras .keras / .h5 file evaluated on a config's test (else validation) data with the config's
+ * compile section: the file holds the model, the config says what to measure it on and how.
+ */
+async function evaluateKerasFile(file: string, opts: { data?: string; backend: BackendChoice; batchSize?: number; gates: Threshold[] }): Promise<EvaluateRunResult> {
+  if (!opts.data || (TABLE_EXT.has(path.extname(opts.data).toLowerCase()) && !/\.json$/i.test(opts.data))) {
+    throw new ConfigError(`evaluating the Keras file "${file}" needs --data CONFIG: a kerats config whose data section (test, else validation) and compile section (loss, metrics) to use`);
+  }
+  const backend = await useBackend(opts.backend);
+  const config = await loadConfig(opts.data);
+  if (!config.data) throw new ConfigError(`${opts.data} has no data section`);
+  const { model } = await loadKerasModelFile(file);
+  try {
+    const loss = config.compile.loss;
+    const data = await loadData(config.data, {
+      encoding: targetEncodingFor(loss),
+      encodingFor: (o) => (lossRefFor(loss, o) ? targetEncodingFor(loss, o) : 'regression'),
+      inputShape: (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1),
+      seed: config.seed,
+    });
+    const pick = data.test ? { ex: data.test, name: 'test' } : data.validation && 'x' in data.validation ? { ex: data.validation, name: 'validation' } : undefined;
+    const all = [data.train, data.validation, data.test];
+    try {
+      if (!pick) throw new ConfigError(`${opts.data} has no test or validation data to evaluate "${file}" on`);
+      const metrics = await evaluate(model, config.compile, pick.ex, opts.batchSize ?? config.fit.batchSize);
+      const gates = gateResults(opts.gates, metrics);
+      return { run_dir: file, data: `${opts.data} (${pick.name})`, samples: pick.ex.size, backend: backend.name, metrics, gates, passed: gates.every((g) => g.passed) };
+    } finally {
+      for (const ex of all) if (ex && 'x' in ex) tf.dispose([ex.x, ex.y, ...(ex.sampleWeight ? [ex.sampleWeight] : [])] as tf.TensorContainer[]);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
 export async function evaluateRun(
   given: string,
   opts: { data?: string; backend: BackendChoice; batchSize?: number; gates: Threshold[] },
 ): Promise<EvaluateRunResult> {
+  if (kerasFileKind(given)) return evaluateKerasFile(given, opts);
   const dir = await runDir(given);
   const backend = await useBackend(opts.backend);
   const runConfig = await loadConfig(path.join(dir, 'config.json'));
@@ -103,14 +152,7 @@ export async function evaluateRun(
     const { examples, label, dispose } = await examplesFor(dir, opts.data, pre, runConfig.model.inputShape);
     try {
       const metrics = await evaluate(model, runConfig.compile, examples, opts.batchSize ?? runConfig.fit.batchSize);
-      const gates = opts.gates.map((g) => {
-        const actual = metrics[g.metric];
-        if (actual === undefined) {
-          const names = Object.keys(metrics);
-          throw new ConfigError(`quality gate "${g.metric}": the evaluation reports ${names.join(', ')}${didYouMean(g.metric, names)}`);
-        }
-        return { ...g, actual, passed: g.op === '>=' ? actual >= g.value : actual <= g.value };
-      });
+      const gates = gateResults(opts.gates, metrics);
       return { run_dir: dir, data: label, samples: examples.size, backend: backend.name, metrics, gates, passed: gates.every((g) => g.passed) };
     } finally {
       dispose();

@@ -160,15 +160,18 @@ function insertFrontFunctional(layers: PyDict[], inputName: string, front: Front
 function kerasModel(topology: PyDict, front: FrontLayer[] = []): PyDict {
   const cls = String(topology.class_name);
   const cfg = isDict(topology.config) ? topology.config : {};
-  const rawLayers = (Array.isArray(cfg.layers) ? cfg.layers : []).filter(isDict);
+  const rawLayers = (Array.isArray(cfg.layers) ? cfg.layers : []).filter(isDict).slice();
   const name = String(cfg.name ?? (cls === 'Sequential' ? 'sequential' : 'functional'));
   if (cls === 'Sequential') {
-    const first = rawLayers[0];
+    // A Sequential read from Keras 3 keeps its InputLayer as the first entry.
+    const explicitInput = rawLayers[0]?.class_name === 'InputLayer' ? rawLayers.shift() : undefined;
+    const first = explicitInput ?? rawLayers[0];
     const firstCfg = first && isDict(first.config) ? first.config : {};
     const shape = firstCfg.batch_input_shape;
     const layers: PyDict[] = [];
     const taken = new Set(rawLayers.map((l) => String(isDict(l.config) ? l.config.name : '')));
-    if (Array.isArray(shape)) layers.push(inputLayer(uniqueName('input_layer', taken), shape, firstCfg.dtype ?? 'float32'));
+    const inputName = explicitInput && typeof firstCfg.name === 'string' ? firstCfg.name : uniqueName('input_layer', taken);
+    if (Array.isArray(shape)) layers.push(inputLayer(inputName, shape, firstCfg.dtype ?? 'float32'));
     for (const f of front) layers.push(frontLayer(f, uniqueName(snakeCase(f.class_name), taken)));
     layers.push(...rawLayers.map(kerasLayer));
     return { module: 'keras', class_name: 'Sequential', config: { name, trainable: true, dtype: 'float32', layers }, registered_name: null };
