@@ -5,8 +5,10 @@
  *   PyTorch — bench/torch_models.py (when a python3 with torch is found), 2 threads.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
- * Module flags: --models mlp,cnn  --backends wasm,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
- *               (wasm-plain: the wasm backend with the native OpenBLAS addon turned off)
+ * Module flags: --models mlp,cnn  --backends tensorflow-gpu,tensorflow,wasm,wasm-plain,cpu  --rounds 3  --seconds 3
+ *               (target per round; wasm-plain: the wasm backend with the native OpenBLAS addon turned off;
+ *               tensorflow/tensorflow-gpu: rows only where `kerats setup` built them or tfjs-node is installed,
+ *               otherwise a note says why)
  *               --steps N (fixed steps per round)  --no-torch
  */
 import { spawnSync } from 'node:child_process';
@@ -46,7 +48,7 @@ interface Options {
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';

@@ -117,7 +117,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
   if (!config.data) {
     throw new ConfigError({ message: 'the config has no "data" section; add data.train (a CSV or synthetic data) to train', loc: { file: config.file, line: 1, col: 1 } });
   }
-  const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model) });
+  const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model), batchSize: config.fit.batchSize });
   if (backend.choice) opts.reporter?.onMessage?.(`backend auto: ${backend.choice}`);
   // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
   // model, the data split and the shuffle all follow it and the run can be repeated.
