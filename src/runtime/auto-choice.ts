@@ -11,6 +11,7 @@
  *   6,922 params:      batch 32: 0.52, 0.34   batch 128: 1.90, 0.68
  *   76,810 params:     batch 32: 0.59, 2.78   batch 128: 4.36, 4.79
  *   284,682 params:    batch 32: 0.71, 1.18   batch 128: 1.66, 1.27
+ *   1,093,642 params:  batch 32: 0.55, 1.02   batch 128: 0.85, 4.83
  *   202 params (iris-sized), batch 8: 0.63
  * Small models are per-op overhead (TensorFlow's eager dispatch through N-API costs more than a
  * wasm kernel call, and loading TensorFlow adds about 1.5 s); large batches of large models are
