@@ -7,8 +7,10 @@
  * Peak RSS: kerats' process after its rounds (the wasm heap never shrinks), the Python processes' ru_maxrss.
  * kerats and tfjs rounds alternate so machine noise hits both; each figure is the median round.
  *
- * Module flags: --models mlp,cnn  --backends wasm,wasm-bundled,wasm-plain,cpu  --rounds 3  --seconds 3 (target per round)
- *               (wasm-plain: wasm with the native addon turned off; wasm-bundled: the addon's bundled SGEMM instead of OpenBLAS)
+ * Module flags: --models mlp,cnn  --backends tensorflow-gpu,tensorflow,wasm,wasm-bundled,wasm-plain,cpu  --rounds 3  --seconds 3
+ *               (target per round; wasm-plain: wasm with the native addon turned off; wasm-bundled: the addon's
+ *               bundled SGEMM instead of OpenBLAS; tensorflow/tensorflow-gpu: rows only where `kerats setup`
+ *               built them or tfjs-node is installed, otherwise a note says why)
  *               --steps N (fixed steps per round)  --no-torch  --no-keras
  */
 import { spawnSync } from 'node:child_process';
@@ -63,7 +65,7 @@ interface Options {
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';

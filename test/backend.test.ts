@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeLoadFailure, listBackends, useBackend } from '../src/runtime/backend.js';
 import { installNodeCompat } from '../src/runtime/node-compat.js';
 import { KeratsError } from '../src/util/errors.js';
+import { autoChoice, NATIVE_TF_MIN_BATCH, NATIVE_TF_MIN_PARAMS } from '../src/runtime/auto-choice.js';
 
 // An empty `kerats setup` cache: these tests are about a machine where no TensorFlow backend is set up
 // (test/tensorflow-backend.test.ts covers the set-up one).
@@ -54,4 +55,17 @@ test('util.isNullOrUndefined exists for tfjs-node even on Node versions that rem
   assert.equal(u.isNullOrUndefined(null), true);
   assert.equal(u.isNullOrUndefined(undefined), true);
   assert.equal(u.isNullOrUndefined(0), false);
+});
+
+test('auto chooses by the measured rule: TensorFlow only for large models at large batches, and says why', () => {
+  const all = ['tensorflow', 'wasm', 'cpu'] as const;
+  assert.equal(autoChoice(['wasm', 'cpu'], 1e6, 256).name, 'wasm');
+  assert.match(autoChoice(['wasm', 'cpu'], 1e6, 256).why, /no TensorFlow backend is available \(kerats setup tensorflow/);
+  assert.equal(autoChoice(all, NATIVE_TF_MIN_PARAMS, NATIVE_TF_MIN_BATCH).name, 'tensorflow');
+  assert.equal(autoChoice(all, NATIVE_TF_MIN_PARAMS - 1, 512).name, 'wasm');
+  assert.equal(autoChoice(all, 1e6, NATIVE_TF_MIN_BATCH - 1).name, 'wasm');
+  assert.match(autoChoice(all, 131, 16).why, /^wasm: the model has 131 parameters and batch 16 \(rule: tensorflow from 50,000 parameters at batch 64\+/);
+  assert.match(autoChoice(all, undefined).why, /^wasm: the model's size is not known/);
+  assert.equal(autoChoice(['tensorflow-gpu', 'tensorflow', 'wasm'], 1e6, 128).name, 'tensorflow-gpu');
+  assert.equal(autoChoice(['tensorflow', 'cpu'], 10, 1).name, 'tensorflow');
 });

@@ -11,11 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
 import { findCudaLibraries, requiredCudaLibraries } from '../src/runtime/tf-native/cuda.js';
 import { readRecord, tfCacheRoot } from '../src/runtime/tf-native/record.js';
+import { setUpState } from '../src/runtime/tf-native/load.js';
 
 /** The real python3 binary (not a pyenv shim), or undefined. */
 const realPython3 = ((): string | undefined => {
@@ -173,6 +174,40 @@ test('CUDA discovery: every lib*.so.N of the nvidia-* folders is linked; system 
   assert.deepEqual(requiredCudaLibraries('11.8', '8'), ['libcudart.so.11', 'libcublas.so.11', 'libcublasLt.so.11', 'libcudnn.so.8']);
   const none = findCudaLibraries({ sitePackages: [tempDir()], cudaVersion: null, cudnnVersion: null, systemDirs: [] });
   assert.deepEqual(none.missing, ['libcudart.so.12', 'libcublas.so.12', 'libcublasLt.so.12', 'libcudnn.so.9']);
+});
+
+const noCompiler = spawnSync('g++', ['--version']).status === 0 ? undefined : 'no g++ on this machine';
+
+test('a build that fails half-way (headers that do not compile) leaves nothing in the cache, exit 2', { skip: noPython ?? noCompiler }, async () => {
+  const py = fakeTensorFlowPython(tempDir(), { version: '2.21.0' });
+  const r = await setup(['tensorflow', '--python', py]);
+  failsCleanly(r, /compiling the tfjs-node binding against TensorFlow 2\.21\.0 \(.*include\) failed: .*error/, /Fix: check that this TensorFlow's headers match its libraries/);
+});
+
+test('a set-up build whose TensorFlow changed (pip upgrade) or whose files are gone is unavailable, with the --force fix', () => {
+  const root = tempDir();
+  const libDir = tempDir();
+  writeFileSync(path.join(libDir, 'libtensorflow_cc.so.2'), 'now a different size');
+  const build = path.join(root, 'tensorflow-2.21.0');
+  mkdirSync(path.join(build, 'pkg', 'lib'), { recursive: true });
+  writeFileSync(path.join(build, 'pkg', 'package.json'), '{}');
+  writeFileSync(path.join(build, 'pkg', 'lib', 'tfjs_binding.node'), '');
+  const record = {
+    kerats_tf_setup: 1, variant: 'tensorflow', tf_version: '2.21.0', device: 'CPU', origin: 'built from a local TensorFlow', python: '/x/python',
+    tf_lib_dir: libDir, tf_include_dir: path.join(libDir, 'include'), tf_libraries: ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'],
+    tf_lib_stamp: { size: 1, mtime_ms: 1 }, cuda: null, dir: 'tensorflow-2.21.0', package_dir: 'pkg', binding: 'pkg/lib/tfjs_binding.node',
+    tfjs_node: '4.22.0', node_abi: '115', napi_version: 8, node: 'v20', compiler: 'g++', built_at: '2026-01-01T00:00:00.000Z', build_seconds: 1,
+  };
+  writeFileSync(path.join(root, 'tensorflow.json'), JSON.stringify(record));
+  const changed = setUpState('tensorflow', root);
+  assert.equal(changed.state, 'unusable');
+  assert.match(changed.state === 'unusable' ? changed.reason : '', new RegExp(`the TensorFlow in ${libDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed since the setup .*fix: kerats setup tensorflow --force`));
+  const st = statSync(path.join(libDir, 'libtensorflow_cc.so.2'));
+  writeFileSync(path.join(root, 'tensorflow.json'), JSON.stringify({ ...record, tf_lib_stamp: { size: st.size, mtime_ms: Math.round(st.mtimeMs) } }));
+  assert.equal(setUpState('tensorflow', root).state, 'ready');
+  rmSync(path.join(build, 'pkg', 'lib', 'tfjs_binding.node'));
+  const gone = setUpState('tensorflow', root);
+  assert.match(gone.state === 'unusable' ? gone.reason : '', /its binding .*tfjs_binding\.node is gone/);
 });
 
 const existing = readRecord('tensorflow', tfCacheRoot());

@@ -16,7 +16,7 @@ import { kerats, ROOT, tempDir, trainAndKill, writeIrisConfig } from './helpers/
 import { useBackend } from '../src/runtime/backend.js';
 import { setUpState } from '../src/runtime/tf-native/load.js';
 import { tfCacheRoot } from '../src/runtime/tf-native/record.js';
-import { NATIVE_TF_MIN_PARAMS } from '../src/runtime/auto-choice.js';
+import { NATIVE_TF_MIN_BATCH, NATIVE_TF_MIN_PARAMS } from '../src/runtime/auto-choice.js';
 
 const state = setUpState('tensorflow');
 const skip = state.state === 'ready' ? undefined : state.state === 'none'
@@ -114,16 +114,17 @@ describe('the tensorflow backend (kerats setup tensorflow)', { skip }, () => {
     assert.ok(maxRelDiff(resumed.history.loss ?? [], full.history.loss ?? []) < 1e-3, `${resumed.history.loss?.join(',')} vs ${full.history.loss?.join(',')}`);
   });
 
-  it('--backend auto picks tensorflow for a model above the measured size and wasm for iris, printing why', async () => {
+  it('--backend auto picks tensorflow for a model and batch above the measured rule and wasm for iris, printing why', async () => {
     const dir = tempDir();
-    const big = writeIrisConfig(path.join(dir, 'big.yaml'), { name: 'big', seed: 1, units: 256, epochs: 1, batchSize: 32 });
+    // 8 * 6500 + 3 = 52,003 parameters, batch 64: on the TensorFlow side of the rule.
+    const big = writeIrisConfig(path.join(dir, 'big.yaml'), { name: 'big', seed: 1, units: 6500, epochs: 1, batchSize: NATIVE_TF_MIN_BATCH });
     const r = await kerats(['train', big, '--runs', path.join(dir, 'runs')], { cwd: dir, timeoutMs: 300_000 });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout + r.stderr, new RegExp(`backend auto: tensorflow: the model has 2,051 parameters \\(>= ${NATIVE_TF_MIN_PARAMS.toLocaleString('en-US')}`));
+    assert.match(r.stdout + r.stderr, new RegExp(`backend auto: tensorflow: the model has 52,003 parameters and batch 64 \\(rule: tensorflow from ${NATIVE_TF_MIN_PARAMS.toLocaleString('en-US')} parameters`));
     assert.match(r.stdout, /^Backend: tensorflow/m);
     const small = await train(['configs/iris.yaml', '--set', 'fit.epochs=2', '--runs', path.join(dir, 'runs')]);
     assert.equal(small.backend, 'wasm');
-    assert.match(small.backend_choice ?? '', /^wasm: the model has 131 parameters \(< 1,000/);
+    assert.match(small.backend_choice ?? '', /^wasm: the model has 131 parameters and batch 16 \(rule: /);
   });
 });
 

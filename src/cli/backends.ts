@@ -16,8 +16,8 @@ export function registerBackends(program: Command): void {
       const backends = await listBackends();
       const available = backends.filter((b) => b.available).map((b) => b.name);
       // What auto picks depends on the model (auto-choice.ts): shown for an unknown, a small and a large model.
-      const small = autoChoice(available, 100);
-      const large = autoChoice(available, 1_000_000);
+      const small = autoChoice(available, 1_000, 32);
+      const large = autoChoice(available, 1_000_000, 128);
       const chosen = available.length > 0 ? small.name : null;
       // The optional OpenBLAS addon that speeds up the wasm backend (native/, built by npm install).
       const nativeBlas = nativeBlasStatus();
@@ -31,7 +31,7 @@ export function registerBackends(program: Command): void {
         });
         const accel = nativeBlas.available ? out.chalk.green('available') : out.chalk.dim('unavailable');
         lines.push(`${'native BLAS'.padEnd(15)} ${accel} — ${nativeBlas.detail}${nativeBlas.available ? ' (speeds up wasm)' : ''}`);
-        const rule = small.name === large.name ? `auto: ${small.why}` : `auto: ${small.why}\n      ${large.why}`;
+        const rule = small.name === large.name ? `auto: ${small.name}` : `auto: by model and batch size: ${large.why.replace(/^[^(]*\(rule: (.*)\)$/, '$1')}; wasm otherwise`;
         return lines.join('\n') + `\n${available.length > 0 ? rule : 'auto: none'}\n`;
       });
     });

@@ -131,7 +131,7 @@ function libtensorflowCheck(): DoctorCheck {
       fix: `npm rebuild ${pkg} with internet access; until then kerats uses wasm`,
     };
   }
-  return { name: 'libtensorflow', status: 'warn', detail: 'no tfjs-node package installed', fix: 'optional: npm install @tensorflow/tfjs-node for the native CPU backend' };
+  return { name: 'libtensorflow', status: 'warn', detail: 'no tfjs-node package installed', fix: 'optional: kerats setup tensorflow --python PY builds the native CPU backend from a local TensorFlow (no download)' };
 }
 
 /** Whether the nearest existing folder at or above `dir` accepts a new file. */

@@ -156,6 +156,8 @@ export interface ActiveBackend {
 export interface BackendHints {
   /** Trainable + non-trainable parameters of the model about to run; asked only when a TensorFlow backend could be chosen. */
   params?: number | (() => Promise<number | undefined>);
+  /** Samples per training step. */
+  batchSize?: number;
 }
 
 /** The TensorFlow version the active tensorflow backend's library reports (TF_Version). */
@@ -171,7 +173,7 @@ async function autoOrder(hints: BackendHints): Promise<{ order: BackendName[]; c
   for (const name of BACKEND_NAMES) if ((await probeBackend(name)).available) available.push(name);
   const native = available.some(isTfVariant);
   const params = typeof hints.params === 'function' ? (native ? await hints.params() : undefined) : hints.params;
-  const choice = autoChoice(available, params);
+  const choice = autoChoice(available, params, hints.batchSize);
   return { order: [choice.name, ...BACKEND_NAMES.filter((n) => n !== choice.name)], choice };
 }
 

@@ -144,7 +144,7 @@ export async function runTraining(config: KeratsConfig, opts: TrainRunOptions): 
       await claim(path.resolve(opts.out), `--out "${opts.out}"`);
       if (!opts.resume) await RunFolder.refuseNonEmpty(opts.out);
     }
-    const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model) });
+    const backend = await useBackend(opts.backend, { params: () => modelSizeForAuto(config.model), batchSize: config.fit.batchSize });
     if (backend.choice) opts.reporter?.onMessage?.(`backend auto: ${backend.choice}`);
     // The seed is fixed first (the config's, a resumed run's, or one drawn now and recorded), so the
     // model, the data split and the shuffle all follow it and the run can be repeated.
