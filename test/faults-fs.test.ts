@@ -140,7 +140,7 @@ test('train into a read-only mount: exit 2 naming the path and "read-only", chec
   });
 });
 
-test('two trains into one --out: the second is refused before it trains, naming the first', async () => {
+test('two trains into one --out: the second is refused before it trains, naming the first', async (t) => {
   const cfg = config('same', 100_000); // trains until the test stops it
   const out = path.join(tmp, 'same');
   const first = spawn(process.execPath, [BIN, 'train', cfg, '--out', out, '--events'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -153,9 +153,10 @@ test('two trains into one --out: the second is refused before it trains, naming 
       if (events.includes('"event":"epoch_end"')) resolve();
     });
   });
-  // What the binary needs just to start on this machine, so the bound below is about kerats, not the load.
+  // What the binary needs just to read the config on this machine, for the record (no timed assertion:
+  // the claim is made before the backend, the data and the model load, which the checks below show).
   const t0 = performance.now();
-  await kerats(['--version']);
+  await kerats(['config', cfg]);
   const startup = performance.now() - t0;
   const t1 = performance.now();
   const second = await kerats(['train', cfg, '--out', out], { cwd: tmp });
@@ -167,7 +168,8 @@ test('two trains into one --out: the second is refused before it trains, naming 
   assert.match(second.stderr, new RegExp(`--out "${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" is in use: another kerats train \\(process ${first.pid}, started \\d{4}-\\d\\d-\\d\\dT`));
   assert.doesNotMatch(second.stderr, /Epoch \d/, 'the second run trained nothing');
   assert.ok(stillTraining, 'the first run was still training when the second was refused');
-  assert.ok(took < startup + 5000, `refused within 5 s of starting (took ${Math.round(took)} ms, startup ${Math.round(startup)} ms)`);
+  assert.doesNotMatch(second.stderr + second.stdout, /Backend:|Resuming/, 'refused before the backend or any checkpoint was touched');
+  t.diagnostic(`refused after ${Math.round(took)} ms; \`kerats config\` alone took ${Math.round(startup)} ms`);
   assert.ok(!readdirSync(tmp).some((n) => n.startsWith('.same.partial-') && readdirSync(path.join(tmp, n)).includes('manifest.json')), 'no finished model hidden in a partial folder');
 });
 
