@@ -1,4 +1,6 @@
 /** `kerats docs [NAME]`: arguments, defaults and descriptions of layers, optimizers, losses, metrics, callbacks, from the registry. */
+import { scheduleDocs } from '../runtime/training/schedules.js';
+import { initializerDocs } from '../registry/keras-names.js';
 import type { Command } from 'commander';
 import { layerEntries } from '../config/schema.js';
 import { callbacks } from '../registry/callbacks.js';
@@ -10,7 +12,12 @@ import { ConfigError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 
-export type DocsCategory = 'layer' | 'optimizer' | 'loss' | 'metric' | 'callback';
+export type DocsCategory = 'layer' | 'optimizer' | 'loss' | 'metric' | 'callback' | 'schedule' | 'initializer';
+
+/** `losses (17)`, not `losss`. */
+const PLURAL: Record<DocsCategory, string> = {
+  layer: 'layers', optimizer: 'optimizers', loss: 'losses', metric: 'metrics', callback: 'callbacks', schedule: 'schedules', initializer: 'initializers',
+};
 
 export interface DocsArg {
   name: string;
@@ -40,6 +47,9 @@ export function docsCatalog(): { category: DocsCategory; entries: readonly Regis
     { category: 'loss', entries: losses.all() },
     { category: 'metric', entries: metrics.all() },
     { category: 'callback', entries: callbacks.all() },
+    // Learning-rate schedules (optimizer learning_rate) and initializers (kernel_initializer...).
+    { category: 'schedule', entries: scheduleDocs() },
+    { category: 'initializer', entries: initializerDocs() },
   ];
 }
 
@@ -110,22 +120,22 @@ function formatEntry(d: DocsEntry): string {
 
 export function registerDocs(program: Command): void {
   withOutputOptions(program.command('docs'))
-    .argument('[name]', 'a layer, optimizer, loss, metric or callback (any case, or an alias)')
-    .description('print the arguments, defaults and description of a layer, optimizer, loss, metric or callback; with no name, list them all by category')
+    .argument('[name]', 'a layer, optimizer, loss, metric, callback, learning-rate schedule or initializer (any case, or an alias)')
+    .description('print the arguments, defaults and description of a layer, optimizer, loss, metric, callback, schedule or initializer; with no name, list them all by category')
     .addHelpText('after', example('kerats docs', 'kerats docs Dense', 'kerats docs EarlyStopping --json'))
     .action((name: string | undefined, opts: CommonOptions) => {
       const out = outputFor(opts);
       if (name === undefined) {
         const all = docsCatalog().map(({ category, entries }) => ({ category, names: entries.map((e) => e.name) }));
         out.result({ categories: all }, () =>
-          all.map((c) => `${c.category}s (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n'),
+          all.map((c) => `${PLURAL[c.category]} (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n'),
         );
         return;
       }
       const found = findDocs(name);
       if (found.length === 0) {
         const names = docsCatalog().flatMap(({ entries }) => entries.flatMap((e) => [e.name, ...(e.aliases ?? [])]));
-        throw new ConfigError(`no layer, optimizer, loss, metric or callback is called "${name}"${didYouMean(name, names)} (kerats docs lists them all)`);
+        throw new ConfigError(`no layer, optimizer, loss, metric, callback, schedule or initializer is called "${name}"${didYouMean(name, names)} (kerats docs lists them all)`);
       }
       out.result({ entries: found }, () => found.map(formatEntry).join('\n'));
     });
