@@ -116,7 +116,7 @@ test('a failing command under --json prints an error document; --set errors name
   assert.match(big.stderr, /"epochs" must be <= 1000000, got 1000000000000/);
   const docs = await kerats(['docs', 'Dens']);
   assert.equal(docs.code, 2);
-  assert.match(docs.stderr, /no layer, optimizer, loss, metric or callback is called "Dens"; did you mean "Dense"\?/);
+  assert.match(docs.stderr, /no layer, optimizer, loss, metric, callback, schedule or initializer is called "Dens"; did you mean "Dense"\?/);
 });
 
 test('kerats config prints what the run folder stores as config.json, with --set applied, as YAML or JSON', async () => {

@@ -62,7 +62,12 @@ test('train with stdout and stderr redirected logs one plain line per epoch, wit
 
 test('summary of the seed MNIST MLP prints the Keras table with Total params: 109,386, and --json agrees', async () => {
   const cfg = path.join(ROOT, 'configs', 'mnist-mlp.yaml');
-  const text = await kerats(['summary', cfg]);
+  // Keras 3's box table by default; the Keras 2 layout with --format keras2.
+  const box = await kerats(['summary', cfg]);
+  assert.equal(box.code, 0, box.stderr);
+  assert.match(box.stdout, /^│ dense \(Dense\) +│ \(None, 128\) +│ +100,480 │$/m);
+  assert.match(box.stdout, /^ Total params: 109,386 \(427\.29 KB\)$/m);
+  const text = await kerats(['summary', cfg, '--format', 'keras2']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^Model: "mnist-mlp"$/m);
   assert.match(text.stdout, /Layer \(type\)\s+Output Shape\s+Param #/);

@@ -83,7 +83,7 @@ test('kerats summary --json on the headline model: the Keras figures and a Conne
 });
 
 test('kerats summary prints the Keras 2 functional table: 98 columns and "Connected to"', async () => {
-  const r = await kerats(['summary', path.join(DIR, 'shared-lstm-tweets.yaml'), '--backend', 'cpu']);
+  const r = await kerats(['summary', path.join(DIR, 'shared-lstm-tweets.yaml'), '--backend', 'cpu', '--format', 'keras2']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.match(lines[2] ?? '', /^ Layer \(type\) {19}Output Shape {9}Param # {5}Connected to/);
@@ -107,6 +107,6 @@ test('summary --expand lists the layers of nested models; without it each is one
   assert.equal(enc?.layers, undefined);
   const encX = b.layers.find((l) => l.name === 'encoder');
   assert.deepEqual(encX?.layers?.map((l) => l.params), [200_960, 32_896, 8_256]);
-  const text = await kerats(['summary', path.join(DIR, 'autoencoder.yaml'), '--expand', '--backend', 'cpu']);
+  const text = await kerats(['summary', path.join(DIR, 'autoencoder.yaml'), '--expand', '--backend', 'cpu', '--format', 'keras2']);
   assert.match(text.stdout, /\| dense_1 \(Dense\) +\(None, 128\) +32896/);
 });

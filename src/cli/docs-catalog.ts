@@ -9,6 +9,8 @@ import { losses } from '../registry/losses.js';
 import { metrics } from '../registry/metrics.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { RegistryEntry } from '../registry/types.js';
+import { initializerDocs } from '../registry/keras-names.js';
+import { scheduleDocs } from '../runtime/training/schedules.js';
 import type { DocsCategory, DocsEntry } from './docs.js';
 
 /** Everything `kerats docs` knows, in registry order, by category. */
@@ -19,6 +21,9 @@ export function docsCatalog(): { category: DocsCategory; entries: readonly Regis
     { category: 'loss', entries: losses.all() },
     { category: 'metric', entries: metrics.all() },
     { category: 'callback', entries: callbacks.all() },
+    // Learning-rate schedules (optimizer learning_rate) and initializers (kernel_initializer...).
+    { category: 'schedule', entries: scheduleDocs() },
+    { category: 'initializer', entries: initializerDocs() },
   ];
 }
 

@@ -5,7 +5,12 @@ import { didYouMean } from '../util/suggest.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
 import { registrySnapshot } from './registry-snapshot.js';
 
-export type DocsCategory = 'layer' | 'optimizer' | 'loss' | 'metric' | 'callback';
+export type DocsCategory = 'layer' | 'optimizer' | 'loss' | 'metric' | 'callback' | 'schedule' | 'initializer';
+
+/** `losses (17)`, not `losss`. */
+const PLURAL: Record<DocsCategory, string> = {
+  layer: 'layers', optimizer: 'optimizers', loss: 'losses', metric: 'metrics', callback: 'callbacks', schedule: 'schedules', initializer: 'initializers',
+};
 
 export interface DocsArg {
   name: string;
@@ -45,8 +50,8 @@ function formatEntry(d: DocsEntry): string {
 
 export function registerDocs(program: Command): void {
   withOutputOptions(program.command('docs'))
-    .argument('[name]', 'a layer, optimizer, loss, metric or callback (any case, or an alias)')
-    .description('print the arguments, defaults and description of a layer, optimizer, loss, metric or callback; with no name, list them all by category')
+    .argument('[name]', 'a layer, optimizer, loss, metric, callback, learning-rate schedule or initializer (any case, or an alias)')
+    .description('print the arguments, defaults and description of a layer, optimizer, loss, metric, callback, schedule or initializer; with no name, list them all by category')
     .addHelpText('after', example('kerats docs', 'kerats docs Dense', 'kerats docs EarlyStopping --json'))
     .action(async (name: string | undefined, opts: CommonOptions) => {
       const out = outputFor(opts);
@@ -54,7 +59,7 @@ export function registerDocs(program: Command): void {
       if (name === undefined) {
         const all = docs.map(({ category, entries }) => ({ category, names: entries.map((e) => e.name) }));
         out.result({ categories: all }, () =>
-          all.map((c) => `${c.category}s (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n'),
+          all.map((c) => `${PLURAL[c.category]} (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n'),
         );
         return;
       }
@@ -62,7 +67,7 @@ export function registerDocs(program: Command): void {
       const found = docs.flatMap(({ entries }) => entries.filter((e) => [e.name, ...e.aliases].some((n) => n.toLowerCase() === lower)));
       if (found.length === 0) {
         const names = docs.flatMap(({ entries }) => entries.flatMap((e) => [e.name, ...e.aliases]));
-        throw new ConfigError(`no layer, optimizer, loss, metric or callback is called "${name}"${didYouMean(name, names)} (kerats docs lists them all)`);
+        throw new ConfigError(`no layer, optimizer, loss, metric, callback, schedule or initializer is called "${name}"${didYouMean(name, names)} (kerats docs lists them all)`);
       }
       out.result({ entries: found }, () => found.map(formatEntry).join('\n'));
     });

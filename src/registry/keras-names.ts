@@ -16,7 +16,7 @@ import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Regularizer } from '@tensorflow/tfjs-layers/dist/regularizers.js';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { didYouMean } from '../util/suggest.js';
-import type { ArgSpec, JsonSchema } from './types.js';
+import type { RegistryEntry, ArgSpec, JsonSchema } from './types.js';
 import { EXTRA_ACTIVATIONS } from './layers/keras-activations.js';
 import {
   KerasConstant, KerasIdentity, KerasOnes, KerasOrthogonal, KerasRandomNormal, KerasRandomUniform,
@@ -257,6 +257,17 @@ const INITIALIZER_KINDS: InitializerKind[] = [
 
 /** Canonical snake_case initializer names. */
 export const INITIALIZER_NAMES = INITIALIZER_KINDS.map((k) => k.name);
+
+/** The initializers as docs entries: the Keras class name, its string name as an alias. */
+export function initializerDocs(): RegistryEntry[] {
+  return INITIALIZER_KINDS.map((k) => ({
+    name: k.className,
+    aliases: [k.name, ...(k.aliases ?? [])],
+    description: k.description,
+    args: k.args,
+    ...(k.positional ? { positional: k.positional } : {}),
+  }));
+}
 
 export const INITIALIZER_SCHEMA: JsonSchema = objectSchema(INITIALIZER_KINDS, false);
 

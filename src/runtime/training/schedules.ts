@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { JsonSchema } from '../../registry/types.js';
+import type { ArgSpec, JsonSchema, RegistryEntry } from '../../registry/types.js';
 
 export type Schedule = (step: number) => number;
 
@@ -121,6 +121,21 @@ export const SCHEDULES: Record<string, ScheduleDef> = {
 };
 
 /** Per schedule name, the JSON Schema of its argument map. */
+/** The schedules as docs entries (`kerats docs CosineDecay`). */
+export function scheduleDocs(): RegistryEntry[] {
+  return Object.entries(SCHEDULES).map(([name, def]) => ({
+    name,
+    description: def.description,
+    args: Object.fromEntries(Object.entries(def.args).map(([k, schema]) => {
+      const { description, default: d, ...rest } = schema as JsonSchema & { description?: string; default?: unknown };
+      const spec: ArgSpec = { schema: rest, description: description ?? '' };
+      if (d !== undefined) spec.default = d;
+      if (def.required.includes(k)) spec.required = true;
+      return [k, spec];
+    })),
+  }));
+}
+
 export function scheduleProperties(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
   for (const [name, d] of Object.entries(SCHEDULES)) {

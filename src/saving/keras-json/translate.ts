@@ -61,9 +61,12 @@ function inboundNodes(nodes: PyJson): PyJson {
   });
 }
 
-/** Flat `["in", 0, 0]` → `[["in", 0, 0]]`; Keras 3's dict of named outputs → their list, in order. */
+/**
+ * Flat `["in", 0, 0]` → `[["in", 0, 0]]`; Keras 3's dict of named outputs → their list, in the
+ * sorted-key order Keras flattens a dict in.
+ */
 function ioLayers(v: PyJson): PyJson {
-  if (isDict(v)) return Object.values(v).map((x) => ioLayers(x)).flat(1);
+  if (isDict(v)) return Object.keys(v).sort().map((k) => ioLayers(v[k] as PyJson)).flat(1);
   return Array.isArray(v) && typeof v[0] === 'string' ? [v] : v;
 }
 
