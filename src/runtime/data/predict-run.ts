@@ -70,6 +70,11 @@ function inputFormat(input: string, state: DataState): 'csv' | 'tsv' | 'json' | 
 
 export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
   const state = await readState(opts.runDir);
+  // A missing input is the user's to fix (exit 2), found before the model loads.
+  if (opts.input !== '-') {
+    const found = await fs.stat(opts.input).then(() => true, () => false);
+    if (!found) throw new DataError(`cannot read the input "${opts.input}": no such file or folder; give a CSV/TSV/JSON/NDJSON file, an image or image folder, an .npy/.npz/IDX file, or - for stdin`);
+  }
   const model = await loadModel(path.join(opts.runDir, 'model.json'));
   const net = opts.layer ? activationModel(model, opts.layer) : model;
   const inputShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);
