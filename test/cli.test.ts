@@ -55,9 +55,9 @@ test('train with stdout and stderr redirected logs one plain line per epoch, wit
   const all = r.stdout + r.stderr;
   assert.ok(!all.includes('\x1b'), 'no ANSI escape codes');
   const epochLines = r.stdout.split('\n').filter((l) => /^Epoch \d+\/60 - /.test(l));
-  const history = JSON.parse(readFileSync(path.join(runs, 'iris', readdirSync(path.join(runs, 'iris'))[0] ?? '', 'history.json'), 'utf8')) as { loss: number[] };
+  const history = JSON.parse(readFileSync(path.join(runs, 'iris', 'latest', 'history.json'), 'utf8')) as { loss: number[] };
   assert.equal(epochLines.length, history.loss.length);
-  assert.match(epochLines[0] ?? '', /^Epoch 1\/60 - [\d.]+m?s - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4}$/);
+  assert.match(epochLines[0] ?? '', /^Epoch 1\/60 - [\d.]+m?s - \d+(ms|us)\/step - [\d.]+k? samples\/s - loss: \d+\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d+\.\d{4} - val_accuracy: \d\.\d{4}$/);
 });
 
 test('summary of the seed MNIST MLP prints the Keras table with Total params: 109,386, and --json agrees', async () => {

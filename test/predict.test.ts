@@ -156,3 +156,11 @@ test('training on ragged CSV rows or a truncated .npy exits 2 with file:line:col
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
   }
 });
+
+test('a missing input file is exit 2 naming the file, not a crash', async () => {
+  const run = await irisRun;
+  const r = await kerats(['predict', run.runDir, path.join(tmp, 'no-such-rows.csv')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /cannot read the input ".*no-such-rows\.csv": no such file or folder/);
+  assert.ok(!hasStackTrace(r.stderr) && !/looks like a bug/.test(r.stderr));
+});

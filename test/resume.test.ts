@@ -30,7 +30,7 @@ function partials(runs: string): string[] {
 }
 function finished(runs: string): string[] {
   const dir = path.join(runs, 'tiny');
-  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')).map((n) => path.join(dir, n)) : [];
+  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.') && n !== 'latest').map((n) => path.join(dir, n)) : [];
 }
 
 describe('kerats train --resume', () => {

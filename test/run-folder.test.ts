@@ -1,7 +1,7 @@
 /** Run folders appear whole or not at all, and two runs never share one. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { RunFolder, safeName } from '../src/saving/run-folder.js';
 import { tempDir } from './helpers/cli.js';
@@ -14,7 +14,8 @@ test('a run folder is hidden as .partial until finalize, then appears whole unde
   const final = await run.finalize();
   assert.equal(path.dirname(final), path.join(root, 'iris'));
   assert.deepEqual(JSON.parse(readFileSync(path.join(final, 'history.json'), 'utf8')), { loss: [1, 0.5] });
-  assert.deepEqual(readdirSync(path.join(root, 'iris')), [path.basename(final)], 'no partial or temporary file left');
+  assert.deepEqual(readdirSync(path.join(root, 'iris')).sort(), [path.basename(final), 'latest'], 'no partial or temporary file left');
+  assert.equal(readlinkSync(path.join(root, 'iris', 'latest')), path.basename(final), 'latest points at the finished run');
 });
 
 test('abort removes the partial folder', async () => {
@@ -33,6 +34,9 @@ test('runs finishing in the same millisecond get separate folders', async () => 
   const finals = await Promise.all(runs.map((r) => r.finalize()));
   assert.equal(new Set(finals).size, 3);
   for (const f of finals) assert.ok(existsSync(f));
+  // `latest` names one of them; no temporary link is left behind.
+  assert.ok(finals.map((f) => path.basename(f)).includes(readlinkSync(path.join(root, 'same', 'latest'))));
+  assert.deepEqual(readdirSync(path.join(root, 'same')).filter((n) => n.startsWith('.')), []);
 });
 
 test('--out must be new or empty; config names become safe folder names', async () => {

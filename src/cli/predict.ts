@@ -31,7 +31,7 @@ export function registerPredict(program: Command): void {
     .addHelpText(
       'after',
       example(
-        'kerats predict runs/iris/latest new-flowers.csv -o predictions.csv',
+        'kerats predict runs/iris/latest data/iris.csv -o predictions.csv',
         'cat rows.csv | kerats predict runs/iris/latest - --id-column id > out.csv',
         'kerats predict runs/iris/latest data/iris.csv --json | jq .predictions[0]',
       ),

@@ -3,6 +3,7 @@
  * `runs/` never holds a half-written run: a crash leaves at most a `.partial` folder, which
  * `abort()` removes on the way out.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -140,7 +141,7 @@ export const LATEST = 'latest';
  */
 async function pointLatest(runDir: string): Promise<void> {
   const parent = path.dirname(runDir);
-  const tmp = path.join(parent, `.${LATEST}.tmp-${process.pid}-${Date.now()}`);
+  const tmp = path.join(parent, `.${LATEST}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     await fs.symlink(path.basename(runDir), tmp, 'dir');
     await fs.rename(tmp, path.join(parent, LATEST));

@@ -98,13 +98,17 @@ async function loadLater(src: DataSource, trained: Trained, opts: LoadOptions, r
       loc: src.loc,
     });
   }
+  const synthShape = (s: { xShape?: unknown; classes?: unknown; yShape?: unknown }) =>
+    `x_shape ${JSON.stringify(s.xShape ?? null)}, classes ${JSON.stringify(s.classes ?? null)}, y_shape ${JSON.stringify(s.yShape ?? null)}`;
   const same =
     JSON.stringify(src.xShape) === JSON.stringify(t.source.xShape) &&
     src.classes === t.source.classes &&
     JSON.stringify(src.yShape) === JSON.stringify(t.source.yShape);
   if (!same) {
     throw new DataError({
-      message: 'synthetic validation or test data must have the same x_shape, classes and y_shape as the training data',
+      message:
+        'synthetic validation or test data must have the same x_shape, classes and y_shape as the training data ' +
+        `(training: ${synthShape(t.source)}; here: ${synthShape(src)})`,
       loc: src.loc,
     });
   }

@@ -110,6 +110,11 @@ async function predictModel(opts: PredictOptions): Promise<{ model: tf.LayersMod
 }
 
 export async function runPredict(opts: PredictOptions): Promise<PredictResult> {
+  // A missing input is the user's to fix (exit 2), found before the model loads.
+  if (opts.input !== '-') {
+    const found = await fs.stat(opts.input).then(() => true, () => false);
+    if (!found) throw new DataError(`cannot read the input "${opts.input}": no such file or folder; give a CSV/TSV/JSON/NDJSON file, an image or image folder, an .npy/.npz/IDX file, or - for stdin`);
+  }
   const { model, state } = await predictModel(opts);
   const net = opts.layer ? activationModel(model, opts.layer) : model;
   const inputShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? -1);

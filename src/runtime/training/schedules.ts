@@ -182,7 +182,7 @@ export function buildSchedule(spec: unknown, what: string): Schedule {
     if (!(k in def.args)) throw new ConfigError(`${what}: ${name} has no argument "${k}"; its arguments are ${Object.keys(def.args).join(', ')}${didYouMean(k, Object.keys(def.args))}`);
   }
   for (const k of def.required) {
-    if (typeof args[k] !== 'number' && !Array.isArray(args[k])) throw new ConfigError(`${what}: ${name} needs "${k}"`);
+    if (typeof args[k] !== 'number' && !Array.isArray(args[k])) throw new ConfigError(`${what}: ${name} needs "${k}" (a number), got ${args[k] === undefined ? 'none' : JSON.stringify(args[k])}`);
   }
   return def.make(args);
 }
