@@ -156,7 +156,7 @@ describe('Keras-saved .keras and .h5 files in kerats', () => {
   it('an unknown export format lists the formats, exit 2', async () => {
     const r = await kerats(['export', path.join(FIXTURES, 'seq_bn.keras'), '--format', 'pmml']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--format "pmml" is not an export format; choose one of keras, h5, keras-json, tfjs, onnx/);
+    assert.match(r.stderr, /--format must be one of keras, h5, keras-json, tfjs, onnx, got "pmml"/);
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
   });
 

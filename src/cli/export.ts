@@ -73,7 +73,7 @@ export function registerExport(program: Command): void {
     .option('-o, --out <path>', 'output file (a folder for tfjs; default: <run>/export/)')
     .description('write the trained model as a Keras .keras / .h5 file, Keras JSON, ONNX or TensorFlow.js model')
     .addHelpText('after', example(
-      'kerats export runs/iris/20261122-101500-000 --format keras -o iris.keras',
+      'kerats export runs/iris/latest --format keras -o iris.keras',
       'kerats export runs/iris/latest --format h5',
       'kerats export runs/iris/latest --format keras-json -o iris.json',
     ))

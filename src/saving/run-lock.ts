@@ -53,6 +53,8 @@ export class RunLock {
   private constructor(
     readonly file: string,
     readonly target: string,
+    /** The first folder claiming had to create: removed again on release while it is still empty. */
+    private readonly createdDir?: string,
   ) {}
 
   /**
@@ -61,13 +63,13 @@ export class RunLock {
    */
   static async claim(target: string, what: string, command: string[] = process.argv.slice(2)): Promise<RunLock> {
     const file = lockFileOf(target);
-    await makeDir(path.dirname(file));
+    const created = await makeDir(path.dirname(file));
     const info: LockInfo = { pid: process.pid, host: os.hostname(), started_at: new Date().toISOString(), command };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         // 'wx': O_CREAT | O_EXCL, the atomic claim.
         await fs.writeFile(file, JSON.stringify(info, null, 2) + '\n', { flag: 'wx' });
-        return new RunLock(file, target);
+        return new RunLock(file, target, created);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST') throw osUserError(Object.assign(err as Error, { path: target }), target, 'create') ?? err;
@@ -108,5 +110,15 @@ export class RunLock {
     this.released = true;
     const owner = await readLock(this.file);
     if (owner && owner.pid === process.pid && owner.host === os.hostname()) await fs.rm(this.file, { force: true });
+    // A run refused before it wrote anything (a config or memory error) leaves no empty folders behind.
+    if (this.createdDir) await removeEmptyUpTo(path.dirname(this.file), this.createdDir);
+  }
+}
+
+/** Removes `dir` and its parents up to and including `top` while they are empty. */
+async function removeEmptyUpTo(dir: string, top: string): Promise<void> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (!(await fs.rmdir(d).then(() => true, () => false))) return;
+    if (d === top || path.dirname(d) === d) return;
   }
 }

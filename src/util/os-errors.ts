@@ -124,9 +124,10 @@ function isInside(p: string, dir: string): boolean {
  * `mkdir -p` whose failures say why. Node's recursive mkdir reports a read-only or unwritable
  * parent as ENOENT for the missing child; the nearest existing ancestor tells the real cause.
  */
-export async function makeDir(dir: string): Promise<void> {
+export async function makeDir(dir: string): Promise<string | undefined> {
   try {
-    await fs.mkdir(dir, { recursive: true });
+    // The first folder it had to create (undefined when `dir` existed), so a caller can undo it.
+    return await fs.mkdir(dir, { recursive: true });
   } catch (err) {
     if (!isOsError(err)) throw err;
     let code = err.code ?? '';
