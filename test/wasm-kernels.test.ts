@@ -340,7 +340,15 @@ function modelGrads(backend: string, build: () => tf.LayersModel, weights: Array
 function assertModelGradsMatch(label: string, build: () => tf.LayersModel, x: Array_, y: Array_): void {
   tf.setBackend(UNDER_TEST);
   const ref = build();
-  const weights = ref.getWeights().map((w) => ({ data: w.dataSync(), shape: w.shape }));
+  // Fixed weights, not the layers' random initial ones, so the comparison is the same every run
+  // (float32 noise through an LSTM depends on the weights): each random-initialised weight becomes
+  // seeded values of the same magnitude; constant ones (zero biases, LSTM forget-gate ones) stay.
+  const weights = ref.getWeights().map((w, i) => {
+    const data = w.dataSync() as Float32Array;
+    const scale = data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const constant = data.every((v) => v === data[0]);
+    return { data: constant ? data : randoms(data.length, 7919 + i).map((v) => v * scale), shape: w.shape };
+  });
   ref.dispose();
   const cpu = modelGrads('cpu', build, weights, x, y);
   const wasm = modelGrads(UNDER_TEST, build, weights, x, y);
