@@ -5,12 +5,12 @@ trained with `model.fit` (Adam, lr 0.001) on random data, TensorFlow limited to 
 
 Prints one JSON line: samples per wall second and per CPU second (median round), peak RSS in MiB.
 """
-import argparse
 import json
 import os
 import resource
 import statistics
 import time
+from reference_args import parse_reference_args
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
 
@@ -64,14 +64,7 @@ def fit_rate(model, x, y, batch):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--model', required=True)
-    p.add_argument('--batch', type=int, required=True)
-    p.add_argument('--rounds', type=int, default=3)
-    p.add_argument('--seconds', type=float, default=3)
-    p.add_argument('--steps', type=int)
-    p.add_argument('--threads', type=int, default=2)
-    a = p.parse_args()
+    a = parse_reference_args()
     import numpy as np
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(a.threads)

@@ -6,7 +6,6 @@ same batch), for the comparison column of `npm run bench`.
 Prints one JSON line: {"model", "samples_per_sec" (median round, wall clock), "samples_per_cpu_sec" (CPU time of
 all threads), "rounds": [[wall, cpu], ...], "steps", "torch"}.
 """
-import argparse
 import resource
 import json
 import statistics
@@ -14,6 +13,7 @@ import time
 
 import torch
 from torch import nn
+from reference_args import parse_reference_args
 
 
 class LastStep(nn.Module):
@@ -139,14 +139,7 @@ def blas_info():
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--model', required=True)
-    p.add_argument('--batch', type=int, required=True)
-    p.add_argument('--rounds', type=int, default=3)
-    p.add_argument('--seconds', type=float, default=3)
-    p.add_argument('--steps', type=int)
-    p.add_argument('--threads', type=int, default=2)
-    a = p.parse_args()
+    a = parse_reference_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     model, make_x, make_y, loss_fn = build(a.model)
