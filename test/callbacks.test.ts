@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec, NamedEntry } from '../src/config/types.js';
 import { callbacks } from '../src/registry/callbacks.js';
-import type { Callback, Logs, TrainingContext } from '../src/runtime/training/callbacks-types.js';
+import type { Callback, Logs, TrainingContext } from '../src/registry/callbacks/callbacks-types.js';
 import { Prng } from '../src/util/prng.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { protoFields as fields, tfRecords } from './helpers/tfrecord.js';

@@ -16,7 +16,7 @@ import { Checkpointer } from '../src/saving/checkpoint/checkpointer.js';
 import { disposeSnapshot, restoreOptimizer } from '../src/saving/checkpoint/optimizer-state.js';
 import { fillTemplate } from '../src/saving/checkpoint/template.js';
 import { permutation, Prng } from '../src/util/prng.js';
-import { ModelCheckpoint } from '../src/runtime/training/callbacks-model-checkpoint.js';
+import { ModelCheckpoint } from '../src/registry/callbacks/callbacks-model-checkpoint.js';
 import { buildOptimizer, train } from '../src/runtime/training/trainer.js';
 import { ConfigError } from '../src/util/errors.js';
 import { tempDir } from './helpers/cli.js';

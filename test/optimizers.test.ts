@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { optimizers } from '../src/registry/optimizers.js';
-import { getLearningRate } from '../src/runtime/training/learning-rate.js';
+import { getLearningRate } from '../src/registry/optimizers/learning-rate.js';
 
 before(async () => {
   await tf.setBackend('wasm');

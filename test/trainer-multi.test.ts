@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec } from '../src/config/types.js';
 import type { Examples, StreamingExamples, TensorMap } from '../src/runtime/data/types.js';
-import type { Callback } from '../src/runtime/training/callbacks-types.js';
+import type { Callback } from '../src/registry/callbacks/callbacks-types.js';
 import { evaluate, train } from '../src/runtime/training/trainer.js';
 import { Prng } from '../src/util/prng.js';
 

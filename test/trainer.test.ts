@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CompileSpec } from '../src/config/types.js';
 import type { Examples } from '../src/runtime/data/types.js';
-import type { Callback } from '../src/runtime/training/callbacks-types.js';
+import type { Callback } from '../src/registry/callbacks/callbacks-types.js';
 import { Prng } from '../src/util/prng.js';
 import { buildOptimizer, evaluate, train } from '../src/runtime/training/trainer.js';
 

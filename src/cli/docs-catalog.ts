@@ -10,7 +10,7 @@ import { metrics } from '../registry/metrics.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { initializerDocs } from '../registry/keras-names.js';
-import { scheduleDocs } from '../runtime/training/schedules.js';
+import { scheduleDocs } from '../registry/schedules.js';
 import type { DocsCategory, DocsEntry } from './docs.js';
 
 /** Everything `kerats docs` knows, in registry order, by category. */

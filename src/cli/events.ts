@@ -11,7 +11,7 @@
  *   {"event":"error","exit_code","errors":[{"message","file"?,"line"?,"col"?}]}  (the run could not start or failed)
  * Every event also carries "time" (ISO 8601). Non-finite numbers (NaN loss) are written as null.
  */
-import type { Logs } from '../runtime/training/callbacks-types.js';
+import type { Logs } from '../registry/callbacks/callbacks-types.js';
 import type { ProgressReporter, TrainBeginInfo, TrainResult } from '../runtime/training/types.js';
 
 export type EventSink = (line: string) => void;

@@ -1,18 +1,18 @@
 /**
  * Callbacks under their Keras class names, with Keras's arguments and defaults. Each entry
- * creates a callback for kerats' own training loop (`src/runtime/training/callbacks-types.ts`).
+ * creates a callback for kerats' own training loop (`src/registry/callbacks/callbacks-types.ts`).
  * ModelCheckpoint and BackupAndRestore write into the run folder (relative paths resolve against it).
  */
 import type { SourceLocation } from '../config/types.js';
-import type { Callback } from '../runtime/training/callbacks-types.js';
-import { CSVLogger } from '../runtime/training/callbacks-csv-logger.js';
-import { BackupAndRestore } from '../runtime/training/callbacks-backup-restore.js';
-import { ModelCheckpoint } from '../runtime/training/callbacks-model-checkpoint.js';
-import { EarlyStopping } from '../runtime/training/callbacks-early-stopping.js';
-import { ReduceLROnPlateau } from '../runtime/training/callbacks-reduce-lr.js';
-import { TerminateOnNaN } from '../runtime/training/callbacks-terminate-nan.js';
-import { LearningRateScheduler, epochScheduleSchema, parseEpochSchedule } from '../runtime/training/callbacks-lr-scheduler.js';
-import { TensorBoard } from '../runtime/training/callbacks-tensorboard.js';
+import type { Callback } from './callbacks/callbacks-types.js';
+import { CSVLogger } from './callbacks/callbacks-csv-logger.js';
+import { BackupAndRestore } from './callbacks/callbacks-backup-restore.js';
+import { ModelCheckpoint } from './callbacks/callbacks-model-checkpoint.js';
+import { EarlyStopping } from './callbacks/callbacks-early-stopping.js';
+import { ReduceLROnPlateau } from './callbacks/callbacks-reduce-lr.js';
+import { TerminateOnNaN } from './callbacks/callbacks-terminate-nan.js';
+import { LearningRateScheduler, epochScheduleSchema, parseEpochSchedule } from './callbacks/callbacks-lr-scheduler.js';
+import { TensorBoard } from './callbacks/callbacks-tensorboard.js';
 import { Registry } from './registry.js';
 import type { ArgMap, ArgSpec, RegistryEntry } from './types.js';
 

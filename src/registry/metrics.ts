@@ -1,6 +1,6 @@
 /**
  * Metrics under their Keras names. Every metric is stateful over the epoch like Keras's (see
- * `src/runtime/training/metrics-state.ts`) and is logged under the name the user wrote.
+ * `src/registry/metrics-state.ts`) and is logged under the name the user wrote.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -12,7 +12,7 @@ import {
   type AucSummation,
   type Direction,
   type StatefulMetric,
-} from '../runtime/training/metrics-state.js';
+} from './metrics-state.js';
 import { alignTrue, losses, perSample } from './losses.js';
 import { ConfigError } from '../util/errors.js';
 import { Registry } from './registry.js';

@@ -1,14 +1,14 @@
 /**
  * Optimizers under their Keras class names, with Keras 3's argument names, defaults and update
- * rules (kerats' own implementations in src/runtime/training/optimizers/, since tfjs lacks
+ * rules (kerats' own implementations in src/registry/optimizers/, since tfjs lacks
  * Nadam, AdamW, AMSGrad, clipping and weight decay). Every optimizer takes Keras's common
  * arguments: `weight_decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, and a `learning_rate`
  * that is a number or a schedule (`{ExponentialDecay: {...}}`, evaluated per optimizer step).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { BaseOptions } from '../runtime/training/optimizers/base.js';
-import { Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD } from '../runtime/training/optimizers/rules.js';
-import { buildSchedule, scheduleSchema } from '../runtime/training/schedules.js';
+import type { BaseOptions } from './optimizers/base.js';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD } from './optimizers/rules.js';
+import { buildSchedule, scheduleSchema } from './schedules.js';
 import { Registry } from './registry.js';
 import type { ArgMap, ArgSpec, RegistryEntry } from './types.js';
 

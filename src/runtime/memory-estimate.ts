@@ -50,7 +50,7 @@ const BACKWARD_FACTOR = 1.4;
 
 /**
  * Slots per weight the optimizer keeps, and the weight-sized temporaries one update makes (counted
- * in src/runtime/training/optimizers/rules.ts: Adam's update is 12 tensor ops).
+ * in src/registry/optimizers/rules.ts: Adam's update is 12 tensor ops).
  */
 export function optimizerCost(opt: NamedEntry | undefined): { slots: number; temporaries: number } {
   if (!opt) return { slots: 2, temporaries: 12 };

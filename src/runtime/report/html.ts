@@ -8,7 +8,7 @@
  */
 import { stringify } from 'yaml';
 import { diffJson } from '../../saving/checkpoint/config-diff.js';
-import { formatValue } from '../training/callbacks-types.js';
+import { formatValue } from '../../registry/callbacks/callbacks-types.js';
 import { lineChartSvg } from './line-chart.js';
 import { bestOf, durationSeconds, headlineMetrics, type RunData } from './run-data.js';
 

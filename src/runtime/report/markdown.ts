@@ -1,5 +1,5 @@
 /** `kerats report --markdown`: a compact table for CI job summaries and pull-request comments. */
-import { formatValue } from '../training/callbacks-types.js';
+import { formatValue } from '../../registry/callbacks/callbacks-types.js';
 import type { ReportRun } from './html.js';
 import { durationSeconds } from './run-data.js';
 

@@ -1,10 +1,10 @@
 /** The TrainingContext the loop hands to callbacks: model, optimizer, position, stop, weights, rate. */
 import type * as tf from '@tensorflow/tfjs';
 import type { Prng } from '../../util/prng.js';
-import type { TrainingContext } from './callbacks-types.js';
-import { getLearningRate, hasSchedule, setLearningRate } from './learning-rate.js';
-import type { Direction } from './metrics-state.js';
-import type { EpochProgress } from './step.js';
+import type { TrainingContext } from '../../registry/callbacks/callbacks-types.js';
+import { getLearningRate, hasSchedule, setLearningRate } from '../../registry/optimizers/learning-rate.js';
+import type { Direction } from '../../registry/metrics-state.js';
+import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
 
 export interface ContextInit {
   model: tf.LayersModel;

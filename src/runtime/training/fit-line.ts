@@ -8,7 +8,7 @@
  * as long as the terminal is at all wide enough for them (80 columns is); only narrower than that
  * are the last metrics replaced by `…`.
  */
-import { formatValue, type Logs } from './callbacks-types.js';
+import { formatValue, type Logs } from '../../registry/callbacks/callbacks-types.js';
 
 /** Keras's bar width. */
 const BAR_WIDTH = 30;

@@ -12,7 +12,7 @@ import { createMetric, metrics as metricRegistry } from '../../registry/metrics.
 import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { TensorMap } from '../data/types.js';
-import type { StatefulMetric } from './metrics-state.js';
+import type { StatefulMetric } from '../../registry/metrics-state.js';
 
 export interface OutputPlan {
   /** The output layer's name (the key of its labels in a y map). */

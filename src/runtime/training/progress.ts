@@ -8,7 +8,7 @@
  * Both end with a line saying why training stopped early, if it did, and whose weights were restored.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatValue, type Logs } from './callbacks-types.js';
+import { formatValue, type Logs } from '../../registry/callbacks/callbacks-types.js';
 import { fitFinalLines, fitLiveLine, formatRate, formatSeconds, formatThroughput } from './fit-line.js';
 
 export { formatBar, formatSeconds, formatThroughput } from './fit-line.js';

@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMap } from '../data/types.js';
-import type { StatefulMetric } from './metrics-state.js';
+import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
+import type { StatefulMetric } from '../../registry/metrics-state.js';
 import { modelInputs, pickOutput, type Plan } from './outputs.js';
 
 export interface StepInput {
@@ -73,17 +74,6 @@ export function forward(model: tf.LayersModel, b: StepInput, parts: StepParts, t
   const total = (all.length === 1 ? all[0] : tf.addN(all)) as tf.Scalar;
   const head = [tf.reshape(total, [1]), ...(plan.multi ? perOutput.map((v) => tf.reshape(v, [1])) : [])];
   return { total, stats: tf.concat([...head, ...statParts]) as tf.Tensor1D };
-}
-
-/**
- * The running sums of an unfinished epoch (a mid-epoch checkpoint): with them, the resumed epoch
- * logs what the uninterrupted one would have.
- */
-export interface EpochProgress {
-  lossSums: number[];
-  seen: number;
-  /** Element-wise sums of the metrics' batch statistics (metrics accumulate by adding them). */
-  metricSums: number[];
 }
 
 /** Epoch accumulation of the packed statistics (batch-size weighted loss means, metric totals). */

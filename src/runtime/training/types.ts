@@ -2,8 +2,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { NamedEntry } from '../../config/types.js';
 import type { AnyExamples } from '../data/types.js';
-import type { Callback, Logs } from './callbacks-types.js';
-import type { EpochProgress } from './step.js';
+import type { Callback, Logs } from '../../registry/callbacks/callbacks-types.js';
+import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
 
 export interface TrainOptions {
   epochs: number;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { DataError } from '../../util/errors.js';
 import { saveModel, WEIGHTS_FILE } from '../model-io.js';
-import type { EpochProgress } from '../../runtime/training/step.js';
+import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
 import { completeDir, replaceDir } from './atomic-dir.js';
 import { checkFinite, checkWeightSizes } from '../weight-check.js';
 import { disposeSnapshot, snapshotOptimizer, type NamedTensor, type OptimizerSnapshot } from './optimizer-state.js';

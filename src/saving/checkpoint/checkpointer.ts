@@ -8,8 +8,8 @@
  * batches of it already trained and the epoch's running sums, and a resume continues with the next
  * batch of the same shuffled order.
  */
-import type { Callback, Logs, TrainingContext } from '../../runtime/training/callbacks-types.js';
-import type { EpochProgress } from '../../runtime/training/step.js';
+import type { Callback, Logs, TrainingContext } from '../../registry/callbacks/callbacks-types.js';
+import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
 import { removeDir } from './atomic-dir.js';
 import { writeCheckpoint, type CallbackState } from './checkpoint.js';
 import { NonFiniteWeightsError } from '../weight-check.js';

@@ -11,7 +11,7 @@
  *   the model they are restored into, matched by position (tfjs numbers layer names per process).
  */
 import * as tf from '@tensorflow/tfjs';
-import { getLearningRate, setLearningRate } from '../../runtime/training/learning-rate.js';
+import { getLearningRate, setLearningRate } from '../../registry/optimizers/learning-rate.js';
 
 /** A tensor with its name (tfjs's NamedTensor, which the package index does not export). */
 export interface NamedTensor {

@@ -5,10 +5,20 @@
  * anything printed for users says epoch + 1.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Direction } from './metrics-state.js';
-import type { EpochProgress } from './step.js';
+import type { Direction } from '../metrics-state.js';
 
 export type Logs = Record<string, number>;
+
+/**
+ * The running sums of an unfinished epoch (a mid-epoch checkpoint): with them, the resumed epoch
+ * logs what the uninterrupted one would have.
+ */
+export interface EpochProgress {
+  lossSums: number[];
+  seen: number;
+  /** Element-wise sums of the metrics' batch statistics (metrics accumulate by adding them). */
+  metricSums: number[];
+}
 
 export interface TrainingContext {
   readonly model: tf.LayersModel;

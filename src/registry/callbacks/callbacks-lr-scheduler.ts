@@ -11,10 +11,10 @@
 import type { SourceLocation } from '../../config/types.js';
 import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { JsonSchema } from '../../registry/types.js';
+import type { JsonSchema } from '../types.js';
 import type { Callback, Logs, TrainingContext } from './callbacks-types.js';
 import { checkSettableRate } from './monitor.js';
-import { buildSchedule, isScheduleSpec, scheduleProperties, SCHEDULES } from './schedules.js';
+import { buildSchedule, isScheduleSpec, scheduleProperties, SCHEDULES } from '../schedules.js';
 
 type EpochRule = (epoch: number, initialLr: number) => number;
 

@@ -17,7 +17,7 @@ export interface NamedTensor {
   name: string;
   tensor: tf.Tensor;
 }
-import { ConfigError } from '../../../util/errors.js';
+import { ConfigError } from '../../util/errors.js';
 import type { Schedule } from '../schedules.js';
 
 export interface BaseOptions {

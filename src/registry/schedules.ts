@@ -4,9 +4,9 @@
  * A schedule maps a step count to a rate: the optimizer evaluates it at its iteration count before
  * every update (like Keras), LearningRateScheduler at the epoch index.
  */
-import { ConfigError } from '../../util/errors.js';
-import { didYouMean } from '../../util/suggest.js';
-import type { ArgSpec, JsonSchema, RegistryEntry } from '../../registry/types.js';
+import { ConfigError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import type { ArgSpec, JsonSchema, RegistryEntry } from './types.js';
 
 export type Schedule = (step: number) => number;
 
