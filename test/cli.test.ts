@@ -86,7 +86,7 @@ test('summary of the seed MNIST MLP prints the Keras table with Total params: 10
   assert.deepEqual(s.layers.map((l) => l.params), [0, 100480, 8256, 650]);
 });
 
-test('summary of a trained run folder reads the saved model', async () => {
+test('summary of a trained run folder reads the saved model; its summary.txt is the table `kerats summary RUN` prints', async () => {
   const runs = tempDir();
   const out = path.join(runs, 'mlp-run');
   const t = await kerats(['train', path.join(ROOT, 'configs', 'mnist-mlp.yaml'), '--out', out, '--quiet']);
@@ -94,6 +94,17 @@ test('summary of a trained run folder reads the saved model', async () => {
   const s = await kerats(['summary', out, '--json']);
   assert.equal(s.code, 0, s.stderr);
   assert.equal((JSON.parse(s.stdout) as { total_params: number; model: string }).total_params, 109386);
+  // summary.txt: Keras 3's box table, without colour codes, the same text `kerats summary RUN`
+  // prints (which adds the training step's memory after it).
+  const saved = readFileSync(path.join(out, 'summary.txt'), 'utf8');
+  assert.ok(!saved.includes('\x1b'), 'no ANSI escape codes');
+  assert.match(saved, /^Model: "mnist-mlp"\n┏━+┳━+┳━+┓\n┃ Layer \(type\) +┃ Output Shape +┃ +Param # ┃$/m);
+  assert.match(saved, /^│ dense \(Dense\) +│ \(None, 128\) +│ +100,480 │$/m);
+  assert.match(saved, /^ Total params: 109,386 \(427\.29 KB\)\n Trainable params: 109,386 \(427\.29 KB\)\n Non-trainable params: 0 \(0\.00 B\)\n$/m);
+  const box = await kerats(['summary', out]);
+  assert.equal(box.code, 0, box.stderr);
+  assert.ok(box.stdout.startsWith(saved), `kerats summary RUN:\n${box.stdout}\nsummary.txt:\n${saved}`);
+  assert.match(box.stdout.slice(saved.length), /^(Training step memory .*\n)?$/);
 });
 
 /** Writes a config into a temp folder (beside a copy of the Iris CSV) and returns its path. */

@@ -27,7 +27,8 @@ import type { ConfigOrigin } from '../saving/checkpoint/resume.js';
 import { RunFolder } from '../saving/run-folder.js';
 import { RunLock } from '../saving/run-lock.js';
 import { FileSystemError } from '../util/os-errors.js';
-import { formatSummary, summarize } from './summary.js';
+import { summarize } from './summary.js';
+import { formatKeras3Summary } from './summary-keras3.js';
 import { evaluate, train, type TrainResult } from './training/trainer.js';
 import { fitTrainOptions } from './training/fit-options.js';
 import type { ProgressReporter } from './training/progress.js';
@@ -221,7 +222,8 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
     await folder.writeJson('history.json', result.history);
     await folder.writeJson('metrics.json', { final, validation, test, epochs_completed: result.epochsCompleted, best_epoch: result.bestEpoch });
     await folder.writeJson('preprocessing.json', data.preprocessing);
-    await folder.writeText('summary.txt', formatSummary(summarize(model, config.name)));
+    // The table `kerats summary` prints by default (Keras 3's box layout at its default widths, no colour).
+    await folder.writeText('summary.txt', formatKeras3Summary(summarize(model, config.name)));
     // Loaded on demand: the charting library is large and only needed here and by `kerats plot`.
     const { historySvg } = await import('./plot/history-chart.js');
     await folder.writeText('history.svg', await historySvg(result.history, config.name));
