@@ -3,6 +3,7 @@
  * the parameter counts Keras reports for it. The expected figures are worked out here from Keras's
  * formulas (Dense: in*units + units; LSTM: 4*(in*u + u*u + u); Conv2D: kh*kw*cin*f + f;
  * BatchNormalization: 4*c, half of it non-trainable; Embedding: vocab*dim), not read from kerats.
+ * test/keras-config-parity.test.ts checks the same configs against the tables real Keras printed.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -39,6 +40,14 @@ const EXPECTED: Record<string, [number, number]> = {
   'functional-mlp': [dense(784, 128) + dense(128, 64) + dense(64, 10), 0], // 109,386
   // Per block: attention 4 x (128x128 + 128), FFN 128->512->128, two LayerNormalization(128).
   transformer: [2 * (4 * dense(128, 128) + dense(128, 512) + dense(512, 128) + 2 * 2 * 128) + dense(128, 10), 0], // 397,834
+  'binary-classifier': [dense(100, 32) + dense(32, 1), 0], // 3,265
+  'categorical-classifier': [dense(100, 32) + dense(32, 10), 0], // 3,562
+  'dense-activation': [dense(784, 32), 0], // 25,120
+  'added-layers': [dense(8, 32) + dense(32, 64) + dense(64, 8), 0], // 2,920
+  'functional-visible-hidden': [dense(2, 2), 0], // 6
+  'grid-search-mlp': [dense(4, 64) + dense(64, 3), 0], // 515
+  'densely-connected': [dense(784, 64) + dense(64, 64) + dense(64, 10), 0], // 55,050
+  'time-distributed-model': [dense(784, 64) + dense(64, 64) + dense(64, 10), 0], // 55,050: one model, every timestep
 };
 
 const DIR = path.join(ROOT, 'configs', 'seeds');

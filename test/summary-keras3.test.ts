@@ -48,6 +48,10 @@ test('sizes as Keras writes them', () => {
   assert.equal(readableSize(93_130 * 4), '363.79 KB');
   assert.equal(readableSize(0), '0.00 B');
   assert.equal(readableSize(1_392_097 * 4), '5.31 MB');
+  // Python's "%.2f": an exact tie goes to the even neighbour (Keras prints 98.12 KB for 25,120 params).
+  assert.equal(readableSize(25_120 * 4), '98.12 KB');
+  assert.equal(readableSize(4_640 * 4), '18.12 KB');
+  assert.equal(readableSize(2_920 * 4), '11.41 KB');
 });
 
 test('kerats summary: the box table by default, Keras 2 with --format keras2, --json unchanged, a bad --format exits 2', async () => {

@@ -89,14 +89,25 @@ function tableRow(cells: string[], widths: number[], justify: Justify[], rule: s
 const ruleLine = (widths: number[], left: string, fill: string, mid: string, right: string): string =>
   `${left}${widths.map((w) => fill.repeat(w)).join(mid)}${right}`;
 
+/**
+ * Python's `"%.2f" % x`: like toFixed(2), except that an exact tie (98.125, a size of 100,480
+ * bytes in KB) goes to the even neighbour (98.12), where toFixed goes up (98.13).
+ */
+function pyFixed2(x: number): string {
+  const scaled = x * 100; // exact for the sizes here: bytes over powers of 1024 have few binary digits
+  const floor = Math.floor(scaled);
+  if (scaled - floor !== 0.5) return x.toFixed(2);
+  return ((floor % 2 === 0 ? floor : floor + 1) / 100).toFixed(2);
+}
+
 /** Keras's readable_memory_size: 1024-based units, two decimals. */
 export function readableSize(bytes: number): string {
   let size = bytes;
   for (const unit of ['B', 'KB', 'MB', 'GB', 'TB']) {
-    if (size / 1024 < 1) return `${size.toFixed(2)} ${unit}`;
+    if (size / 1024 < 1) return `${pyFixed2(size)} ${unit}`;
     size /= 1024;
   }
-  return `${size.toFixed(2)} PB`;
+  return `${pyFixed2(size)} PB`;
 }
 
 /**

@@ -45,6 +45,16 @@ interface InboundNode {
   tensorIndices: number[];
 }
 
+/**
+ * Keras's number for node `index` of `layer`: a tfjs model keeps the node of its own construction
+ * (no inbound layers) as node 0, so its first call is node 1; Keras 3 counts calls only, from 0.
+ */
+function kerasNodeIndex(layer: tf.layers.Layer, index: number): number {
+  if (layer.getClassName() === 'InputLayer') return index;
+  const nodes = (layer as unknown as { inboundNodes: InboundNode[] }).inboundNodes;
+  return nodes.slice(0, index).filter((n) => n.inboundLayers.length > 0).length;
+}
+
 /** `['lstm_out[0][0]', 'aux_input[0][0]']`: each of this layer's calls inside `model`, as Keras lists them. */
 function connections(layer: tf.layers.Layer, model: tf.LayersModel): string[] {
   const inModel = new Set(model.layers);
@@ -53,7 +63,11 @@ function connections(layer: tf.layers.Layer, model: tf.LayersModel): string[] {
   for (const node of nodes) {
     // Nodes of this model's graph only: a nested model also has the node of its own Input.
     if (!node.inboundLayers.every((l) => inModel.has(l))) continue;
-    node.inboundLayers.forEach((l, i) => out.push(`${l.name}[${node.nodeIndices[i] ?? 0}][${node.tensorIndices[i] ?? 0}]`));
+    const calls = node.inboundLayers.map((l, i) => `${l.name}[${kerasNodeIndex(l, node.nodeIndices[i] ?? 0)}][${node.tensorIndices[i] ?? 0}]`);
+    // Self-attention: kerats takes one input, Keras's MultiHeadAttention is always called on
+    // (query, value) -- mha(x, x) -- and lists both, so the same model prints the same row.
+    if (calls.length === 1 && layer.getClassName() === 'MultiHeadAttention') calls.push(calls[0] as string);
+    out.push(...calls);
   }
   return out;
 }
