@@ -563,6 +563,34 @@ def functional_ensemble():
     return keras.Model(inputs=inputs, outputs=outputs, name="ensemble")
 
 
+def image_classification_from_scratch():
+    """keras.io/examples/vision/image_classification_from_scratch: make_model((180, 180, 3), num_classes=2)."""
+    inputs = keras.Input(shape=(180, 180, 3))
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    x = layers.Conv2D(128, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    previous_block_activation = x
+    for size in [256, 512, 728]:
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        residual = layers.Conv2D(size, 1, strides=2, padding="same")(previous_block_activation)
+        x = layers.add([x, residual])
+        previous_block_activation = x
+    x = layers.SeparableConv2D(1024, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.25)(x)
+    outputs = layers.Dense(1, activation=None)(x)
+    return keras.Model(inputs, outputs, name="image-classification")
+
+
 GUIDE = "https://keras.io/guides/"
 MODELS = {
     # name: (builder, config, source, compare the layer table?)
@@ -603,6 +631,7 @@ MODELS = {
     "rnn-guide-gru": (rnn_guide_gru_simple_rnn, "configs/guides/rnn-guide-gru.yaml", GUIDE + "working_with_rnns/", True),
     "rnn-guide-bidirectional": (rnn_guide_bidirectional, "configs/guides/rnn-guide-bidirectional.yaml", GUIDE + "working_with_rnns/#bidirectional-rnns", True),
     "timeseries-transformer": (timeseries_transformer, "configs/guides/timeseries-transformer.yaml", "https://keras.io/examples/timeseries/timeseries_classification_transformer/", True),
+    "image-classification": (image_classification_from_scratch, "configs/guides/image-classification.yaml", "https://keras.io/examples/vision/image_classification_from_scratch/", True),
     "oxford-pets-unet": (oxford_pets_unet, "configs/guides/oxford-pets-unet.yaml", "https://keras.io/examples/vision/oxford_pets_image_segmentation/", True),
     "transfer-learning-frozen": (transfer_learning_frozen, "configs/guides/transfer-learning-frozen.yaml", GUIDE + "transfer_learning/#freezing-layers-understanding-the-trainable-attribute", True),
     "rnn-guide-mnist-lstm": (rnn_guide_mnist_lstm, "configs/guides/rnn-guide-mnist-lstm.yaml", GUIDE + "working_with_rnns/#using-cudnn-kernels-when-available", True),
