@@ -27,21 +27,47 @@
  * layers are named inside the outer instance (`encoder_ff_dense`; an unnamed inner instance is
  * `<outer>_<inner_block>`). A block that uses itself, directly or through others, is an error
  * naming the cycle, at the use that closes it.
+ *
+ * A block reads its tensors' shapes as Keras code does (`${input.shape[-1]}`, `${len(input.shape)}`,
+ * also a local layer's `proj.shape[-1]`): those expressions wait for shape inference (deferred.ts)
+ * and the model builder computes them. A parameter may be a layer or a block, used as an item of
+ * the block's layers (`- ${norm}`, or `- ${norm}: {name: ln1}` to add arguments), like a Python
+ * function that receives a layer factory.
+ *
+ * Every expanded layer remembers its block origin (block-origin.ts), so errors about it name the
+ * block definition's line and each use site instead of its index after expansion.
  */
 import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { evaluate, ExprError, namesIn, UnknownName, type ExprValue } from './expr.js';
-import type { LEntry, LMap, LNode, LScalar, LSeq } from './locate.js';
+import { describeUses, flowText, type BlockOrigin, type BlockUse } from './block-origin.js';
+import type { DeferredArg, DeferredExpr } from './deferred.js';
+import { isDeferred } from './deferred.js';
+import { evaluate, ExprError, namesIn, shapeNamesIn, UnknownName, type ExprValue } from './expr.js';
+import { childPath, pointerSegment, type LEntry, type LMap, type LNode, type LScalar } from './locate.js';
 import { findLayer } from './schema.js';
 import type { SourceLocation } from './types.js';
 
+/** A parameter that is a layer or a block: its spec as the user wrote it (`LayerNormalization`, `{Dropout: {rate: 0.1}}`). */
+interface LayerParam { layer: LNode }
+/** What a parameter is bound to in one instance. */
+type Bound = ExprValue | DeferredExpr | LayerParam;
+const isLayerParam = (v: Bound | undefined): v is LayerParam => typeof v === 'object' && v !== null && 'layer' in v;
+
 interface BlockDef {
   name: string;
-  params: { name: string; default?: ExprValue }[];
+  params: { name: string; default?: ExprValue | LayerParam }[];
+  /** Parameters used as layers (`- ${norm}`): their values must be layers or blocks. */
+  layerParams: Map<string, string>;
   inputs: string[];
   layers: LNode[];
   loc: SourceLocation;
 }
+
+/** A located scalar whose value waits for shapes; the placeholder value keeps schema checks quiet. */
+type DeferredScalar = LScalar & { deferred?: DeferredExpr };
+
+/** Expansions nest at most this deep: a block passed to itself as a parameter would never end. */
+const MAX_DEPTH = 32;
 
 const WHOLE = /^\$\{([^}]*)\}$/;
 const PART = /\$\{([^}]*)\}/g;
@@ -68,53 +94,133 @@ function readBlocks(root: LMap, problems: Problem[]): Map<string, BlockDef> {
     }
     const params: BlockDef['params'] = [];
     const p = mapGet(v, 'params')?.value;
-    const addParam = (n: string, def?: ExprValue): void => { params.push(def === undefined ? { name: n } : { name: n, default: def }); };
+    // A default is a value, or (a map) a layer spec: `{norm: {LayerNormalization: {epsilon: 1.0e-6}}}`.
+    const defaultOf = (d: LNode): ExprValue | LayerParam | undefined =>
+      d.kind === 'scalar' ? (d.value === null ? undefined : d.value) : d.kind === 'map' ? { layer: d } : undefined;
+    const addParam = (n: string, def?: ExprValue | LayerParam): void => { params.push(def === undefined ? { name: n } : { name: n, default: def }); };
     if (p?.kind === 'seq') {
       for (const it of p.items) {
         if (it.kind === 'scalar' && typeof it.value === 'string') addParam(it.value);
-        else if (it.kind === 'map' && it.entries.length === 1 && it.entries[0]?.value.kind === 'scalar') {
-          const d = it.entries[0].value.value;
-          addParam(it.entries[0].key, d === null ? undefined : d);
-        }
+        else if (it.kind === 'map' && it.entries.length === 1) addParam((it.entries[0] as LEntry).key, defaultOf((it.entries[0] as LEntry).value));
       }
     } else if (p?.kind === 'map') {
-      for (const pe of p.entries) addParam(pe.key, pe.value.kind === 'scalar' && pe.value.value !== null ? pe.value.value : undefined);
+      for (const pe of p.entries) addParam(pe.key, defaultOf(pe.value));
     }
     const ins = mapGet(v, 'inputs')?.value;
     const inputs = ins?.kind === 'seq' ? ins.items.flatMap((i) => (i.kind === 'scalar' && typeof i.value === 'string' ? [i.value] : []))
       : ins?.kind === 'scalar' && typeof ins.value === 'string' ? [ins.value] : ['input'];
     const layers = mapGet(v, 'layers')?.value;
-    defs.set(e.key, { name: e.key, params, inputs, layers: layers?.kind === 'seq' ? layers.items : [], loc: e.keyLoc });
+    const items = layers?.kind === 'seq' ? layers.items : [];
+    const layerParams = new Map<string, string>();
+    items.forEach((l, i) => {
+      const ref = layerParamRef(l);
+      if (ref !== undefined) layerParams.set(ref, childPath(`blocks.${e.key}.layers`, i));
+    });
+    defs.set(e.key, { name: e.key, params, layerParams, inputs, layers: items, loc: e.keyLoc });
   }
   return defs;
 }
 
-/** Replaces `${expr}` in every string of `node` with its value under `params`. */
-function substitute(node: LNode, params: Record<string, ExprValue>, block: BlockDef, problems: Problem[]): LNode {
-  if (node.kind === 'map') return { ...node, entries: node.entries.map((e) => ({ ...e, value: substitute(e.value, params, block, problems) })) };
-  if (node.kind === 'seq') return { ...node, items: node.items.map((i) => substitute(i, params, block, problems)) };
+/** The parameter a layer-list item uses as a layer: `- ${norm}` or `- ${norm}: {name: ln1}`. */
+function layerParamRef(item: LNode): string | undefined {
+  const text = item.kind === 'scalar' && typeof item.value === 'string' ? item.value
+    : item.kind === 'map' && item.entries.length === 1 ? (item.entries[0] as LEntry).key : undefined;
+  const m = text === undefined ? null : /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$/.exec(text);
+  return m?.[1];
+}
+
+/** One instance's view while substituting: its parameters, its tensors, where it is used. */
+interface Scope {
+  params: Record<string, Bound>;
+  block: BlockDef;
+  /** Tensor names an expression may take `.shape` of → their reference in the model. */
+  tensor: (name: string, loc: SourceLocation) => string | undefined;
+  tensorNames: string[];
+  /** ` (in block "X" used at f.yaml:3:5: ...)`, for problems found while substituting. */
+  where: string;
+}
+
+/** Replaces `${expr}` in every string of `node` with its value under the scope's parameters. */
+function substitute(node: LNode, sc: Scope, problems: Problem[]): LNode {
+  if (node.kind === 'map') return { ...node, entries: node.entries.map((e) => ({ ...e, value: substitute(e.value, sc, problems) })) };
+  if (node.kind === 'seq') return { ...node, items: node.items.map((i) => substitute(i, sc, problems)) };
   if (typeof node.value !== 'string' || !node.value.includes('${')) return node;
-  const calc = (expr: string): ExprValue | undefined => {
+  const { params, block } = sc;
+  const fail = (message: string): undefined => { problems.push({ message: `block "${block.name}": ${message}${sc.where}`, loc: node.loc }); return undefined; };
+  const calc = (expr: string): Bound | undefined => {
     const names = namesIn(expr);
+    const tensors = shapeNamesIn(expr);
     // `${EPOCHS}` and other upper-case names are environment variables, not block parameters.
-    if (names.length > 0 && names.every((n) => isEnvName(n) && !Object.prototype.hasOwnProperty.call(params, n))) return undefined;
+    if (tensors.length === 0 && names.length > 0 && names.every((n) => isEnvName(n) && !Object.prototype.hasOwnProperty.call(params, n))) return undefined;
+    const known = block.params.map((q) => q.name);
+    for (const n of names) {
+      if (!Object.prototype.hasOwnProperty.call(params, n)) {
+        return fail(`unknown parameter "${n}" in "\${${expr}}"${didYouMean(n, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`);
+      }
+      const v = params[n];
+      if (isLayerParam(v) && !(names.length === 1 && tensors.length === 0 && WHOLE.test(node.value as string))) {
+        return fail(`parameter "${n}" is a layer (${flowText(v.layer)}), not a number, in "\${${expr}}"; use it as an item of the block's layers: - \${${n}}`);
+      }
+    }
+    for (const t of tensors) {
+      if (!sc.tensorNames.includes(t)) {
+        return fail(`"${t}.shape" in "\${${expr}}": "${t}" is not a tensor of the block${didYouMean(t, sc.tensorNames)}; shapes can be read from ${sc.tensorNames.map((k) => `"${k}"`).join(', ')}`);
+      }
+    }
+    // A shape, or a parameter that waits for one: computed by the model builder once shapes are known.
+    if (tensors.length > 0 || names.some((n) => isDeferred(params[n]))) {
+      const scope: DeferredExpr['scope'] = {};
+      for (const n of names) scope[n] = params[n] as ExprValue | DeferredExpr;
+      const refs: Record<string, string> = {};
+      for (const t of tensors) refs[t] = sc.tensor(t, node.loc) ?? t;
+      try {
+        // Checks the syntax now, with made-up shapes, so a typo is reported before anything is built.
+        evaluate(expr, Object.fromEntries(names.map((n) => [n, isDeferred(params[n]) ? 1 : params[n] as ExprValue])), Object.fromEntries(tensors.map((t) => [t, [1, 1, 1, 1, 1, 1, 1, 1]])));
+      } catch (e) {
+        if (!(e instanceof ExprError) || /out of range/.test(e.message) === false) return fail(e instanceof ExprError ? e.message : String(e));
+      }
+      return { expr, scope, tensors: refs, block: block.name, loc: node.loc };
+    }
+    if (names.length === 1 && isLayerParam(params[names[0] as string])) return params[names[0] as string];
     try {
-      return evaluate(expr, params);
+      return evaluate(expr, params as Record<string, ExprValue>);
     } catch (e) {
-      const known = block.params.map((q) => q.name);
-      const msg = e instanceof UnknownName
-        ? `block "${block.name}": unknown parameter "${e.param}" in "\${${expr}}"${didYouMean(e.param, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`
-        : `block "${block.name}": ${e instanceof ExprError ? e.message : String(e)}`;
-      problems.push({ message: msg, loc: node.loc });
-      return undefined;
+      if (e instanceof UnknownName) return fail(`unknown parameter "${e.param}" in "\${${expr}}"${didYouMean(e.param, known)}`);
+      return fail(e instanceof ExprError ? e.message : String(e));
     }
   };
   const whole = WHOLE.exec(node.value);
   if (whole) {
     const v = calc(whole[1] ?? '');
-    return v === undefined ? node : { ...node, value: v };
+    if (v === undefined) return node;
+    if (isLayerParam(v)) return v.layer;
+    if (isDeferred(v)) { const d: DeferredScalar = { ...node, value: 1, deferred: v }; return d; }
+    return { ...node, value: v };
   }
-  return { ...node, value: node.value.replace(PART, (all: string, expr: string) => { const v = calc(expr); return v === undefined ? all : String(v); }) };
+  return {
+    ...node,
+    value: node.value.replace(PART, (all: string, expr: string) => {
+      const v = calc(expr);
+      if (v === undefined) return all;
+      if (isDeferred(v) || isLayerParam(v)) { fail(`"\${${expr}}" must be the whole value (it is a shape or a layer), not part of "${String(node.value)}"`); return all; }
+      return String(v);
+    }),
+  };
+}
+
+/**
+ * A layer-list item that is a layer parameter (`- ${norm}`, `- ${norm}: {name: ln1}`) → the layer
+ * it is bound to, with the item's own arguments added over the parameter's.
+ */
+function applyLayerParam(item: LNode, params: Record<string, Bound>): LNode {
+  const ref = layerParamRef(item);
+  const v = ref === undefined ? undefined : params[ref];
+  if (!isLayerParam(v)) return item;
+  const extra = item.kind === 'map' ? (item.entries[0] as LEntry).value : undefined;
+  if (!extra || extra.kind !== 'map') return v.layer;
+  let layer = v.layer;
+  for (const a of extra.entries) layer = setArg(layer, a.key, a.value, a.keyLoc);
+  return layer;
 }
 
 /** Rewrites a block layer's `name` and `inputs` into the instance's namespace. */
@@ -212,27 +318,48 @@ interface Expansion {
   cyclic: Set<string>;
 }
 
-/** Expands the block instances of one layer list. */
-function expandList(list: LSeq, x: Expansion): LSeq {
-  const out: LNode[] = [];
-  expandItems(list.items, out, x, '');
-  return { ...list, items: out };
+/** The expanded list, and for each expanded item that came from a block: where from. */
+interface Expanded {
+  out: LNode[];
+  origins: (BlockOrigin | undefined)[];
+}
+
+/** A block-layer item of the expanded list waiting to be pushed: its definition path and the uses above it. */
+interface Pending {
+  node: LNode;
+  origin?: BlockOrigin;
+}
+
+/** What is wrong with `value` as a layer parameter (a layer name, a block name or a one-key layer spec), if anything. */
+function notALayer(value: LNode, defs: Map<string, BlockDef>): string | undefined {
+  const name = value.kind === 'scalar' && typeof value.value === 'string' ? value.value
+    : value.kind === 'map' && value.entries.length === 1 ? (value.entries[0] as LEntry).key : undefined;
+  if (name !== undefined && (findLayer(name) || defs.has(name))) return undefined;
+  if (name === undefined) return `${flowText(value)} is not a layer; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
+  return `"${name}" is not a layer or a block${didYouMean(name, [...defs.keys()])}; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
 }
 
 /**
- * Appends `items` to `out` with every block instance replaced by its layers (recursively: blocks
- * inside blocks). `prefix` names unnamed instances inside an outer instance.
+ * Appends `items` to `x.out` with every block instance replaced by its layers (recursively: blocks
+ * inside blocks). `prefix` names unnamed instances inside an outer instance; `uses` are the
+ * instances being expanded, outermost first.
  */
-function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string): void {
+function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: string, uses: BlockUse[]): void {
   const { defs, problems, counters } = x;
-  for (const item of items) {
+  const { out } = ex;
+  const where = uses.length > 0 ? ` (${describeUses(uses)})` : '';
+  for (const { node: item, origin } of items) {
     const used = blockOf(item, defs);
-    if (!used) { out.push(item); continue; }
+    if (!used) { out.push(item); ex.origins.push(origin); continue; }
     const { def, key } = used;
     if (x.cyclic.has(def.name)) continue;
     const instLoc = key?.keyLoc ?? item.loc;
+    if (uses.length >= MAX_DEPTH) {
+      problems.push({ message: `block "${def.name}": blocks nest more than ${MAX_DEPTH} levels deep (is a block passed to itself as a parameter?)${where}`, loc: instLoc });
+      continue;
+    }
     const args = key?.value.kind === 'map' ? key.value.entries : [];
-    const params: Record<string, ExprValue> = {};
+    const params: Record<string, Bound> = {};
     for (const p of def.params) if (p.default !== undefined) params[p.name] = p.default;
     let instName: string | undefined;
     let instInputs: LScalar[] | undefined;
@@ -242,23 +369,38 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
         const v = a.value;
         instInputs = v.kind === 'seq' ? v.items.filter((i): i is LScalar => i.kind === 'scalar') : v.kind === 'scalar' ? [v] : [];
       } else if (def.params.some((p) => p.name === a.key)) {
-        if (a.value.kind !== 'scalar' || a.value.value === null) {
-          problems.push({ message: `block "${def.name}": parameter "${a.key}" must be a number or a string, got ${a.value.kind === 'seq' ? 'a list' : a.value.kind === 'map' ? 'a map' : 'nothing'}`, loc: a.value.loc });
-        } else params[a.key] = a.value.value;
+        const layerUse = def.layerParams.get(a.key);
+        if (layerUse !== undefined) {
+          // A layer parameter: a layer or block name, or a one-key layer spec.
+          const bad = notALayer(a.value, defs);
+          if (bad) problems.push({ message: `block "${def.name}": parameter "${a.key}" is used as a layer (${layerUse}), but ${bad}${where}`, loc: a.value.loc });
+          else params[a.key] = { layer: a.value };
+        } else if (a.value.kind !== 'scalar' || a.value.value === null) {
+          problems.push({ message: `block "${def.name}": parameter "${a.key}" must be a number or a string, got ${a.value.kind === 'seq' ? 'a list' : a.value.kind === 'map' ? 'a map' : 'nothing'}${a.value.kind === 'map' ? ` (a layer? use "${a.key}" as an item of the block's layers: - \${${a.key}})` : ''}${where}`, loc: a.value.loc });
+        } else params[a.key] = (a.value as DeferredScalar).deferred ?? a.value.value;
       } else {
         const known = [...def.params.map((p) => p.name), 'name', 'inputs'];
-        problems.push({ message: `block "${def.name}" has no parameter "${a.key}"${didYouMean(a.key, known)}; its parameters are ${def.params.map((p) => `"${p.name}"`).join(', ') || 'none'}`, loc: a.keyLoc });
+        problems.push({ message: `block "${def.name}" has no parameter "${a.key}"${didYouMean(a.key, known)}; its parameters are ${def.params.map((p) => `"${p.name}"`).join(', ') || 'none'}${where}`, loc: a.keyLoc });
+      }
+    }
+    // A layer parameter's default must be a layer too (checked where it is used: the block may never be).
+    for (const [pname, use] of def.layerParams) {
+      const v = params[pname];
+      if (v !== undefined && !isLayerParam(v)) {
+        const bad = notALayer(scalar(v as ExprValue, instLoc), defs);
+        if (bad) problems.push({ message: `block "${def.name}": parameter "${pname}" is used as a layer (${use}), but ${bad}${where}`, loc: def.loc });
+        else params[pname] = { layer: scalar(v as ExprValue, def.loc) };
       }
     }
     if (key && key.value.kind !== 'map' && !(key.value.kind === 'scalar' && key.value.value === null)) {
-      problems.push({ message: `block "${def.name}" takes its parameters as a map, e.g. {${def.params.map((p) => `${p.name}: ...`).join(', ')}}`, loc: key.value.loc });
+      problems.push({ message: `block "${def.name}" takes its parameters as a map, e.g. {${def.params.map((p) => `${p.name}: ...`).join(', ')}}${where}`, loc: key.value.loc });
       continue;
     }
     const missing = def.params.filter((p) => !(p.name in params)).map((p) => p.name);
     if (missing.length > 0) {
       problems.push({
         message: `block "${def.name}" is missing parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}; ` +
-          `write e.g. - ${def.name}: {${def.params.map((p) => `${p.name}: ...`).join(', ')}}`,
+          `write e.g. - ${def.name}: {${def.params.map((p) => `${p.name}: ...`).join(', ')}}${where}`,
         loc: instLoc,
       });
       continue;
@@ -274,7 +416,7 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
       instName = n === 0 ? base : `${base}_${n}`;
     }
     if (instInputs && instInputs.length !== def.inputs.length) {
-      problems.push({ message: `block "${def.name}" takes ${def.inputs.length} input${def.inputs.length > 1 ? 's' : ''} (${def.inputs.join(', ')}), got ${instInputs.length}`, loc: instLoc });
+      problems.push({ message: `block "${def.name}" takes ${def.inputs.length} input${def.inputs.length > 1 ? 's' : ''} (${def.inputs.join(', ')}), got ${instInputs.length}${where}`, loc: instLoc });
       continue;
     }
     // The block's input: the instance's `inputs`, or else what precedes the instance (#N).
@@ -298,35 +440,100 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
       if (localNames.has(ref)) return scalar(`${name}_${ref}`, loc);
       return scalar(ref, loc); // a layer outside the block, referred to by its global name
     };
-    const layers = def.layers.map((l, i) => {
-      let layer = rewriteRefs(substitute(l, params, def, problems), rename);
+    const use: BlockUse = { block: def.name, instance: name, loc: instLoc, text: flowText(item) };
+    const inner = [...uses, use];
+    const sc: Scope = {
+      params,
+      block: def,
+      tensor: (t, loc) => String(rename(t, loc).value),
+      tensorNames: [...def.inputs, ...localNames],
+      where: ` (${describeUses(inner)})`,
+    };
+    const layers = def.layers.map((l, i): Pending => {
+      let layer = rewriteRefs(substitute(applyLayerParam(l, params), sc, problems), rename);
       if (i === 0 && argOf(layer, 'inputs') === undefined) {
         const refs = def.inputs.map((_, k) => inputRef(k, instLoc));
         layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: instLoc }, instLoc);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
-      return layer;
+      return { node: layer, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), uses: inner } };
     });
     // Blocks used inside this block expand in place, named inside this instance.
-    expandItems(layers, out, x, `${name}_`);
+    expandItems(layers, ex, x, `${name}_`, inner);
   }
 }
 
+/** What expansion hands on: the located tree without blocks, and per expanded layer its origin and waiting arguments. */
+export interface BlockExpansion {
+  root: LNode;
+  problems: Problem[];
+  /** By layer pointer (`/model/layers/36`): the block layer it came from. */
+  origins: Map<string, BlockOrigin>;
+  /** By layer pointer: arguments computed from shapes when the model is built. */
+  deferred: Map<string, DeferredArg[]>;
+}
+
+/**
+ * Takes the deferred values out of one expanded layer: their paths inside its arguments, and a
+ * placeholder in the tree (the argument's default, or 1) so the schema checks see a number.
+ */
+function takeDeferred(layer: LNode): DeferredArg[] {
+  if (layer.kind !== 'map' || layer.entries.length !== 1) return [];
+  const [entry] = layer.entries as [LEntry];
+  const found: DeferredArg[] = [];
+  const reg = findLayer(entry.key);
+  const walk = (n: LNode, path: (string | number)[]): void => {
+    if (n.kind === 'map') n.entries.forEach((e) => walk(e.value, [...path, e.key]));
+    else if (n.kind === 'seq') n.items.forEach((it, i) => walk(it, [...path, i]));
+    else {
+      const d = (n as DeferredScalar).deferred;
+      if (!d) return;
+      found.push({ path, value: d, loc: n.loc });
+      const def = path.length === 1 ? reg?.args[String(path[0])]?.default : undefined;
+      n.value = typeof def === 'number' ? def : 1;
+    }
+  };
+  // `Dense: "${input.shape[-1]}"`: the shorthand becomes the positional argument in normalisation.
+  if (entry.value.kind === 'scalar' && reg?.positional) walk(entry.value, [reg.positional]);
+  else walk(entry.value, []);
+  return found;
+}
+
 /** Expands every block instance in `model.layers` and `models.*.layers`; problems for misuse. */
-export function expandBlocks(root: LNode): { root: LNode; problems: Problem[] } {
+export function expandBlocks(root: LNode): BlockExpansion {
   const problems: Problem[] = [];
-  if (root.kind !== 'map') return { root, problems };
+  const origins = new Map<string, BlockOrigin>();
+  const deferred = new Map<string, DeferredArg[]>();
+  const done = (r: LNode): BlockExpansion => ({ root: r, problems, origins, deferred });
+  if (root.kind !== 'map') return done(root);
   const defs = readBlocks(root, problems);
-  if (defs.size === 0) return { root, problems };
+  if (defs.size === 0) return done(root);
   const x: Expansion = { defs, problems, counters: new Map<string, number>(), cyclic: findCycles(defs, problems) };
-  const expandModel = (m: LNode): LNode => {
+  const expandModel = (m: LNode, ptr: string): LNode => {
     if (m.kind !== 'map') return m;
-    return { ...m, entries: m.entries.map((e) => (e.key === 'layers' && e.value.kind === 'seq' ? { ...e, value: expandList(e.value, x) } : e)) };
+    return {
+      ...m,
+      entries: m.entries.map((e) => {
+        if (e.key !== 'layers' || e.value.kind !== 'seq') return e;
+        const ex: Expanded = { out: [], origins: [] };
+        expandItems(e.value.items.map((node) => ({ node })), ex, x, '', []);
+        ex.out.forEach((layer, i) => {
+          const o = ex.origins[i];
+          if (o) origins.set(`${ptr}/layers/${i}`, o);
+          // Copies: the same block layer node may be shared by several instances.
+          const args = takeDeferred(layer);
+          if (args.length > 0) deferred.set(`${ptr}/layers/${i}`, args);
+        });
+        return { ...e, value: { ...e.value, items: ex.out } };
+      }),
+    };
   };
   const entries = root.entries.map((e): LEntry => {
-    if (e.key === 'model') return { ...e, value: expandModel(e.value) };
-    if (e.key === 'models' && e.value.kind === 'map') return { ...e, value: { ...e.value, entries: e.value.entries.map((m) => ({ ...m, value: expandModel(m.value) })) } };
+    if (e.key === 'model') return { ...e, value: expandModel(e.value, '/model') };
+    if (e.key === 'models' && e.value.kind === 'map') {
+      return { ...e, value: { ...e.value, entries: e.value.entries.map((m) => ({ ...m, value: expandModel(m.value, `/models/${pointerSegment(m.key)}`) })) } };
+    }
     return e;
   });
-  return { root: { ...root, entries }, problems };
+  return done({ ...root, entries });
 }

@@ -7,7 +7,7 @@ import { callbacks } from '../registry/callbacks.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { entryParts, type InputInfo } from './input-shape.js';
-import { compileOutputs, modelSpec, nestedModels } from './model-spec.js';
+import { compileOutputs, modelSpec, nestedModels, type BlockInfo } from './model-spec.js';
 import { fitExtras } from './fit-spec.js';
 import type { Json, JsonObject, LocInfo } from './normalize.js';
 import { DEFAULT_OPTIMIZER, FIT_DEFAULTS, findLayer } from './schema.js';
@@ -19,12 +19,14 @@ export interface BuildInput {
   input: InputInfo;
   /** Absolute path of the config file. */
   absFile: string;
+  /** Layers expanded from blocks: their origins and shape-dependent arguments. */
+  blocks?: BlockInfo;
 }
 
 const isObj = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
-export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsConfig {
+export function buildConfig({ doc, locs, input, absFile, blocks }: BuildInput): KeratsConfig {
   const resolved = resolveDefaults(doc, absFile);
   const keyLoc = (ptr: string): SourceLocation | undefined => locs.get(ptr)?.key ?? locs.get(ptr)?.value;
   const named = (item: Json | undefined, ptr: string): NamedEntry => {
@@ -34,8 +36,8 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
   };
 
   // Layers with their functional `inputs` taken out of the arguments; models defined under `models:`.
-  const modelSpecValue = modelSpec(doc.model as JsonObject, '/model', resolved.name as string, locs);
-  const nested = nestedModels(doc, locs);
+  const modelSpecValue = modelSpec(doc.model as JsonObject, '/model', resolved.name as string, locs, blocks);
+  const nested = nestedModels(doc, locs, blocks);
   if (nested) modelSpecValue.models = nested;
   addModelSources(modelSpecValue, doc.model as JsonObject, locs, path.dirname(absFile));
 
