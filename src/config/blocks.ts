@@ -45,6 +45,7 @@ import { isDeferred } from './deferred.js';
 import { evaluate, ExprError, namesIn, shapeNamesIn, UnknownName, type ExprValue } from './expr.js';
 import { childPath, pointerSegment, type LEntry, type LMap, type LNode, type LScalar } from './locate.js';
 import { findLayer } from './schema.js';
+import { layers as layerRegistry } from '../registry/layers/index.js';
 import type { SourceLocation } from './types.js';
 
 /** A parameter that is a layer or a block: its spec as the user wrote it (`LayerNormalization`, `{Dropout: {rate: 0.1}}`). */
@@ -158,7 +159,7 @@ function substitute(node: LNode, sc: Scope, problems: Problem[]): LNode {
         return fail(`unknown parameter "${n}" in "\${${expr}}"${didYouMean(n, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`);
       }
       const v = params[n];
-      if (isLayerParam(v) && !(names.length === 1 && tensors.length === 0 && WHOLE.test(node.value as string))) {
+      if (isLayerParam(v) && !(expr.trim() === n && WHOLE.test(node.value as string))) {
         return fail(`parameter "${n}" is a layer (${flowText(v.layer)}), not a number, in "\${${expr}}"; use it as an item of the block's layers: - \${${n}}`);
       }
     }
@@ -327,6 +328,8 @@ interface Expanded {
 /** A block-layer item of the expanded list waiting to be pushed: its definition path and the uses above it. */
 interface Pending {
   node: LNode;
+  /** The item as the user wrote it (before substitution), for quoting a use of a block. */
+  source?: LNode;
   origin?: BlockOrigin;
 }
 
@@ -336,7 +339,7 @@ function notALayer(value: LNode, defs: Map<string, BlockDef>): string | undefine
     : value.kind === 'map' && value.entries.length === 1 ? (value.entries[0] as LEntry).key : undefined;
   if (name !== undefined && (findLayer(name) || defs.has(name))) return undefined;
   if (name === undefined) return `${flowText(value)} is not a layer; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
-  return `"${name}" is not a layer or a block${didYouMean(name, [...defs.keys()])}; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
+  return `"${name}" is not a layer or a block${didYouMean(name, [...layerRegistry.names(), ...defs.keys()])}; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
 }
 
 /**
@@ -348,7 +351,7 @@ function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: strin
   const { defs, problems, counters } = x;
   const { out } = ex;
   const where = uses.length > 0 ? ` (${describeUses(uses)})` : '';
-  for (const { node: item, origin } of items) {
+  for (const { node: item, source, origin } of items) {
     const used = blockOf(item, defs);
     if (!used) { out.push(item); ex.origins.push(origin); continue; }
     const { def, key } = used;
@@ -440,7 +443,7 @@ function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: strin
       if (localNames.has(ref)) return scalar(`${name}_${ref}`, loc);
       return scalar(ref, loc); // a layer outside the block, referred to by its global name
     };
-    const use: BlockUse = { block: def.name, instance: name, loc: instLoc, text: flowText(item) };
+    const use: BlockUse = { block: def.name, instance: name, loc: instLoc, text: flowText(source ?? item) };
     const inner = [...uses, use];
     const sc: Scope = {
       params,
@@ -456,7 +459,7 @@ function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: strin
         layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: instLoc }, instLoc);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
-      return { node: layer, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), uses: inner } };
+      return { node: layer, source: l, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), uses: inner } };
     });
     // Blocks used inside this block expand in place, named inside this instance.
     expandItems(layers, ex, x, `${name}_`, inner);

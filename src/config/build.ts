@@ -40,6 +40,8 @@ export function buildConfig({ doc, locs, input, absFile, blocks }: BuildInput): 
   const nested = nestedModels(doc, locs, blocks);
   if (nested) modelSpecValue.models = nested;
   addModelSources(modelSpecValue, doc.model as JsonObject, locs, path.dirname(absFile));
+  linkResolvedArgs(modelSpecValue, resolved.model);
+  if (nested && isObj(resolved.models)) for (const [n, m] of Object.entries(nested)) linkResolvedArgs(m, resolved.models[n]);
 
   // A model-only file has no compile section: an empty loss stands in, and `missing` says so.
   const compile = isObj(resolved.compile) ? resolved.compile : { loss: '', metrics: [] };
@@ -246,6 +248,25 @@ export function resolveDefaults(doc: JsonObject, absFile: string): JsonObject {
   fit.callbacks = (fit.callbacks as Json[]).map((c) => withDefaults(c, (n) => callbacks.find(n)));
   out.fit = fit;
   return out;
+}
+
+/**
+ * Block arguments computed from shapes: the resolved document shows their expression (never the
+ * placeholder the checks saw) until the model builder writes the value in (see DeferredArg).
+ */
+function linkResolvedArgs(spec: KeratsConfig['model'], model: Json | undefined): void {
+  const items = isObj(model) && Array.isArray(model.layers) ? model.layers : [];
+  for (const l of spec.layers) {
+    if (!l.deferred) continue;
+    const e = entryParts(items[l.index - 1]);
+    if (!e) continue;
+    for (const d of l.deferred) {
+      d.resolvedArgs = e.args;
+      let at: Record<string | number, unknown> = e.args;
+      for (const k of d.path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+      at[d.path[d.path.length - 1] as string | number] = `\${${d.value.expr}}`;
+    }
+  }
 }
 
 /** `model.keras_json` and `model.base` (the CUSTOM-LAYERS engineer's keys), resolved against the config's folder. */

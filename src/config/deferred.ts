@@ -24,6 +24,11 @@ export interface DeferredArg {
   value: DeferredExpr;
   /** Where the expression is written (in the block's definition). */
   loc: SourceLocation;
+  /**
+   * The same layer's arguments in the resolved document stored with a run (config.json): the
+   * builder writes the computed value there too, so the stored config rebuilds the same model.
+   */
+  resolvedArgs?: Record<string, unknown>;
 }
 
 export const isDeferred = (v: unknown): v is DeferredExpr =>

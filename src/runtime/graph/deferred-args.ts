@@ -59,5 +59,6 @@ export function fillDeferredArgs(spec: LayerSpec, who: string, shapeOf: (ref: st
     const bad = schema ? schemaMismatch(v, schema) : undefined;
     if (bad) throw new ConfigError({ message: `${who}: ${argName(d)} is "\${${d.value.expr}}" = ${JSON.stringify(v)}, but ${argName(d)} ${bad}`, loc: d.loc });
     setPath(spec.args, d.path, v);
+    if (d.resolvedArgs) setPath(d.resolvedArgs, d.path, v);
   }
 }
