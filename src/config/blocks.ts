@@ -455,8 +455,10 @@ function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: strin
     const layers = def.layers.map((l, i): Pending => {
       let layer = rewriteRefs(substitute(applyLayerParam(l, params), sc, problems), rename);
       if (i === 0 && argOf(layer, 'inputs') === undefined) {
-        const refs = def.inputs.map((_, k) => inputRef(k, instLoc));
-        layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: instLoc }, instLoc);
+        // Inputs the block adds are located at its first layer's line: an error calling that layer is about it.
+        const at = l.kind === 'map' && l.entries.length === 1 ? (l.entries[0] as LEntry).keyLoc : l.loc;
+        const refs = def.inputs.map((_, k) => inputRef(k, at));
+        layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: at }, at);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
       return { node: layer, source: l, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), uses: inner } };
