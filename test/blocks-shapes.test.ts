@@ -221,3 +221,12 @@ print(json.dumps({"total": m.count_params(), "layers": {l.name: l.count_params()
   assert.equal(ours.total_params, keras.total);
   assert.deepEqual(Object.fromEntries(ours.layers.filter((l) => l.params > 0).map((l) => [l.name, l.params])), keras.layers);
 });
+
+test('a problem with no path (an unknown layer in a block used twice) gets each use, in order', () => {
+  const text = ENCODER.replace('activatio', 'activation').replace('- Dense: {units: "${input.shape[1]}", name: out}', '- Dens: {units: 3, name: out}');
+  const problems = configErrorOf(() => loadConfigText(text, 'u.yaml')).problems.map((p) => p.message);
+  assert.deepEqual(problems, [
+    'unknown layer "Dens"; did you mean "Dense"? (in block "Encoder" used at u.yaml:11:7: `Encoder`)',
+    'unknown layer "Dens"; did you mean "Dense"? (in block "Encoder" used at u.yaml:12:7: `Encoder: {name: second}`)',
+  ]);
+});

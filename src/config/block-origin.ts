@@ -20,6 +20,8 @@ export interface BlockUse {
 export interface BlockOrigin {
   /** The layer's place in its block's definition: `blocks.Encoder.layers[2]`. */
   defPath: string;
+  /** Where the layer's entry is written in the block's definition (its class name). */
+  defLoc?: SourceLocation;
   /** The uses that produced the layer, outermost first. */
   uses: BlockUse[];
 }
@@ -61,6 +63,12 @@ export function withBlockOrigins(problems: Problem[], origins: ReadonlyMap<strin
     if (p) byPath.set(p, o);
   }
   const pathRe = /\b(model|models\.[\w-]+)\.layers\[(\d+)\]/g;
+  // A problem without a path ("unknown layer") is matched by its place: the n-th problem at a block
+  // layer's line belongs to the n-th use of that block layer (problems come in list order).
+  const atLoc = (l: SourceLocation | undefined): string => (l ? `${l.file}:${l.line}:${l.col}` : '');
+  const byLoc = new Map<string, BlockOrigin[]>();
+  for (const o of origins.values()) if (o.defLoc) byLoc.set(atLoc(o.defLoc), [...(byLoc.get(atLoc(o.defLoc)) ?? []), o]);
+  const seen = new Map<string, number>();
   return problems.map((p) => {
     let origin: BlockOrigin | undefined;
     const message = p.message.replace(pathRe, (all: string) => {
@@ -69,6 +77,12 @@ export function withBlockOrigins(problems: Problem[], origins: ReadonlyMap<strin
       origin ??= o;
       return o.defPath;
     });
+    if (!origin && p.loc) {
+      const key = `${atLoc(p.loc)} ${p.message}`;
+      const n = seen.get(key) ?? 0;
+      seen.set(key, n + 1);
+      origin = byLoc.get(atLoc(p.loc))?.[n];
+    }
     if (!origin) return p;
     // `... (at blocks.Encoder.layers[2].Dense)` → `... (at blocks.Encoder.layers[2].Dense, in block ...)`.
     const uses = describeUses(origin.uses);

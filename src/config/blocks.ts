@@ -461,7 +461,8 @@ function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: strin
         layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: at }, at);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
-      return { node: layer, source: l, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), uses: inner } };
+      const defLoc = l.kind === 'map' && l.entries.length === 1 ? (l.entries[0] as LEntry).keyLoc : l.loc;
+      return { node: layer, source: l, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), defLoc, uses: inner } };
     });
     // Blocks used inside this block expand in place, named inside this instance.
     expandItems(layers, ex, x, `${name}_`, inner);
