@@ -230,3 +230,28 @@ test('a problem with no path (an unknown layer in a block used twice) gets each 
     'unknown layer "Dens"; did you mean "Dense"? (in block "Encoder" used at u.yaml:12:7: `Encoder: {name: second}`)',
   ]);
 });
+
+test('a block with several inputs reads each by its name (query.shape, value.shape)', async () => {
+  await tf.setBackend('cpu');
+  const text = `blocks:
+  CrossAttend:
+    inputs: [query, value]
+    params: [heads]
+    layers:
+      - MultiHeadAttention: {num_heads: "\${heads}", key_dim: "\${value.shape[-1] // heads}", inputs: [query, value], name: att}
+      - Dense: {units: "\${query.shape[-1] + value.shape[1]}"}
+model:
+  inputs: [{name: q, shape: [5, 12]}, {name: v, shape: [7, 8]}]
+  layers:
+    - CrossAttend: {heads: 2, inputs: [q, v]}
+compile: {loss: mse}
+`;
+  const model = buildModel(loadConfigText(text, 'multi.yaml').model, { seed: 1 });
+  try {
+    assert.equal((model.getLayer('cross_attend_att').getConfig() as { keyDim: number }).keyDim, 4);
+    assert.equal(units(model, 'cross_attend'), 12 + 7);
+    assert.deepEqual(model.outputs[0]?.shape, [null, 5, 19]);
+  } finally {
+    model.dispose();
+  }
+});
