@@ -5,7 +5,7 @@
  * index after expansion. configs/text-transformer.yaml is checked against real Keras 3.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -251,6 +251,29 @@ compile: {loss: mse}
     assert.equal((model.getLayer('cross_attend_att').getConfig() as { keyDim: number }).keyDim, 4);
     assert.equal(units(model, 'cross_attend'), 12 + 7);
     assert.deepEqual(model.outputs[0]?.shape, [null, 5, 19]);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('kerats tune: a trial config holds the computed shape arguments, so it loads on its own', async () => {
+  await tf.setBackend('cpu');
+  const dir = tempDir('kerats-block-tune-');
+  const file = path.join(dir, 'tune.yaml');
+  writeFileSync(file, `${SHAPES}data: {train: {synthetic: {samples: 8, x_shape: [6], y_shape: [1]}}}
+tune:
+  metric: loss
+  strategy: grid
+  space:
+    fit.batch_size: [4, 8]
+`);
+  const { createPlan } = await import('../src/runtime/tune/plan.js');
+  const { dir: out } = await createPlan(file, { out: path.join(dir, 'search') });
+  const trial = path.join(out, 'trial-001', 'config.yaml');
+  const model = buildModel(loadConfigText(readFileSync(trial, 'utf8'), trial).model, { seed: 1 });
+  try {
+    assert.equal(units(model, 'widen_up'), 8);
+    assert.equal(units(model, 'outer'), 8);
   } finally {
     model.dispose();
   }
