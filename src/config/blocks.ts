@@ -40,19 +40,15 @@
 import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { describeUses, flowText, type BlockOrigin, type BlockUse } from './block-origin.js';
-import type { DeferredArg, DeferredExpr } from './deferred.js';
-import { isDeferred } from './deferred.js';
-import { evaluate, ExprError, namesIn, shapeNamesIn, UnknownName, type ExprValue } from './expr.js';
+import { applyLayerParam, isLayerParam, layerParamRef, substitute, takeDeferred, type Bound, type DeferredScalar, type LayerParam, type Scope } from './block-substitute.js';
+import { argOf, mapGet, rewriteRefs, scalar, setArg } from './block-tree.js';
+import type { DeferredArg } from './deferred.js';
+import type { ExprValue } from './expr.js';
 import { childPath, pointerSegment, type LEntry, type LMap, type LNode, type LScalar } from './locate.js';
 import { findLayer } from './schema.js';
 import { layers as layerRegistry } from '../registry/layers/index.js';
 import type { SourceLocation } from './types.js';
 
-/** A parameter that is a layer or a block: its spec as the user wrote it (`LayerNormalization`, `{Dropout: {rate: 0.1}}`). */
-interface LayerParam { layer: LNode }
-/** What a parameter is bound to in one instance. */
-type Bound = ExprValue | DeferredExpr | LayerParam;
-const isLayerParam = (v: Bound | undefined): v is LayerParam => typeof v === 'object' && v !== null && 'layer' in v;
 
 interface BlockDef {
   name: string;
@@ -64,23 +60,16 @@ interface BlockDef {
   loc: SourceLocation;
 }
 
-/** A located scalar whose value waits for shapes; the placeholder value keeps schema checks quiet. */
-type DeferredScalar = LScalar & { deferred?: DeferredExpr };
 
 /** Expansions nest at most this deep: a block passed to itself as a parameter would never end. */
 const MAX_DEPTH = 32;
 
-const WHOLE = /^\$\{([^}]*)\}$/;
-const PART = /\$\{([^}]*)\}/g;
-const isEnvName = (n: string): boolean => /^[A-Z_][A-Z0-9_]*$/.test(n);
 
 /** `TransformerBlock` → `transformer_block` (Keras's layer-name rule). */
 function snake(name: string): string {
   return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-const mapGet = (m: LMap, key: string): LEntry | undefined => m.entries.find((e) => e.key === key);
-const scalar = (value: LScalar['value'], loc: SourceLocation): LScalar => ({ kind: 'scalar', value, loc });
 
 function readBlocks(root: LMap, problems: Problem[]): Map<string, BlockDef> {
   const defs = new Map<string, BlockDef>();
@@ -122,152 +111,6 @@ function readBlocks(root: LMap, problems: Problem[]): Map<string, BlockDef> {
   return defs;
 }
 
-/** The parameter a layer-list item uses as a layer: `- ${norm}` or `- ${norm}: {name: ln1}`. */
-function layerParamRef(item: LNode): string | undefined {
-  const text = item.kind === 'scalar' && typeof item.value === 'string' ? item.value
-    : item.kind === 'map' && item.entries.length === 1 ? (item.entries[0] as LEntry).key : undefined;
-  const m = text === undefined ? null : /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$/.exec(text);
-  return m?.[1];
-}
-
-/** One instance's view while substituting: its parameters, its tensors, where it is used. */
-interface Scope {
-  params: Record<string, Bound>;
-  block: BlockDef;
-  /** Tensor names an expression may take `.shape` of → their reference in the model. */
-  tensor: (name: string, loc: SourceLocation) => string | undefined;
-  tensorNames: string[];
-  /** ` (in block "X" used at f.yaml:3:5: ...)`, for problems found while substituting. */
-  where: string;
-}
-
-/** Replaces `${expr}` in every string of `node` with its value under the scope's parameters. */
-function substitute(node: LNode, sc: Scope, problems: Problem[]): LNode {
-  if (node.kind === 'map') return { ...node, entries: node.entries.map((e) => ({ ...e, value: substitute(e.value, sc, problems) })) };
-  if (node.kind === 'seq') return { ...node, items: node.items.map((i) => substitute(i, sc, problems)) };
-  if (typeof node.value !== 'string' || !node.value.includes('${')) return node;
-  const { params, block } = sc;
-  const fail = (message: string): undefined => { problems.push({ message: `block "${block.name}": ${message}${sc.where}`, loc: node.loc }); return undefined; };
-  const calc = (expr: string): Bound | undefined => {
-    const names = namesIn(expr);
-    const tensors = shapeNamesIn(expr);
-    // `${EPOCHS}` and other upper-case names are environment variables, not block parameters.
-    if (tensors.length === 0 && names.length > 0 && names.every((n) => isEnvName(n) && !Object.prototype.hasOwnProperty.call(params, n))) return undefined;
-    const known = block.params.map((q) => q.name);
-    for (const n of names) {
-      if (!Object.prototype.hasOwnProperty.call(params, n)) {
-        return fail(`unknown parameter "${n}" in "\${${expr}}"${didYouMean(n, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`);
-      }
-      const v = params[n];
-      if (isLayerParam(v) && !(expr.trim() === n && WHOLE.test(node.value as string))) {
-        return fail(`parameter "${n}" is a layer (${flowText(v.layer)}), not a number, in "\${${expr}}"; use it as an item of the block's layers: - \${${n}}`);
-      }
-    }
-    for (const t of tensors) {
-      if (!sc.tensorNames.includes(t)) {
-        return fail(`"${t}.shape" in "\${${expr}}": "${t}" is not a tensor of the block${didYouMean(t, sc.tensorNames)}; shapes can be read from ${sc.tensorNames.map((k) => `"${k}"`).join(', ')}`);
-      }
-    }
-    // A shape, or a parameter that waits for one: computed by the model builder once shapes are known.
-    if (tensors.length > 0 || names.some((n) => isDeferred(params[n]))) {
-      const scope: DeferredExpr['scope'] = {};
-      for (const n of names) scope[n] = params[n] as ExprValue | DeferredExpr;
-      const refs: Record<string, string> = {};
-      for (const t of tensors) refs[t] = sc.tensor(t, node.loc) ?? t;
-      try {
-        // Checks the syntax now, with made-up shapes, so a typo is reported before anything is built.
-        evaluate(expr, Object.fromEntries(names.map((n) => [n, isDeferred(params[n]) ? 1 : params[n] as ExprValue])), Object.fromEntries(tensors.map((t) => [t, [1, 1, 1, 1, 1, 1, 1, 1]])));
-      } catch (e) {
-        if (!(e instanceof ExprError) || /out of range/.test(e.message) === false) return fail(e instanceof ExprError ? e.message : String(e));
-      }
-      return { expr, scope, tensors: refs, block: block.name, loc: node.loc };
-    }
-    if (names.length === 1 && isLayerParam(params[names[0] as string])) return params[names[0] as string];
-    try {
-      return evaluate(expr, params as Record<string, ExprValue>);
-    } catch (e) {
-      if (e instanceof UnknownName) return fail(`unknown parameter "${e.param}" in "\${${expr}}"${didYouMean(e.param, known)}`);
-      return fail(e instanceof ExprError ? e.message : String(e));
-    }
-  };
-  const whole = WHOLE.exec(node.value);
-  if (whole) {
-    const v = calc(whole[1] ?? '');
-    if (v === undefined) return node;
-    if (isLayerParam(v)) return v.layer;
-    if (isDeferred(v)) { const d: DeferredScalar = { ...node, value: 1, deferred: v }; return d; }
-    return { ...node, value: v };
-  }
-  return {
-    ...node,
-    value: node.value.replace(PART, (all: string, expr: string) => {
-      const v = calc(expr);
-      if (v === undefined) return all;
-      if (isDeferred(v) || isLayerParam(v)) { fail(`"\${${expr}}" must be the whole value (it is a shape or a layer), not part of "${String(node.value)}"`); return all; }
-      return String(v);
-    }),
-  };
-}
-
-/**
- * A layer-list item that is a layer parameter (`- ${norm}`, `- ${norm}: {name: ln1}`) → the layer
- * it is bound to, with the item's own arguments added over the parameter's.
- */
-function applyLayerParam(item: LNode, params: Record<string, Bound>): LNode {
-  const ref = layerParamRef(item);
-  const v = ref === undefined ? undefined : params[ref];
-  if (!isLayerParam(v)) return item;
-  const extra = item.kind === 'map' ? (item.entries[0] as LEntry).value : undefined;
-  if (!extra || extra.kind !== 'map') return v.layer;
-  let layer = v.layer;
-  for (const a of extra.entries) layer = setArg(layer, a.key, a.value, a.keyLoc);
-  return layer;
-}
-
-/** Rewrites a block layer's `name` and `inputs` into the instance's namespace. */
-function rewriteRefs(layer: LNode, rename: (ref: string, loc: SourceLocation) => LScalar): LNode {
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return layer;
-  const [entry] = layer.entries as [LEntry];
-  const args = entry.value;
-  if (args.kind !== 'map') return layer;
-  const entries = args.entries.map((a): LEntry => {
-    if (a.key === 'name' && a.value.kind === 'scalar' && typeof a.value.value === 'string') return { ...a, value: rename(a.value.value, a.value.loc) };
-    if (a.key !== 'inputs') return a;
-    const v = a.value;
-    if (v.kind === 'scalar' && typeof v.value === 'string') return { ...a, value: rename(v.value, v.loc) };
-    if (v.kind === 'seq') return { ...a, value: { ...v, items: v.items.map((i) => (i.kind === 'scalar' && typeof i.value === 'string' ? rename(i.value, i.loc) : i)) } };
-    return a;
-  });
-  return { ...layer, entries: [{ ...entry, value: { ...args, entries } }] };
-}
-
-/** Sets (or replaces) a string argument of a one-key layer entry. */
-function setArg(layer: LNode, key: string, value: LNode, loc: SourceLocation): LNode {
-  if (layer.kind === 'scalar' && typeof layer.value === 'string') {
-    return { kind: 'map', loc: layer.loc, entries: [{ key: layer.value, keyLoc: layer.loc, value: { kind: 'map', loc, entries: [{ key, keyLoc: loc, value }] } }] };
-  }
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return layer;
-  const [entry] = layer.entries as [LEntry];
-  const args = entry.value;
-  if (args.kind === 'map') {
-    const rest = args.entries.filter((a) => a.key !== key);
-    return { ...layer, entries: [{ ...entry, value: { ...args, entries: [...rest, { key, keyLoc: loc, value }] } }] };
-  }
-  if (args.kind === 'scalar' && args.value === null) {
-    return { ...layer, entries: [{ ...entry, value: { kind: 'map', loc: args.loc, entries: [{ key, keyLoc: loc, value }] } }] };
-  }
-  // A shorthand value (`Dense: 64`): the positional argument is filled during normalisation,
-  // so keep the shorthand under a marker the normaliser cannot see; rather, expand to a map here.
-  const found = findLayer(entry.key);
-  if (!found?.positional) return layer;
-  return { ...layer, entries: [{ ...entry, value: { kind: 'map', loc: args.loc, entries: [{ key: found.positional, keyLoc: args.loc, value: args }, { key, keyLoc: loc, value }] } }] };
-}
-
-function argOf(layer: LNode, key: string): LNode | undefined {
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return undefined;
-  const args = (layer.entries[0] as LEntry).value;
-  return args.kind === 'map' ? mapGet(args, key)?.value : undefined;
-}
 
 /** The block a layer-list item instantiates, if any: `- Name: {...}` or a bare `- Name`. */
 function blockOf(item: LNode, defs: Map<string, BlockDef>): { def: BlockDef; key?: LEntry; loc: SourceLocation } | undefined {
@@ -477,32 +320,6 @@ export interface BlockExpansion {
   origins: Map<string, BlockOrigin>;
   /** By layer pointer: arguments computed from shapes when the model is built. */
   deferred: Map<string, DeferredArg[]>;
-}
-
-/**
- * Takes the deferred values out of one expanded layer: their paths inside its arguments, and a
- * placeholder in the tree (the argument's default, or 1) so the schema checks see a number.
- */
-function takeDeferred(layer: LNode): DeferredArg[] {
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return [];
-  const [entry] = layer.entries as [LEntry];
-  const found: DeferredArg[] = [];
-  const reg = findLayer(entry.key);
-  const walk = (n: LNode, path: (string | number)[]): void => {
-    if (n.kind === 'map') n.entries.forEach((e) => walk(e.value, [...path, e.key]));
-    else if (n.kind === 'seq') n.items.forEach((it, i) => walk(it, [...path, i]));
-    else {
-      const d = (n as DeferredScalar).deferred;
-      if (!d) return;
-      found.push({ path, value: d, loc: n.loc });
-      const def = path.length === 1 ? reg?.args[String(path[0])]?.default : undefined;
-      n.value = typeof def === 'number' ? def : 1;
-    }
-  };
-  // `Dense: "${input.shape[-1]}"`: the shorthand becomes the positional argument in normalisation.
-  if (entry.value.kind === 'scalar' && reg?.positional) walk(entry.value, [reg.positional]);
-  else walk(entry.value, []);
-  return found;
 }
 
 /** Expands every block instance in `model.layers` and `models.*.layers`; problems for misuse. */
