@@ -27,33 +27,49 @@
  * layers are named inside the outer instance (`encoder_ff_dense`; an unnamed inner instance is
  * `<outer>_<inner_block>`). A block that uses itself, directly or through others, is an error
  * naming the cycle, at the use that closes it.
+ *
+ * A block reads its tensors' shapes as Keras code does (`${input.shape[-1]}`, `${len(input.shape)}`,
+ * also a local layer's `proj.shape[-1]`): those expressions wait for shape inference (deferred.ts)
+ * and the model builder computes them. A parameter may be a layer or a block, used as an item of
+ * the block's layers (`- ${norm}`, or `- ${norm}: {name: ln1}` to add arguments), like a Python
+ * function that receives a layer factory.
+ *
+ * Every expanded layer remembers its block origin (block-origin.ts), so errors about it name the
+ * block definition's line and each use site instead of its index after expansion.
  */
 import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { evaluate, ExprError, namesIn, UnknownName, type ExprValue } from './expr.js';
-import type { LEntry, LMap, LNode, LScalar, LSeq } from './locate.js';
+import { describeUses, flowText, type BlockOrigin, type BlockUse } from './block-origin.js';
+import { applyLayerParam, isLayerParam, layerParamRef, substitute, takeDeferred, type Bound, type DeferredScalar, type LayerParam, type Scope } from './block-substitute.js';
+import { argOf, mapGet, rewriteRefs, scalar, setArg } from './block-tree.js';
+import type { DeferredArg } from './deferred.js';
+import type { ExprValue } from './expr.js';
+import { childPath, pointerSegment, type LEntry, type LMap, type LNode, type LScalar } from './locate.js';
 import { findLayer } from './schema.js';
+import { layers as layerRegistry } from '../registry/layers/index.js';
 import type { SourceLocation } from './types.js';
+
 
 interface BlockDef {
   name: string;
-  params: { name: string; default?: ExprValue }[];
+  params: { name: string; default?: ExprValue | LayerParam }[];
+  /** Parameters used as layers (`- ${norm}`): their values must be layers or blocks. */
+  layerParams: Map<string, string>;
   inputs: string[];
   layers: LNode[];
   loc: SourceLocation;
 }
 
-const WHOLE = /^\$\{([^}]*)\}$/;
-const PART = /\$\{([^}]*)\}/g;
-const isEnvName = (n: string): boolean => /^[A-Z_][A-Z0-9_]*$/.test(n);
+
+/** Expansions nest at most this deep: a block passed to itself as a parameter would never end. */
+const MAX_DEPTH = 32;
+
 
 /** `TransformerBlock` → `transformer_block` (Keras's layer-name rule). */
 function snake(name: string): string {
   return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-const mapGet = (m: LMap, key: string): LEntry | undefined => m.entries.find((e) => e.key === key);
-const scalar = (value: LScalar['value'], loc: SourceLocation): LScalar => ({ kind: 'scalar', value, loc });
 
 function readBlocks(root: LMap, problems: Problem[]): Map<string, BlockDef> {
   const defs = new Map<string, BlockDef>();
@@ -68,99 +84,33 @@ function readBlocks(root: LMap, problems: Problem[]): Map<string, BlockDef> {
     }
     const params: BlockDef['params'] = [];
     const p = mapGet(v, 'params')?.value;
-    const addParam = (n: string, def?: ExprValue): void => { params.push(def === undefined ? { name: n } : { name: n, default: def }); };
+    // A default is a value, or (a map) a layer spec: `{norm: {LayerNormalization: {epsilon: 1.0e-6}}}`.
+    const defaultOf = (d: LNode): ExprValue | LayerParam | undefined =>
+      d.kind === 'scalar' ? (d.value === null ? undefined : d.value) : d.kind === 'map' ? { layer: d } : undefined;
+    const addParam = (n: string, def?: ExprValue | LayerParam): void => { params.push(def === undefined ? { name: n } : { name: n, default: def }); };
     if (p?.kind === 'seq') {
       for (const it of p.items) {
         if (it.kind === 'scalar' && typeof it.value === 'string') addParam(it.value);
-        else if (it.kind === 'map' && it.entries.length === 1 && it.entries[0]?.value.kind === 'scalar') {
-          const d = it.entries[0].value.value;
-          addParam(it.entries[0].key, d === null ? undefined : d);
-        }
+        else if (it.kind === 'map' && it.entries.length === 1) addParam((it.entries[0] as LEntry).key, defaultOf((it.entries[0] as LEntry).value));
       }
     } else if (p?.kind === 'map') {
-      for (const pe of p.entries) addParam(pe.key, pe.value.kind === 'scalar' && pe.value.value !== null ? pe.value.value : undefined);
+      for (const pe of p.entries) addParam(pe.key, defaultOf(pe.value));
     }
     const ins = mapGet(v, 'inputs')?.value;
     const inputs = ins?.kind === 'seq' ? ins.items.flatMap((i) => (i.kind === 'scalar' && typeof i.value === 'string' ? [i.value] : []))
       : ins?.kind === 'scalar' && typeof ins.value === 'string' ? [ins.value] : ['input'];
     const layers = mapGet(v, 'layers')?.value;
-    defs.set(e.key, { name: e.key, params, inputs, layers: layers?.kind === 'seq' ? layers.items : [], loc: e.keyLoc });
+    const items = layers?.kind === 'seq' ? layers.items : [];
+    const layerParams = new Map<string, string>();
+    items.forEach((l, i) => {
+      const ref = layerParamRef(l);
+      if (ref !== undefined) layerParams.set(ref, childPath(`blocks.${e.key}.layers`, i));
+    });
+    defs.set(e.key, { name: e.key, params, layerParams, inputs, layers: items, loc: e.keyLoc });
   }
   return defs;
 }
 
-/** Replaces `${expr}` in every string of `node` with its value under `params`. */
-function substitute(node: LNode, params: Record<string, ExprValue>, block: BlockDef, problems: Problem[]): LNode {
-  if (node.kind === 'map') return { ...node, entries: node.entries.map((e) => ({ ...e, value: substitute(e.value, params, block, problems) })) };
-  if (node.kind === 'seq') return { ...node, items: node.items.map((i) => substitute(i, params, block, problems)) };
-  if (typeof node.value !== 'string' || !node.value.includes('${')) return node;
-  const calc = (expr: string): ExprValue | undefined => {
-    const names = namesIn(expr);
-    // `${EPOCHS}` and other upper-case names are environment variables, not block parameters.
-    if (names.length > 0 && names.every((n) => isEnvName(n) && !Object.prototype.hasOwnProperty.call(params, n))) return undefined;
-    try {
-      return evaluate(expr, params);
-    } catch (e) {
-      const known = block.params.map((q) => q.name);
-      const msg = e instanceof UnknownName
-        ? `block "${block.name}": unknown parameter "${e.param}" in "\${${expr}}"${didYouMean(e.param, known)}; its parameters are ${known.map((k) => `"${k}"`).join(', ') || 'none'}`
-        : `block "${block.name}": ${e instanceof ExprError ? e.message : String(e)}`;
-      problems.push({ message: msg, loc: node.loc });
-      return undefined;
-    }
-  };
-  const whole = WHOLE.exec(node.value);
-  if (whole) {
-    const v = calc(whole[1] ?? '');
-    return v === undefined ? node : { ...node, value: v };
-  }
-  return { ...node, value: node.value.replace(PART, (all: string, expr: string) => { const v = calc(expr); return v === undefined ? all : String(v); }) };
-}
-
-/** Rewrites a block layer's `name` and `inputs` into the instance's namespace. */
-function rewriteRefs(layer: LNode, rename: (ref: string, loc: SourceLocation) => LScalar): LNode {
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return layer;
-  const [entry] = layer.entries as [LEntry];
-  const args = entry.value;
-  if (args.kind !== 'map') return layer;
-  const entries = args.entries.map((a): LEntry => {
-    if (a.key === 'name' && a.value.kind === 'scalar' && typeof a.value.value === 'string') return { ...a, value: rename(a.value.value, a.value.loc) };
-    if (a.key !== 'inputs') return a;
-    const v = a.value;
-    if (v.kind === 'scalar' && typeof v.value === 'string') return { ...a, value: rename(v.value, v.loc) };
-    if (v.kind === 'seq') return { ...a, value: { ...v, items: v.items.map((i) => (i.kind === 'scalar' && typeof i.value === 'string' ? rename(i.value, i.loc) : i)) } };
-    return a;
-  });
-  return { ...layer, entries: [{ ...entry, value: { ...args, entries } }] };
-}
-
-/** Sets (or replaces) a string argument of a one-key layer entry. */
-function setArg(layer: LNode, key: string, value: LNode, loc: SourceLocation): LNode {
-  if (layer.kind === 'scalar' && typeof layer.value === 'string') {
-    return { kind: 'map', loc: layer.loc, entries: [{ key: layer.value, keyLoc: layer.loc, value: { kind: 'map', loc, entries: [{ key, keyLoc: loc, value }] } }] };
-  }
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return layer;
-  const [entry] = layer.entries as [LEntry];
-  const args = entry.value;
-  if (args.kind === 'map') {
-    const rest = args.entries.filter((a) => a.key !== key);
-    return { ...layer, entries: [{ ...entry, value: { ...args, entries: [...rest, { key, keyLoc: loc, value }] } }] };
-  }
-  if (args.kind === 'scalar' && args.value === null) {
-    return { ...layer, entries: [{ ...entry, value: { kind: 'map', loc: args.loc, entries: [{ key, keyLoc: loc, value }] } }] };
-  }
-  // A shorthand value (`Dense: 64`): the positional argument is filled during normalisation,
-  // so keep the shorthand under a marker the normaliser cannot see; rather, expand to a map here.
-  const found = findLayer(entry.key);
-  if (!found?.positional) return layer;
-  return { ...layer, entries: [{ ...entry, value: { kind: 'map', loc: args.loc, entries: [{ key: found.positional, keyLoc: args.loc, value: args }, { key, keyLoc: loc, value }] } }] };
-}
-
-function argOf(layer: LNode, key: string): LNode | undefined {
-  if (layer.kind !== 'map' || layer.entries.length !== 1) return undefined;
-  const args = (layer.entries[0] as LEntry).value;
-  return args.kind === 'map' ? mapGet(args, key)?.value : undefined;
-}
 
 /** The block a layer-list item instantiates, if any: `- Name: {...}` or a bare `- Name`. */
 function blockOf(item: LNode, defs: Map<string, BlockDef>): { def: BlockDef; key?: LEntry; loc: SourceLocation } | undefined {
@@ -212,27 +162,50 @@ interface Expansion {
   cyclic: Set<string>;
 }
 
-/** Expands the block instances of one layer list. */
-function expandList(list: LSeq, x: Expansion): LSeq {
-  const out: LNode[] = [];
-  expandItems(list.items, out, x, '');
-  return { ...list, items: out };
+/** The expanded list, and for each expanded item that came from a block: where from. */
+interface Expanded {
+  out: LNode[];
+  origins: (BlockOrigin | undefined)[];
+}
+
+/** A block-layer item of the expanded list waiting to be pushed: its definition path and the uses above it. */
+interface Pending {
+  node: LNode;
+  /** The item as the user wrote it (before substitution), for quoting a use of a block. */
+  source?: LNode;
+  origin?: BlockOrigin;
+}
+
+/** What is wrong with `value` as a layer parameter (a layer name, a block name or a one-key layer spec), if anything. */
+function notALayer(value: LNode, defs: Map<string, BlockDef>): string | undefined {
+  const name = value.kind === 'scalar' && typeof value.value === 'string' ? value.value
+    : value.kind === 'map' && value.entries.length === 1 ? (value.entries[0] as LEntry).key : undefined;
+  if (name !== undefined && (findLayer(name) || defs.has(name))) return undefined;
+  if (name === undefined) return `${flowText(value)} is not a layer; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
+  return `"${name}" is not a layer or a block${didYouMean(name, [...layerRegistry.names(), ...defs.keys()])}; write a layer name (LayerNormalization), a layer with arguments ({Dropout: {rate: 0.1}}) or a block's name`;
 }
 
 /**
- * Appends `items` to `out` with every block instance replaced by its layers (recursively: blocks
- * inside blocks). `prefix` names unnamed instances inside an outer instance.
+ * Appends `items` to `x.out` with every block instance replaced by its layers (recursively: blocks
+ * inside blocks). `prefix` names unnamed instances inside an outer instance; `uses` are the
+ * instances being expanded, outermost first.
  */
-function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string): void {
+function expandItems(items: Pending[], ex: Expanded, x: Expansion, prefix: string, uses: BlockUse[]): void {
   const { defs, problems, counters } = x;
-  for (const item of items) {
+  const { out } = ex;
+  const where = uses.length > 0 ? ` (${describeUses(uses)})` : '';
+  for (const { node: item, source, origin } of items) {
     const used = blockOf(item, defs);
-    if (!used) { out.push(item); continue; }
+    if (!used) { out.push(item); ex.origins.push(origin); continue; }
     const { def, key } = used;
     if (x.cyclic.has(def.name)) continue;
     const instLoc = key?.keyLoc ?? item.loc;
+    if (uses.length >= MAX_DEPTH) {
+      problems.push({ message: `block "${def.name}": blocks nest more than ${MAX_DEPTH} levels deep (is a block passed to itself as a parameter?)${where}`, loc: instLoc });
+      continue;
+    }
     const args = key?.value.kind === 'map' ? key.value.entries : [];
-    const params: Record<string, ExprValue> = {};
+    const params: Record<string, Bound> = {};
     for (const p of def.params) if (p.default !== undefined) params[p.name] = p.default;
     let instName: string | undefined;
     let instInputs: LScalar[] | undefined;
@@ -242,23 +215,38 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
         const v = a.value;
         instInputs = v.kind === 'seq' ? v.items.filter((i): i is LScalar => i.kind === 'scalar') : v.kind === 'scalar' ? [v] : [];
       } else if (def.params.some((p) => p.name === a.key)) {
-        if (a.value.kind !== 'scalar' || a.value.value === null) {
-          problems.push({ message: `block "${def.name}": parameter "${a.key}" must be a number or a string, got ${a.value.kind === 'seq' ? 'a list' : a.value.kind === 'map' ? 'a map' : 'nothing'}`, loc: a.value.loc });
-        } else params[a.key] = a.value.value;
+        const layerUse = def.layerParams.get(a.key);
+        if (layerUse !== undefined) {
+          // A layer parameter: a layer or block name, or a one-key layer spec.
+          const bad = notALayer(a.value, defs);
+          if (bad) problems.push({ message: `block "${def.name}": parameter "${a.key}" is used as a layer (${layerUse}), but ${bad}${where}`, loc: a.value.loc });
+          else params[a.key] = { layer: a.value };
+        } else if (a.value.kind !== 'scalar' || a.value.value === null) {
+          problems.push({ message: `block "${def.name}": parameter "${a.key}" must be a number or a string, got ${a.value.kind === 'seq' ? 'a list' : a.value.kind === 'map' ? 'a map' : 'nothing'}${a.value.kind === 'map' ? ` (a layer? use "${a.key}" as an item of the block's layers: - \${${a.key}})` : ''}${where}`, loc: a.value.loc });
+        } else params[a.key] = (a.value as DeferredScalar).deferred ?? a.value.value;
       } else {
         const known = [...def.params.map((p) => p.name), 'name', 'inputs'];
-        problems.push({ message: `block "${def.name}" has no parameter "${a.key}"${didYouMean(a.key, known)}; its parameters are ${def.params.map((p) => `"${p.name}"`).join(', ') || 'none'}`, loc: a.keyLoc });
+        problems.push({ message: `block "${def.name}" has no parameter "${a.key}"${didYouMean(a.key, known)}; its parameters are ${def.params.map((p) => `"${p.name}"`).join(', ') || 'none'}${where}`, loc: a.keyLoc });
+      }
+    }
+    // A layer parameter's default must be a layer too (checked where it is used: the block may never be).
+    for (const [pname, use] of def.layerParams) {
+      const v = params[pname];
+      if (v !== undefined && !isLayerParam(v)) {
+        const bad = notALayer(scalar(v as ExprValue, instLoc), defs);
+        if (bad) problems.push({ message: `block "${def.name}": parameter "${pname}" is used as a layer (${use}), but ${bad}${where}`, loc: def.loc });
+        else params[pname] = { layer: scalar(v as ExprValue, def.loc) };
       }
     }
     if (key && key.value.kind !== 'map' && !(key.value.kind === 'scalar' && key.value.value === null)) {
-      problems.push({ message: `block "${def.name}" takes its parameters as a map, e.g. {${def.params.map((p) => `${p.name}: ...`).join(', ')}}`, loc: key.value.loc });
+      problems.push({ message: `block "${def.name}" takes its parameters as a map, e.g. {${def.params.map((p) => `${p.name}: ...`).join(', ')}}${where}`, loc: key.value.loc });
       continue;
     }
     const missing = def.params.filter((p) => !(p.name in params)).map((p) => p.name);
     if (missing.length > 0) {
       problems.push({
         message: `block "${def.name}" is missing parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}; ` +
-          `write e.g. - ${def.name}: {${def.params.map((p) => `${p.name}: ...`).join(', ')}}`,
+          `write e.g. - ${def.name}: {${def.params.map((p) => `${p.name}: ...`).join(', ')}}${where}`,
         loc: instLoc,
       });
       continue;
@@ -274,7 +262,7 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
       instName = n === 0 ? base : `${base}_${n}`;
     }
     if (instInputs && instInputs.length !== def.inputs.length) {
-      problems.push({ message: `block "${def.name}" takes ${def.inputs.length} input${def.inputs.length > 1 ? 's' : ''} (${def.inputs.join(', ')}), got ${instInputs.length}`, loc: instLoc });
+      problems.push({ message: `block "${def.name}" takes ${def.inputs.length} input${def.inputs.length > 1 ? 's' : ''} (${def.inputs.join(', ')}), got ${instInputs.length}${where}`, loc: instLoc });
       continue;
     }
     // The block's input: the instance's `inputs`, or else what precedes the instance (#N).
@@ -298,35 +286,77 @@ function expandItems(items: LNode[], out: LNode[], x: Expansion, prefix: string)
       if (localNames.has(ref)) return scalar(`${name}_${ref}`, loc);
       return scalar(ref, loc); // a layer outside the block, referred to by its global name
     };
-    const layers = def.layers.map((l, i) => {
-      let layer = rewriteRefs(substitute(l, params, def, problems), rename);
+    const use: BlockUse = { block: def.name, instance: name, loc: instLoc, text: flowText(source ?? item) };
+    const inner = [...uses, use];
+    const sc: Scope = {
+      params,
+      block: def,
+      tensor: (t, loc) => String(rename(t, loc).value),
+      tensorNames: [...def.inputs, ...localNames],
+      where: ` (${describeUses(inner)})`,
+    };
+    const layers = def.layers.map((l, i): Pending => {
+      let layer = rewriteRefs(substitute(applyLayerParam(l, params), sc, problems), rename);
       if (i === 0 && argOf(layer, 'inputs') === undefined) {
-        const refs = def.inputs.map((_, k) => inputRef(k, instLoc));
-        layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: instLoc }, instLoc);
+        // Inputs the block adds are located at its first layer's line: an error calling that layer is about it.
+        const at = l.kind === 'map' && l.entries.length === 1 ? (l.entries[0] as LEntry).keyLoc : l.loc;
+        const refs = def.inputs.map((_, k) => inputRef(k, at));
+        layer = setArg(layer, 'inputs', refs.length === 1 ? (refs[0] as LScalar) : { kind: 'seq', items: refs, loc: at }, at);
       }
       if (i === def.layers.length - 1) layer = setArg(layer, 'name', scalar(name, instLoc), instLoc);
-      return layer;
+      const defLoc = l.kind === 'map' && l.entries.length === 1 ? (l.entries[0] as LEntry).keyLoc : l.loc;
+      return { node: layer, source: l, origin: { defPath: childPath(`blocks.${def.name}.layers`, i), defLoc, uses: inner } };
     });
     // Blocks used inside this block expand in place, named inside this instance.
-    expandItems(layers, out, x, `${name}_`);
+    expandItems(layers, ex, x, `${name}_`, inner);
   }
 }
 
+/** What expansion hands on: the located tree without blocks, and per expanded layer its origin and waiting arguments. */
+export interface BlockExpansion {
+  root: LNode;
+  problems: Problem[];
+  /** By layer pointer (`/model/layers/36`): the block layer it came from. */
+  origins: Map<string, BlockOrigin>;
+  /** By layer pointer: arguments computed from shapes when the model is built. */
+  deferred: Map<string, DeferredArg[]>;
+}
+
 /** Expands every block instance in `model.layers` and `models.*.layers`; problems for misuse. */
-export function expandBlocks(root: LNode): { root: LNode; problems: Problem[] } {
+export function expandBlocks(root: LNode): BlockExpansion {
   const problems: Problem[] = [];
-  if (root.kind !== 'map') return { root, problems };
+  const origins = new Map<string, BlockOrigin>();
+  const deferred = new Map<string, DeferredArg[]>();
+  const done = (r: LNode): BlockExpansion => ({ root: r, problems, origins, deferred });
+  if (root.kind !== 'map') return done(root);
   const defs = readBlocks(root, problems);
-  if (defs.size === 0) return { root, problems };
+  if (defs.size === 0) return done(root);
   const x: Expansion = { defs, problems, counters: new Map<string, number>(), cyclic: findCycles(defs, problems) };
-  const expandModel = (m: LNode): LNode => {
+  const expandModel = (m: LNode, ptr: string): LNode => {
     if (m.kind !== 'map') return m;
-    return { ...m, entries: m.entries.map((e) => (e.key === 'layers' && e.value.kind === 'seq' ? { ...e, value: expandList(e.value, x) } : e)) };
+    return {
+      ...m,
+      entries: m.entries.map((e) => {
+        if (e.key !== 'layers' || e.value.kind !== 'seq') return e;
+        const ex: Expanded = { out: [], origins: [] };
+        expandItems(e.value.items.map((node) => ({ node })), ex, x, '', []);
+        ex.out.forEach((layer, i) => {
+          const o = ex.origins[i];
+          if (o) origins.set(`${ptr}/layers/${i}`, o);
+          // Copies: the same block layer node may be shared by several instances.
+          const args = takeDeferred(layer);
+          if (args.length > 0) deferred.set(`${ptr}/layers/${i}`, args);
+        });
+        return { ...e, value: { ...e.value, items: ex.out } };
+      }),
+    };
   };
   const entries = root.entries.map((e): LEntry => {
-    if (e.key === 'model') return { ...e, value: expandModel(e.value) };
-    if (e.key === 'models' && e.value.kind === 'map') return { ...e, value: { ...e.value, entries: e.value.entries.map((m) => ({ ...m, value: expandModel(m.value) })) } };
+    if (e.key === 'model') return { ...e, value: expandModel(e.value, '/model') };
+    if (e.key === 'models' && e.value.kind === 'map') {
+      return { ...e, value: { ...e.value, entries: e.value.entries.map((m) => ({ ...m, value: expandModel(m.value, `/models/${pointerSegment(m.key)}`) })) } };
+    }
     return e;
   });
-  return { root: { ...root, entries }, problems };
+  return done({ ...root, entries });
 }

@@ -7,7 +7,7 @@ import { callbacks } from '../registry/callbacks.js';
 import { optimizers } from '../registry/optimizers.js';
 import type { RegistryEntry } from '../registry/types.js';
 import { entryParts, type InputInfo } from './input-shape.js';
-import { compileOutputs, modelSpec, nestedModels } from './model-spec.js';
+import { compileOutputs, modelSpec, nestedModels, type BlockInfo } from './model-spec.js';
 import { fitExtras } from './fit-spec.js';
 import type { Json, JsonObject, LocInfo } from './normalize.js';
 import { DEFAULT_OPTIMIZER, FIT_DEFAULTS, findLayer } from './schema.js';
@@ -19,12 +19,14 @@ export interface BuildInput {
   input: InputInfo;
   /** Absolute path of the config file. */
   absFile: string;
+  /** Layers expanded from blocks: their origins and shape-dependent arguments. */
+  blocks?: BlockInfo;
 }
 
 const isObj = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
-export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsConfig {
+export function buildConfig({ doc, locs, input, absFile, blocks }: BuildInput): KeratsConfig {
   const resolved = resolveDefaults(doc, absFile);
   const keyLoc = (ptr: string): SourceLocation | undefined => locs.get(ptr)?.key ?? locs.get(ptr)?.value;
   const named = (item: Json | undefined, ptr: string): NamedEntry => {
@@ -34,10 +36,12 @@ export function buildConfig({ doc, locs, input, absFile }: BuildInput): KeratsCo
   };
 
   // Layers with their functional `inputs` taken out of the arguments; models defined under `models:`.
-  const modelSpecValue = modelSpec(doc.model as JsonObject, '/model', resolved.name as string, locs);
-  const nested = nestedModels(doc, locs);
+  const modelSpecValue = modelSpec(doc.model as JsonObject, '/model', resolved.name as string, locs, blocks);
+  const nested = nestedModels(doc, locs, blocks);
   if (nested) modelSpecValue.models = nested;
   addModelSources(modelSpecValue, doc.model as JsonObject, locs, path.dirname(absFile));
+  linkResolvedArgs(modelSpecValue, resolved.model);
+  if (nested && isObj(resolved.models)) for (const [n, m] of Object.entries(nested)) linkResolvedArgs(m, resolved.models[n]);
 
   // A model-only file has no compile section: an empty loss stands in, and `missing` says so.
   const compile = isObj(resolved.compile) ? resolved.compile : { loss: '', metrics: [] };
@@ -244,6 +248,25 @@ export function resolveDefaults(doc: JsonObject, absFile: string): JsonObject {
   fit.callbacks = (fit.callbacks as Json[]).map((c) => withDefaults(c, (n) => callbacks.find(n)));
   out.fit = fit;
   return out;
+}
+
+/**
+ * Block arguments computed from shapes: the resolved document shows their expression (never the
+ * placeholder the checks saw) until the model builder writes the value in (see DeferredArg).
+ */
+function linkResolvedArgs(spec: KeratsConfig['model'], model: Json | undefined): void {
+  const items = isObj(model) && Array.isArray(model.layers) ? model.layers : [];
+  for (const l of spec.layers) {
+    if (!l.deferred) continue;
+    const e = entryParts(items[l.index - 1]);
+    if (!e) continue;
+    for (const d of l.deferred) {
+      d.resolvedArgs = e.args;
+      let at: Record<string | number, unknown> = e.args;
+      for (const k of d.path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+      at[d.path[d.path.length - 1] as string | number] = `\${${d.value.expr}}`;
+    }
+  }
 }
 
 /** `model.keras_json` and `model.base` (the CUSTOM-LAYERS engineer's keys), resolved against the config's folder. */

@@ -11,6 +11,7 @@ import { buildConfig } from './build.js';
 import { checkRules } from './checks.js';
 import { substituteEnv } from './env.js';
 import { expandBlocks } from './blocks.js';
+import { withBlockOrigins } from './block-origin.js';
 import { resolveExtends } from './extends.js';
 import { applyOverrides } from './overrides.js';
 import { resolveInput } from './input-shape.js';
@@ -57,8 +58,9 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   }
   const input = resolveInput(norm);
   problems.push(...input.problems);
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
-  return buildConfig({ doc: norm.doc, locs: norm.locs, input, absFile: abs });
+  // A problem about an expanded layer names the block's line and its use, not `model.layers[36]`.
+  if (problems.length > 0) throw new ConfigError(sortProblems(withBlockOrigins(problems, expanded.origins)));
+  return buildConfig({ doc: norm.doc, locs: norm.locs, input, absFile: abs, blocks: expanded });
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

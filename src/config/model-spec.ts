@@ -8,11 +8,19 @@ import { entryParts, INPUT_NAMES } from './input-shape.js';
 import { entryFromJson, lossFromJson } from '../registry/losses.js';
 import { metrics as metricRegistry } from '../registry/metrics.js';
 import type { CompileSpec, GraphInput, LayerSpec, MetricRef, ModelSpec, SourceLocation } from './types.js';
+import type { BlockOrigin } from './block-origin.js';
+import type { DeferredArg } from './deferred.js';
+
+/** What block expansion knows about the layers it produced, by layer pointer (`/model/layers/3`). */
+export interface BlockInfo {
+  origins: ReadonlyMap<string, BlockOrigin>;
+  deferred: ReadonlyMap<string, DeferredArg[]>;
+}
 
 const isObj = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const seg = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
-export function modelSpec(model: JsonObject, ptr: string, name: string, locs: Map<string, LocInfo>): ModelSpec {
+export function modelSpec(model: JsonObject, ptr: string, name: string, locs: Map<string, LocInfo>, blocks?: BlockInfo): ModelSpec {
   const keyLoc = (p: string): SourceLocation | undefined => locs.get(p)?.key ?? locs.get(p)?.value;
   const layers: LayerSpec[] = [];
   ((model.layers as Json[] | undefined) ?? []).forEach((item, i) => {
@@ -21,6 +29,10 @@ export function modelSpec(model: JsonObject, ptr: string, name: string, locs: Ma
     const args: JsonObject = { ...e.args };
     const argsPtr = `${ptr}/layers/${i}/${seg(e.name)}`;
     const spec: LayerSpec = { type: e.name, args, loc: keyLoc(argsPtr), index: i + 1 };
+    const origin = blocks?.origins.get(`${ptr}/layers/${i}`);
+    if (origin) spec.origin = origin;
+    const deferred = blocks?.deferred.get(`${ptr}/layers/${i}`);
+    if (deferred) spec.deferred = deferred;
     if (args.inputs !== undefined) {
       spec.inputs = (Array.isArray(args.inputs) ? args.inputs : [args.inputs]).map(String);
       spec.inputsLoc = locs.get(`${argsPtr}/inputs`)?.value ?? spec.loc;
@@ -53,10 +65,10 @@ export function modelSpec(model: JsonObject, ptr: string, name: string, locs: Ma
 }
 
 /** `models:` → specs by name; every spec (the main one included) sees the whole map. */
-export function nestedModels(doc: JsonObject, locs: Map<string, LocInfo>): Record<string, ModelSpec> | undefined {
+export function nestedModels(doc: JsonObject, locs: Map<string, LocInfo>, blocks?: BlockInfo): Record<string, ModelSpec> | undefined {
   if (!isObj(doc.models)) return undefined;
   const out: Record<string, ModelSpec> = {};
-  for (const [n, m] of Object.entries(doc.models)) if (isObj(m)) out[n] = modelSpec(m, `/models/${seg(n)}`, n, locs);
+  for (const [n, m] of Object.entries(doc.models)) if (isObj(m)) out[n] = modelSpec(m, `/models/${seg(n)}`, n, locs, blocks);
   for (const m of Object.values(out)) m.models = out;
   return out;
 }

@@ -616,7 +616,7 @@ export function buildSchema(): JsonSchema {
         },
       },
       blocks: {
-        description: 'Reusable groups of layers with parameters, used in `layers` like a layer: `- TransformerBlock: {embed_dim: 128}`. Inside, `${expr}` computes a value from the parameters (numbers, names, + - * / // % **, parentheses, min, max, int).',
+        description: 'Reusable groups of layers with parameters, used in `layers` like a layer: `- TransformerBlock: {embed_dim: 128}`. Inside, `${expr}` computes a value from the parameters (numbers, names, + - * / // % **, parentheses, min, max, int) and the shapes of the block\'s tensors as Keras writes them (`${input.shape[-1]}`, `${len(input.shape)}`), known once the layers before are built.',
         type: 'object',
         additionalProperties: {
           type: 'object',
@@ -625,7 +625,7 @@ export function buildSchema(): JsonSchema {
           description: 'One block: its parameters, its input names and its layers.',
           properties: {
             params: {
-              description: 'Parameter names, in order; `{name: default}` for an optional one. E.g. [embed_dim, num_heads, {rate: 0.1}].',
+              description: 'Parameter names, in order; `{name: default}` for an optional one. E.g. [embed_dim, num_heads, {rate: 0.1}, {norm: LayerNormalization}]. A parameter used as an item of `layers` (`- ${norm}`) takes a layer or a block: a name, or `{Dropout: {rate: 0.1}}`.',
               anyOf: [
                 { type: 'array', items: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object', minProperties: 1, maxProperties: 1 }] } },
                 { type: 'object' },
@@ -636,7 +636,7 @@ export function buildSchema(): JsonSchema {
               anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
             },
             layers: {
-              description: 'The block\'s layers, as in model.layers; `${param}` and `${expr}` in values are replaced per instance, `name` and `inputs` are local to the block.',
+              description: 'The block\'s layers, as in model.layers; `${param}` and `${expr}` in values are replaced per instance, `name` and `inputs` are local to the block. `- ${norm}` (or `- ${norm}: {name: ln}` to add arguments) is the layer a parameter holds.',
               type: 'array',
               minItems: 1,
               items: { type: ['object', 'string'] },

@@ -5,6 +5,9 @@
  * a missing CSV column) can still point at the user's text.
  */
 
+import type { BlockOrigin } from './block-origin.js';
+import type { DeferredArg } from './deferred.js';
+
 /** A place in the user's config (1-based line and column), or the command line. */
 export interface SourceLocation {
   file: string;
@@ -32,6 +35,10 @@ export interface LayerSpec extends NamedEntry {
   inputs?: string[];
   /** Where `inputs` is written. */
   inputsLoc?: SourceLocation;
+  /** For a layer expanded from a block: its place in the block and the uses that led to it. */
+  origin?: BlockOrigin;
+  /** Arguments a block computes from shapes (`${input.shape[-1]}`), filled in by the model builder. */
+  deferred?: DeferredArg[];
 }
 
 /** One input of a functional model (`model.inputs`), like Keras `Input(shape, name, dtype)`. */

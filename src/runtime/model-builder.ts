@@ -15,6 +15,7 @@ import { ConfigError } from '../util/errors.js';
 import { checkParamBudget } from './param-budget.js';
 import { isFunctional } from '../config/model-spec.js';
 import { buildFunctional } from './graph/build-graph.js';
+import { describeLayer } from './graph/names.js';
 
 type Shape = (number | null)[];
 
@@ -38,6 +39,7 @@ export function kerasLayerName(className: string): string {
 }
 
 function describe(spec: LayerSpec): string {
+  if (spec.origin) return describeLayer(spec);
   return `layer ${spec.index} (${spec.type})`;
 }
 

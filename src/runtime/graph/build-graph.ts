@@ -20,6 +20,8 @@ import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { describeLayer, errorText, formatShapes, kerasName, type Shape } from './names.js';
 import { checkParamBudget } from '../param-budget.js';
+import { deferredRefs } from '../../config/deferred.js';
+import { fillDeferredArgs } from './deferred-args.js';
 import { dedupeSharedWeights, fixNestedSequentialShapes, relinkWrappedModels } from './tfjs-fixes.js';
 
 export interface GraphBuildOptions {
@@ -150,6 +152,13 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
       e.refs.push(...refs.map((r) => resolve(r, e.spec.loc, `${who}'s ${arg}`)));
     }
     e.deps = e.refs.flatMap((r) => (r.kind === 'entry' ? [r.entry] : []));
+    // `${input.shape[-1]}` in a block: the tensors it reads must exist before this layer is built.
+    for (const d of e.spec.deferred ?? []) {
+      for (const r of deferredRefs(d.value)) {
+        const p = resolve(r, d.loc, who);
+        if (p.kind === 'entry') e.deps.push(p.entry);
+      }
+    }
     if (e.spec.type === CALL && e.target !== undefined) {
       const t = byName.get(e.target);
       if (t?.kind === 'entry') {
@@ -192,6 +201,7 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
       if (t?.kind === 'entry') layer = layerObjects.get(t.entry) as tf.layers.Layer;
       else layer = nestedModel(e.target ?? '', e.spec, spec, { ...opts, nested, stack });
     } else {
+      if (e.spec.deferred) fillDeferredArgs(e.spec, describeLayer(e.spec), (ref, loc) => tensorOf(resolve(ref, loc, describeLayer(e.spec))).shape);
       layer = buildLayer(e, opts.seed, (name) => {
         if (!spec.models?.[name]) {
           throw new ConfigError({

@@ -156,6 +156,17 @@ export interface PlanOptions {
   sets?: readonly string[];
 }
 
+/**
+ * A block argument that reads a shape (`units: ${input.shape[-1]}`) is computed when the model is
+ * built; a trial's config file must hold the number, so the model is built once here (and freed).
+ */
+async function computeShapeArgs(cfg: KeratsConfig): Promise<void> {
+  const specs = [cfg.model, ...Object.values(cfg.model.models ?? {})];
+  if (!specs.some((s) => s.layers.some((l) => l.deferred))) return;
+  const { buildModel } = await import('../model-builder.js');
+  buildModel(cfg.model, { seed: 0 }).dispose();
+}
+
 /** Validates every trial and writes the search folder; returns the plan and the folder. */
 export async function createPlan(file: string, opts: PlanOptions = {}): Promise<{ plan: Plan; dir: string }> {
   const sets = opts.sets ?? [];
@@ -208,6 +219,7 @@ export async function createPlan(file: string, opts: PlanOptions = {}): Promise<
     planned.push({ ...t, configs: names });
     const cfg = configs.get(t.index);
     if (!cfg) continue; // a later hyperband round: its configs are written when it is decided
+    await computeShapeArgs(cfg);
     const doc = standaloneConfig(cfg);
     await fs.mkdir(path.join(dir, tdir), { recursive: true });
     await writeFileAtomic(path.join(dir, tdir, 'config.yaml'), configHeader(t) + stringify(doc));
