@@ -87,7 +87,13 @@ function denseOp(activation: string): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor)
   const kernelAct = KERNEL_ACTIVATIONS.has(activation) ? activation : 'linear';
   op = tf.customGrad((...args) => {
     const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const z = run('_FusedMatMul', { a: x, b: w, bias: b }, { transposeA: false, transposeB: false, activation: kernelAct })[0] as tf.Tensor;
+    // The stock wasm kernel reads its operands as [batch, rows, cols], as tfjs-core's fused.matMul passes them.
+    const [m, k] = x.shape;
+    const n = w.shape[1];
+    const a3 = tf.reshape(x, [1, m, k]);
+    const b3 = tf.reshape(w, [1, k, n]);
+    const z3 = run('_FusedMatMul', { a: a3, b: b3, bias: b }, { transposeA: false, transposeB: false, activation: kernelAct })[0] as tf.Tensor;
+    const z = tf.reshape(z3, [m, n]);
     const y = finish(z, activation);
     save([x, w, y]);
     return {
