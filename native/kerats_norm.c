@@ -1,6 +1,6 @@
 /*
  * kerats_norm.c: the one-pass loops behind kerats' fused normalisation layers and the bias +
- * activation backward of Dense/Conv2D (src/runtime/wasm-kernels/fused-norm.ts, which has the same
+ * activation backward of Dense/Conv2D and the Adam step (src/runtime/wasm-kernels/fused-norm.ts, which has the same
  * loops in JavaScript for when this addon is absent). Like kerats_blas.c they read and write the
  * WebAssembly backend's memory in place: the first argument is its ArrayBuffer, the others float32
  * offsets into it and sizes, each range checked against the memory before anything is touched.
@@ -17,7 +17,7 @@
 #include <string.h>
 #include "kerats_norm.h"
 
-#define NORM_MAX_ARGS 12
+#define NORM_MAX_ARGS 16
 
 typedef struct {
   napi_env env;
@@ -36,7 +36,7 @@ static int nstart(Args *a, napi_env env, napi_callback_info info, size_t want) {
   size_t argc = NORM_MAX_ARGS;
   a->env = env;
   a->failed = 0;
-  if (napi_get_cb_info(env, info, &argc, a->argv, NULL, NULL) != napi_ok || argc < want) {
+  if (want > NORM_MAX_ARGS || napi_get_cb_info(env, info, &argc, a->argv, NULL, NULL) != napi_ok || argc < want) {
     napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
     return 0;
   }
@@ -261,6 +261,31 @@ static napi_value BiasActGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * adam(heap, w, g, m, v, w2, m2, v2, n, alpha, beta1, beta2, eps): one Adam step in one pass, in the
+ * float32 operation order of kerats' Adam rule: m2 = m + (g - m)(1 - beta1), v2 = v + (g² - v)(1 - beta2),
+ * w2 = w - (m2·alpha)/(sqrt(v2) + eps).
+ */
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!nstart(&a, env, info, 13)) return NULL;
+  const int64_t n = nint(&a, 8);
+  const float alpha = (float)nnum(&a, 9), c1 = (float)(1.0 - nnum(&a, 10)), c2 = (float)(1.0 - nnum(&a, 11)), eps = (float)nnum(&a, 12);
+  if (!sizes_ok(&a, n, 1)) return NULL;
+  const float *w = nspan(&a, 1, n), *g = nspan(&a, 2, n), *m = nspan(&a, 3, n), *v = nspan(&a, 4, n);
+  float *w2 = nspan(&a, 5, n), *m2 = nspan(&a, 6, n), *v2 = nspan(&a, 7, n);
+  if (a.failed) return NULL;
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] + (gi - m[i]) * c1;
+    const float vi = v[i] + (gi * gi - v[i]) * c2;
+    m2[i] = mi;
+    v2[i] = vi;
+    w2[i] = w[i] - (mi * alpha) / (sqrtf(vi) + eps);
+  }
+  return NULL;
+}
+
 void kerats_norm_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"layerNorm", NULL, LayerNorm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -268,6 +293,7 @@ void kerats_norm_define(napi_env env, napi_value exports) {
       {"batchNorm", NULL, BatchNorm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNormGrad", NULL, BatchNormGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasActGrad", NULL, BiasActGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

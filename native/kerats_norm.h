@@ -2,6 +2,6 @@
 #ifndef KERATS_NORM_H
 #define KERATS_NORM_H
 #include <node_api.h>
-/* Adds layerNorm, layerNormGrad, batchNorm, batchNormGrad and biasActGrad to the addon's exports. */
+/* Adds layerNorm, layerNormGrad, batchNorm, batchNormGrad, biasActGrad and adam to the addon's exports. */
 void kerats_norm_define(napi_env env, napi_value exports);
 #endif

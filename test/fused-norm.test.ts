@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
 import { nativeNorm, nativeBlasStatus } from '../src/runtime/native/blas.js';
+import { Adam, AdamW } from '../src/runtime/training/optimizers/rules.js';
 
 const TOL = 1e-4;
 
@@ -122,6 +123,8 @@ before(async () => {
   await tf.ready();
 });
 
+let seed = 1;
+
 describe('fused normalisation and bias + activation layers on wasm', () => {
   it('uses the addon\'s C loops exactly when the addon is in use', () => {
     assert.equal(nativeNorm() !== undefined, nativeBlasStatus().available, nativeBlasStatus().detail);
@@ -155,9 +158,39 @@ describe('fused normalisation and bias + activation layers on wasm', () => {
     check('Conv2D sigmoid', () => tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'sigmoid' }), [1, 5, 6, 1], 23);
   });
 
+  it('Adam and AdamW: weights and moments after several steps equal the tensor-op rule on cpu', () => {
+    const shapes = [[7, 5], [1], [33]];
+    const run = (backend: string, make: () => Adam): Result[] => {
+      tf.setBackend(backend);
+      const vars = shapes.map((shape, i) => tf.variable(tf.tensor(randoms(shape.reduce((a, b) => a * b, 1), 40 + i), shape), true, `adam_w${i}_${backend}_${seed++}`));
+      const opt = make();
+      for (let step = 0; step < 4; step++) {
+        const grads: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => {
+          grads[v.name] = tf.tensor(randoms(v.size, 100 * step + i).map((q) => q * (1 + step)), v.shape);
+        });
+        opt.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+      }
+      const out = vars.map((v, i) => ({ label: `w${i}`, data: v.dataSync() as Float32Array, shape: v.shape }));
+      tf.dispose(vars);
+      opt.dispose();
+      return out;
+    };
+    const adam = (): Adam => new Adam({ learningRate: 0.01 }, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false });
+    const adamW = (): Adam => new AdamW({ learningRate: 0.02, weightDecay: 0.004 }, { beta1: 0.8, beta2: 0.99, epsilon: 1e-6, amsgrad: false });
+    assertClose('Adam', run('cpu', adam), run('wasm', adam));
+    assertClose('AdamW', run('cpu', adamW), run('wasm', adamW));
+  });
+
   it('runs one kernel per layer forward and one for its bias/activation or normalisation backward', async () => {
     const ln = await kernelsOf(() => tf.layers.layerNormalization({}), [4, 8, 16]);
     assert.deepEqual(ln.filter((k) => k.startsWith('Kerats')), ['KeratsLayerNorm', 'KeratsLayerNormGrad'], ln.join(','));
+    tf.setBackend('wasm');
+    const w = tf.variable(tf.ones([3, 4]));
+    const opt = new Adam({ learningRate: 0.01 }, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false });
+    const adamKernels = (await tf.profile(() => opt.applyGradients({ [w.name]: tf.onesLike(w) }))).kernels.map((k) => k.name);
+    assert.ok(adamKernels.includes('KeratsAdam') && !adamKernels.includes('Sqrt'), adamKernels.join(','));
     const dense = await kernelsOf(() => tf.layers.dense({ units: 8, activation: 'relu' }), [4, 16]);
     for (const k of ['Step', 'Cast', 'Relu']) assert.ok(!dense.includes(k), `${k} in ${dense.join(',')}`);
     assert.ok(dense.includes('KeratsBiasActGrad'), dense.join(','));

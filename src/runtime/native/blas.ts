@@ -41,6 +41,7 @@ export interface NativeNorm {
   batchNorm(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rstd: number, rows: number, c: number, eps: number): void;
   batchNormGrad(heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, c: number): void;
   biasActGrad(heap: ArrayBuffer, dy: number, y: number, dz: number, dbias: number, rows: number, c: number, act: number): void;
+  adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, n: number, alpha: number, beta1: number, beta2: number, eps: number): void;
 }
 
 /** Activation codes of `biasActGrad` (NATIVE_ACTIVATIONS' plus tanh). */
@@ -49,7 +50,7 @@ export const NORM_ACTIVATIONS: Readonly<Record<string, number>> = { linear: 0, r
 /** The addon's normalisation loops when it is in use and has them. */
 export function nativeNorm(): NativeNorm | undefined {
   const blas = nativeBlas() as (NativeBlas & Partial<NativeNorm>) | undefined;
-  return blas && typeof blas.layerNorm === 'function' ? (blas as NativeBlas & NativeNorm) : undefined;
+  return blas && typeof blas.layerNorm === 'function' && typeof blas.adam === 'function' ? (blas as NativeBlas & NativeNorm) : undefined;
 }
 
 /** Which GEMM the addon runs: OpenBLAS (when linked) or the bundled SGEMM. */

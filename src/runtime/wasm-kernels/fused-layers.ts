@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeNorm } from '../native/blas.js';
-import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, BIAS_ACT_GRAD, LAYER_NORM, LAYER_NORM_GRAD, fusedNormKernels } from './fused-norm.js';
+import { ADAM_STEP, BATCH_NORM_GRAD, BATCH_NORM_TRAIN, BIAS_ACT_GRAD, LAYER_NORM, LAYER_NORM_GRAD, fusedNormKernels } from './fused-norm.js';
 
 const BACKEND = 'wasm';
 
@@ -210,6 +210,21 @@ function batchNormCall(layer: LayerLike, input: tf.Tensor, kwargs: Kwargs): tf.T
     });
   }
   return y;
+}
+
+// ---- Adam: one pass instead of 12 element-wise kernels over every weight ----
+
+/**
+ * Runs one Adam step (m, v and w updated as src/runtime/training/optimizers/rules.ts's Adam does)
+ * as one wasm kernel; returns false, having done nothing, when the fused path does not apply.
+ */
+export function fusedAdamStep(w: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, alpha: number, beta1: number, beta2: number, epsilon: number): boolean {
+  if (!onWasm(w, g, m, v) || w.size === 0 || g.size !== w.size || m.size !== w.size || v.size !== w.size) return false;
+  const [w2, m2, v2] = run(ADAM_STEP, { w, g, m, v }, { alpha, beta1, beta2, epsilon }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  m.assign(m2);
+  v.assign(v2);
+  w.assign(w2);
+  return true;
 }
 
 // ---- gradients of the registered kernels ----

@@ -20,6 +20,7 @@ export const LAYER_NORM_GRAD = 'KeratsLayerNormGrad';
 export const BATCH_NORM_TRAIN = 'KeratsBatchNormTrain';
 export const BATCH_NORM_GRAD = 'KeratsBatchNormGrad';
 export const BIAS_ACT_GRAD = 'KeratsBiasActGrad';
+export const ADAM_STEP = 'KeratsAdam';
 
 type Args = Parameters<tf.KernelFunc>[0];
 
@@ -183,6 +184,50 @@ function biasActGradJs(dy: Float32Array, y: Float32Array, dz: Float32Array, db: 
   db.set(acc);
 }
 
+/**
+ * One Adam step in one pass, in the float32 operation order of the rule it replaces
+ * (src/runtime/training/optimizers/rules.ts): m' = m + (g - m)(1 - b1); v' = v + (g² - v)(1 - b2);
+ * w' = w - (m'·alpha)/(sqrt(v') + eps). tfjs runs that as 12 kernels, each a pass over the weights.
+ */
+function adamJs(
+  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array, m2: Float32Array, v2: Float32Array,
+  alpha: number, b1: number, b2: number, eps: number,
+): void {
+  const f = Math.fround;
+  const c1 = f(1 - b1);
+  const c2 = f(1 - b2);
+  const a = f(alpha);
+  const e = f(eps);
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i] as number;
+    const mi = f((m[i] as number) + f(f(gi - (m[i] as number)) * c1));
+    const vi = f((v[i] as number) + f(f(f(gi * gi) - (v[i] as number)) * c2));
+    m2[i] = mi;
+    v2[i] = vi;
+    w2[i] = (w[i] as number) - f(f(mi * a) / f(f(Math.sqrt(vi)) + e));
+  }
+}
+
+function adamKernel(native: NativeNorm | undefined): tf.KernelFunc {
+  return (args) => {
+    const backend = asWasmBackend(args.backend);
+    const [w, g, m, v] = ['w', 'g', 'm', 'v'].map((n) => need(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+    const n = sizeOf(w.shape);
+    if (sizeOf(g.shape) !== n || sizeOf(m.shape) !== n || sizeOf(v.shape) !== n) throw new Error(`wasm-kernels: ${ADAM_STEP} needs w, g, m and v of one size`);
+    const attrs = args.attrs ?? {};
+    const [alpha, b1, b2, eps] = ['alpha', 'beta1', 'beta2', 'epsilon'].map((k) => Number(attrs[k])) as [number, number, number, number];
+    const w2 = backend.makeOutput(w.shape, 'float32');
+    const m2 = backend.makeOutput(w.shape, 'float32');
+    const v2 = backend.makeOutput(w.shape, 'float32');
+    if (native) {
+      native.adam(heap(backend), off(backend, w), off(backend, g), off(backend, m), off(backend, v), off(backend, w2), off(backend, m2), off(backend, v2), n, alpha, b1, b2, eps);
+    } else {
+      adamJs(f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v), f32(backend, w2), f32(backend, m2), f32(backend, v2), alpha, b1, b2, eps);
+    }
+    return [w2, m2, v2];
+  };
+}
+
 /** The row size of a LayerNorm: gamma's element count (its axes are x's trailing ones). */
 function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
@@ -298,5 +343,6 @@ export function fusedNormKernels(native: NativeNorm | undefined): Array<[string,
     [BATCH_NORM_TRAIN, batchNormTrainKernel(native)],
     [BATCH_NORM_GRAD, batchNormGradKernel(native)],
     [BIAS_ACT_GRAD, biasActGradKernel(native)],
+    [ADAM_STEP, adamKernel(native)],
   ];
 }
