@@ -226,6 +226,21 @@ static napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
 /* Activation codes shared with NORM_ACTIVATIONS in src/runtime/native/blas.ts. */
 enum { NACT_LINEAR = 0, NACT_RELU = 1, NACT_ELU = 3, NACT_SIGMOID = 4, NACT_TANH = 6 };
 
+/*
+ * One row: dz = dy·act'(y), part += dz. Restrict-qualified, and each value loaded before the select, so the compiler
+ * vectorises it: a relu's mask is random, and a branch per element mispredicts half the time.
+ */
+static void act_grad_row(const float *restrict dy, const float *restrict y, float *restrict dz, float *restrict part, int64_t c, int act) {
+  switch (act) {
+    case NACT_RELU: for (int64_t j = 0; j < c; j++) { const float g = dy[j]; dz[j] = y[j] > 0.0f ? g : 0.0f; } break;
+    case NACT_ELU: for (int64_t j = 0; j < c; j++) { const float g = dy[j], v = y[j], e = g * (v + 1.0f); dz[j] = v >= 0.0f ? g : e; } break; /* as tfjs's EluGrad */
+    case NACT_SIGMOID: for (int64_t j = 0; j < c; j++) dz[j] = dy[j] * y[j] * (1.0f - y[j]); break;
+    case NACT_TANH: for (int64_t j = 0; j < c; j++) dz[j] = dy[j] * (1.0f - y[j] * y[j]); break;
+    default: for (int64_t j = 0; j < c; j++) dz[j] = dy[j]; break;
+  }
+  for (int64_t j = 0; j < c; j++) part[j] += dz[j];
+}
+
 /* biasActGrad(heap, dy, y, dz, dbias, rows, c, act): dz = dy·act'(y), dbias = Σ over rows of dz. */
 static napi_value BiasActGrad(napi_env env, napi_callback_info info) {
   Args a;
@@ -241,16 +256,7 @@ static napi_value BiasActGrad(napi_env env, napi_callback_info info) {
   float *part = acc ? calloc((size_t)c, sizeof(float)) : NULL;
   if (!part) { free(acc); if (acc) nfail(&a, "kerats-blas: out of memory"); return NULL; }
   for (int64_t r = 0; r < rows; r++) {
-    const float *dyr = dy + r * c, *yr = y + r * c;
-    float *dzr = dz + r * c;
-    switch (act) {
-      case NACT_RELU: for (int64_t j = 0; j < c; j++) dzr[j] = yr[j] > 0 ? dyr[j] : 0.0f; break;
-      case NACT_ELU: for (int64_t j = 0; j < c; j++) dzr[j] = yr[j] >= 0 ? dyr[j] : dyr[j] * (yr[j] + 1.0f); break;
-      case NACT_SIGMOID: for (int64_t j = 0; j < c; j++) dzr[j] = dyr[j] * yr[j] * (1.0f - yr[j]); break;
-      case NACT_TANH: for (int64_t j = 0; j < c; j++) dzr[j] = dyr[j] * (1.0f - yr[j] * yr[j]); break;
-      default: memcpy(dzr, dyr, (size_t)c * sizeof(float)); break;
-    }
-    for (int64_t j = 0; j < c; j++) part[j] += dzr[j];
+    act_grad_row(dy + r * c, y + r * c, dz + r * c, part, c, act);
     if ((r & 63) == 63 || r == rows - 1) {
       for (int64_t j = 0; j < c; j++) { acc[j] += part[j]; part[j] = 0; }
     }

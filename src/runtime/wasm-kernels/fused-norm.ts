@@ -163,20 +163,18 @@ function batchNormGradJs(
 
 /** dz = dy·act'(from y), db = Σ_rows dz: a Dense/Conv2D's bias + activation backward in one pass. */
 function biasActGradJs(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array, rows: number, c: number, act: number): void {
+  // One derivative per call, chosen once: a switch per element would cost more than the arithmetic.
+  const derivative: (g: number, v: number) => number =
+    act === 1 ? (g, v) => (v > 0 ? g : 0) // relu
+      : act === 3 ? (g, v) => (v >= 0 ? g : g * (v + 1)) // elu, as tfjs's EluGrad
+        : act === 4 ? (g, v) => g * v * (1 - v) // sigmoid
+          : act === 6 ? (g, v) => g * (1 - v * v) // tanh
+            : (g) => g; // linear
   const acc = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     for (let j = 0; j < c; j++) {
-      const g = dy[o + j] as number;
-      const v = y[o + j] as number;
-      let z: number;
-      switch (act) {
-        case 1: z = v > 0 ? g : 0; break; // relu
-        case 3: z = v >= 0 ? g : g * (v + 1); break; // elu, as tfjs's EluGrad
-        case 4: z = g * v * (1 - v); break; // sigmoid
-        case 6: z = g * (1 - v * v); break; // tanh
-        default: z = g; // linear
-      }
+      const z = derivative(dy[o + j] as number, y[o + j] as number);
       dz[o + j] = z;
       acc[j] = (acc[j] as number) + z;
     }
