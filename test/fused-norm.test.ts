@@ -130,6 +130,21 @@ describe('fused normalisation and bias + activation layers on wasm', () => {
     assert.equal(nativeNorm() !== undefined, nativeBlasStatus().available, nativeBlasStatus().detail);
   });
 
+  it('the addon\'s loops refuse offsets outside the WebAssembly memory instead of writing there', (t) => {
+    const norm = nativeNorm();
+    if (!norm) return t.skip(`addon not in use: ${nativeBlasStatus().detail}`);
+    const mem = new ArrayBuffer(64 * 4);
+    const view = new Float32Array(mem);
+    view.set([1, 2, 3, 4, 1, 1, 1, 1, 0, 0, 0, 0]); // x = [[1, 2], [3, 4]], gamma = [1, 1], beta = [0, 0]
+    // Two rows of two: y at 16, mean at 20, rstd at 22.
+    norm.layerNorm(mem, 0, 4, 8, 16, 20, 22, 2, 2, 0);
+    assert.deepEqual([...view.subarray(16, 24)], [-1, 1, -1, 1, 1.5, 3.5, 2, 2]);
+    assert.throws(() => norm.layerNorm(mem, 0, 4, 8, 62, 20, 22, 2, 2, 0), /outside the WebAssembly memory/);
+    assert.throws(() => norm.biasActGrad(mem, 0, 0, 60, 0, 4, 2, 1), /outside the WebAssembly memory/);
+    assert.throws(() => norm.adam(mem, 0, 8, 16, 24, 32, 40, 60, 8, 0.1, 0.9, 0.999, 1e-7), /outside the WebAssembly memory/);
+    assert.throws(() => norm.batchNorm(mem, 0, 4, 8, 16, 20, 22, 24, 0, 2, 0), /positive/);
+  });
+
   it('LayerNormalization: output and gradients equal the generic path', () => {
     check('LayerNorm', () => tf.layers.layerNormalization({ epsilon: 1e-6 }), [4, 7, 64], 1);
     check('LayerNorm batch 1', () => tf.layers.layerNormalization({}), [1, 13], 2);
@@ -151,10 +166,12 @@ describe('fused normalisation and bias + activation layers on wasm', () => {
     check('Dense relu on sequences', () => tf.layers.dense({ units: 6, activation: 'relu' }), [3, 5, 4], 12);
   });
 
-  it('Conv2D with bias and activation: output and gradients equal the generic path', () => {
+  it('Conv2D and Conv1D with bias and activation: output and gradients equal the generic path', () => {
     check('Conv2D relu valid', () => tf.layers.conv2d({ filters: 5, kernelSize: 3, activation: 'relu' }), [2, 9, 8, 3], 20);
     check('Conv2D relu same stride 2', () => tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), [1, 7, 7, 2], 21);
     check('Conv2D linear deep', () => tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'linear' }), [2, 6, 6, 16], 22);
+    check('Conv1D relu valid', () => tf.layers.conv1d({ filters: 6, kernelSize: 5, activation: 'relu' }), [3, 17, 4], 24);
+    check('Conv1D relu same stride 2 batch 1', () => tf.layers.conv1d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), [1, 9, 2], 25);
     check('Conv2D sigmoid', () => tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'sigmoid' }), [1, 5, 6, 1], 23);
   });
 
@@ -194,6 +211,8 @@ describe('fused normalisation and bias + activation layers on wasm', () => {
     const dense = await kernelsOf(() => tf.layers.dense({ units: 8, activation: 'relu' }), [4, 16]);
     for (const k of ['Step', 'Cast', 'Relu']) assert.ok(!dense.includes(k), `${k} in ${dense.join(',')}`);
     assert.ok(dense.includes('KeratsBiasActGrad'), dense.join(','));
+    const conv1d = await kernelsOf(() => tf.layers.conv1d({ filters: 4, kernelSize: 3, activation: 'relu' }), [2, 9, 3]);
+    assert.ok(conv1d.includes('KeratsBiasActGrad') && conv1d.includes('FusedConv2D') && !conv1d.includes('Step'), conv1d.join(','));
     setFusedLayersEnabled(false);
     try {
       const generic = await kernelsOf(() => tf.layers.layerNormalization({}), [4, 8, 16]);

@@ -1,5 +1,5 @@
 /**
- * Routes the training of LayerNormalization, BatchNormalization, Dense and Conv2D on the wasm
+ * Routes the training of LayerNormalization, BatchNormalization, Dense, Conv2D and Conv1D on the wasm
  * backend through one-kernel-each forward and backward passes (src/runtime/wasm-kernels/fused-norm.ts).
  *
  * tfjs-core fuses matmul/conv + bias + activation only when no gradient is being recorded, so during
@@ -171,6 +171,23 @@ function conv2dCall(layer: LayerLike, input: tf.Tensor): tf.Tensor | undefined {
   return convOp(activation, { strides: [strides[0] as number, strides[1] as number], pad: layer.padding })(input, w, b);
 }
 
+/** Conv1D as tfjs runs it, a Conv2D over [batch, 1, steps, channels] with a [1, k, in, out] filter. */
+function conv1dCall(layer: LayerLike, input: tf.Tensor): tf.Tensor | undefined {
+  const activation = activationOf(layer);
+  if (!activation || layer.rank !== 1 || !layer.kernel || !layer.bias || input.rank !== 3) return undefined;
+  if (layer.dataFormat !== 'channelsLast' || (layer.padding !== 'same' && layer.padding !== 'valid')) return undefined;
+  const dilation = layer.dilationRate;
+  if (Array.isArray(dilation) ? dilation.some((d) => d !== 1) : dilation !== undefined && dilation !== 1) return undefined;
+  const stride = layer.strides?.[0];
+  const w = layer.kernel.read();
+  const b = layer.bias.read();
+  if (stride === undefined || !onWasm(input, w, b) || w.rank !== 3 || b.rank !== 1) return undefined;
+  const [n, steps, channels] = input.shape as [number, number, number];
+  const [k, inC, filters] = w.shape as [number, number, number];
+  const y = convOp(activation, { strides: [1, stride], pad: layer.padding })(tf.reshape(input, [n, 1, steps, channels]), tf.reshape(w, [1, k, inC, filters]), b);
+  return tf.reshape(y, [n, y.shape[2] as number, filters]);
+}
+
 // ---- LayerNormalization: one kernel forward (y, row means, row 1/std), one backward ----
 
 /** The number of trailing axes normalised, when they are x's last ones in order; else undefined. */
@@ -266,6 +283,7 @@ type Fast = (layer: LayerLike, input: tf.Tensor, kwargs: Kwargs) => tf.Tensor | 
 const FAST_CALLS: Readonly<Record<string, Fast>> = {
   Dense: denseCall,
   Conv2D: conv2dCall,
+  Conv1D: conv1dCall,
   LayerNormalization: layerNormCall,
   BatchNormalization: batchNormCall,
 };
