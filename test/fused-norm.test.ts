@@ -200,6 +200,35 @@ describe('fused normalisation and bias + activation layers on wasm', () => {
     assertClose('AdamW', run('cpu', adamW), run('wasm', adamW));
   });
 
+  it('a model of every fused layer trains on wasm without leaking tensors, its loss going down', async () => {
+    tf.setBackend('wasm');
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation: 'relu' }),
+        tf.layers.batchNormalization({}),
+        tf.layers.reshape({ targetShape: [36, 4] }),
+        tf.layers.conv1d({ filters: 5, kernelSize: 3, activation: 'relu' }),
+        tf.layers.layerNormalization({}),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'tanh' }),
+        tf.layers.dense({ units: 2, activation: 'sigmoid' }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy' });
+    const x = tf.tensor(randoms(16 * 8 * 8 * 2, 77), [16, 8, 8, 2]);
+    const y = tf.tensor(randoms(16 * 2, 78).map((q) => (q > 0 ? 1 : 0)), [16, 2]);
+    const losses: number[] = [];
+    const counts: number[] = [];
+    for (let step = 0; step < 30; step++) {
+      losses.push(Number(await model.trainOnBatch(x, y)));
+      counts.push(tf.memory().numTensors);
+    }
+    assert.equal(counts[29], counts[2], `tensors per step: ${counts.join(',')}`);
+    assert.ok((losses[29] as number) < 0.8 * (losses[0] as number), `loss ${losses[0]} -> ${losses[29]}`);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   it('runs one kernel per layer forward and one for its bias/activation or normalisation backward', async () => {
     const ln = await kernelsOf(() => tf.layers.layerNormalization({}), [4, 8, 16]);
     assert.deepEqual(ln.filter((k) => k.startsWith('Kerats')), ['KeratsLayerNorm', 'KeratsLayerNormGrad'], ln.join(','));
