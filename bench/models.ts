@@ -12,6 +12,8 @@
  *               bundled SGEMM instead of OpenBLAS; tensorflow/tensorflow-gpu: rows only where `kerats setup`
  *               built them or tfjs-node is installed, otherwise a note says why)
  *               --steps N (fixed steps per round)  --no-torch  --no-keras
+ *               --baseline unfused (the "tfjs script" rounds run the kerats model with the fused wasm layer
+ *               paths of src/runtime/wasm-kernels/fused-layers.ts turned off: a before/after in one run)
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -24,6 +26,7 @@ import { buildSequential } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { nativeBlasStatus, setNativeBlasEnabled, setNativeGemm } from '../src/runtime/native/blas.js';
+import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
 import { referencePython } from '../src/util/python-ref.js';
 
 /**
@@ -62,10 +65,12 @@ interface Options {
   steps?: number;
   torch: boolean;
   keras: boolean;
+  /** The baseline rounds: the plain tfjs script, or kerats' model with the fused layer paths off. */
+  baseline: 'tfjs' | 'unfused';
 }
 
 function parseOptions(ctx: BenchContext): Options {
-  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true };
+  const o: Options = { models: MODEL_CASES.map((c) => c.name), backends: ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-bundled', 'wasm-plain', 'cpu'], rounds: 3, seconds: 3, torch: true, keras: true, baseline: 'tfjs' };
   const a = ctx.argv;
   for (let i = 0; i < a.length; i++) {
     const v = a[i + 1] ?? '';
@@ -76,6 +81,7 @@ function parseOptions(ctx: BenchContext): Options {
     else if (a[i] === '--steps') o.steps = Number(v);
     else if (a[i] === '--no-torch') o.torch = false;
     else if (a[i] === '--no-keras') o.keras = false;
+    else if (a[i] === '--baseline') o.baseline = v === 'unfused' ? 'unfused' : 'tfjs';
   }
   if (ctx.quick) {
     o.rounds = 1;
@@ -145,6 +151,16 @@ function tfjsRound(c: ModelCase, model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
   return rate(steps * c.batch, () => model.fit(x, y, { batchSize: c.batch, epochs: 1, shuffle: false, verbose: 0 }));
 }
 
+/** A kerats round with the fused wasm layer paths turned off (the "before" of a --baseline unfused run). */
+async function unfusedRound(c: ModelCase, model: tf.LayersModel, compile: Parameters<typeof train>[1], x: tf.Tensor, y: tf.Tensor, steps: number): Promise<Rate> {
+  setFusedLayersEnabled(false);
+  try {
+    return await keratsRound(c, model, compile, x, y, steps);
+  } finally {
+    setFusedLayersEnabled(true);
+  }
+}
+
 async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, ctx: BenchContext): Promise<ModelRow> {
   const config = loadConfigText(`name: bench-${c.name}\nseed: 1\n${c.yaml}\n`, `bench-${c.name}.yaml`);
   const kModel = buildSequential(config.model, { seed: 1 });
@@ -164,7 +180,7 @@ async function benchOnBackend(c: ModelCase, backend: BenchBackend, o: Options, c
     for (let r = 0; r < o.rounds; r++) {
       const kr = await keratsRound(c, kModel, config.compile, x, y, steps);
       rss = Math.max(rss, process.memoryUsage.rss());
-      const tr = await tfjsRound(c, tModel, x, y, steps);
+      const tr = o.baseline === 'unfused' ? await unfusedRound(c, kModel, config.compile, x, y, steps) : await tfjsRound(c, tModel, x, y, steps);
       k.push(kr);
       t.push(tr);
       ctx.log(`  ${c.name} ${backend} round ${r + 1}: kerats ${kr.wall.toFixed(0)} (cpu ${kr.cpu.toFixed(0)})  tfjs ${tr.wall.toFixed(0)} (cpu ${tr.cpu.toFixed(0)}) samples/s`);
@@ -287,6 +303,7 @@ export const bench: BenchModule = {
         }
       }
     }
+    if (o.baseline === 'unfused') notes.push('"tfjs script" columns: kerats\' model with the fused wasm layer paths turned off (--baseline unfused), rounds interleaved');
     const uniqueNotes = [...new Set(notes)];
     const table = markdownTable(
       ['model', 'batch', 'backend', 'kerats', 'tfjs script', 'kerats/tfjs', 'PyTorch (2 threads)', 'kerats/PyTorch', 'Keras fit (2 threads)', 'kerats/Keras',

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <math.h>
 #include "kerats_sgemm.h"
+#include "kerats_norm.h"
 
 #ifdef KERATS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -416,6 +417,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"hasOpenBlas", NULL, HasOpenBlas, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  kerats_norm_define(env, exports);
   return exports;
 }
 

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KerasOptimizer, type BaseOptions, type SlotSpec } from './base.js';
+import { fusedAdamStep } from '../../wasm-kernels/fused-layers.js';
 
 type Slots = Record<string, tf.Variable>;
 const slot = (s: Slots, k: string): tf.Variable => {
@@ -102,6 +103,8 @@ export class Adam extends KerasOptimizer {
     const alpha = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
     const m = slot(s, 'momentum');
     const v = slot(s, 'velocity');
+    // On wasm the same arithmetic runs as one kernel instead of 12 passes over the weights.
+    if (!amsgrad && fusedAdamStep(w, g, m, v, alpha, beta1, beta2, epsilon)) return;
     const mNew = tf.add(m, tf.mul(tf.sub(g, m), 1 - beta1));
     let vNew = tf.add(v, tf.mul(tf.sub(tf.square(g), v), 1 - beta2));
     m.assign(mNew);

@@ -31,6 +31,28 @@ export interface NativeBlas {
   hasOpenBlas(): boolean;
 }
 
+/**
+ * The addon's one-pass normalisation and bias + activation gradient loops (native/kerats_norm.c);
+ * see src/runtime/wasm-kernels/fused-norm.ts for what each computes. Absent from addons built before them.
+ */
+export interface NativeNorm {
+  layerNorm(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+  batchNorm(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rstd: number, rows: number, c: number, eps: number): void;
+  batchNormGrad(heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, c: number): void;
+  biasActGrad(heap: ArrayBuffer, dy: number, y: number, dz: number, dbias: number, rows: number, c: number, act: number): void;
+  adam(heap: ArrayBuffer, w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, n: number, alpha: number, beta1: number, beta2: number, eps: number): void;
+}
+
+/** Activation codes of `biasActGrad` (NATIVE_ACTIVATIONS' plus tanh). */
+export const NORM_ACTIVATIONS: Readonly<Record<string, number>> = { linear: 0, relu: 1, elu: 3, sigmoid: 4, tanh: 6 };
+
+/** The addon's normalisation loops when it is in use and has them. */
+export function nativeNorm(): NativeNorm | undefined {
+  const blas = nativeBlas() as (NativeBlas & Partial<NativeNorm>) | undefined;
+  return blas && typeof blas.layerNorm === 'function' && typeof blas.adam === 'function' ? (blas as NativeBlas & NativeNorm) : undefined;
+}
+
 /** Which GEMM the addon runs: OpenBLAS (when linked) or the bundled SGEMM. */
 export type NativeGemm = 'openblas' | 'bundled';
 

@@ -22,6 +22,7 @@ import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
 import { makeIdentity } from './identity.js';
 import { nativeBlas } from '../native/blas.js';
+import { installFusedLayers, uninstallFusedLayers } from './fused-layers.js';
 import {
   makeNativeBatchMatMul,
   makeNativeConv2D,
@@ -102,6 +103,7 @@ export function registerWasmTrainingKernels(): string[] {
   add('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput);
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseConv2dNativeBackpropFilter);
   add('UnsortedSegmentSum', unsortedSegmentSum);
+  installFusedLayers(add);
 
   // With the optional OpenBLAS addon, matrix products and convolutions move to its multi-threaded
   // GEMM; the wasm kernels above stay as the fallback for what it does not handle.
@@ -134,6 +136,7 @@ export function registerWasmTrainingKernels(): string[] {
  * `registerWasmTrainingKernels()` installs the training kernels again.
  */
 export function unregisterWasmTrainingKernels(): void {
+  uninstallFusedLayers();
   for (const [kernelName, stock] of replaced) {
     if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
     if (stock) tf.registerKernel(stock);
