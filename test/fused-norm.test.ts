@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
 import { nativeNorm, nativeBlasStatus } from '../src/runtime/native/blas.js';
-import { Adam, AdamW } from '../src/runtime/training/optimizers/rules.js';
+import { Adam, AdamW } from '../src/registry/optimizers/rules.js';
 
 const TOL = 1e-4;
 

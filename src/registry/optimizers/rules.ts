@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KerasOptimizer, type BaseOptions, type SlotSpec } from './base.js';
-import { fusedAdamStep } from '../../wasm-kernels/fused-layers.js';
+import { fusedAdamStep } from '../../runtime/wasm-kernels/fused-layers.js';
 
 type Slots = Record<string, tf.Variable>;
 const slot = (s: Slots, k: string): tf.Variable => {
