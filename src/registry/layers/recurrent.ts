@@ -13,10 +13,14 @@ import {
   ACTIVATION_ARG, DATA_FORMAT_ARG, SALT, activation, boolArg, constraintArg, init, initializerArg, intOrTuple,
   posInt, regularizerArg, toDataFormat, tuple,
 } from './args.js';
+import { installFusedRnn } from './fused-rnn.js';
 import { KerasGRU } from './keras-gru.js';
 import { NESTED_LAYER_SCHEMA, buildNested } from './nested.js';
 import { mixSeed, subSeed } from './seed.js';
 import { seededDropoutFunc } from './seeded-noise.js';
+
+// LSTM/GRU/SimpleRNN run whole sequences in one native kernel where the backend allows (fused-rnn.ts).
+installFusedRnn();
 
 const rateArg = (what: string): ArgSpec => ({
   schema: { type: 'number', minimum: 0, exclusiveMaximum: 1 },

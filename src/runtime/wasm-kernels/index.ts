@@ -31,6 +31,7 @@ import {
   makeNativeFusedMatMul,
   makeNativeMaxPoolGrad,
 } from './native-kernels.js';
+import { RNN_SEQUENCE, RNN_SEQUENCE_GRAD, RNN_SEQUENCE_GRADIENT, makeRnnSequence, makeRnnSequenceGrad } from './rnn-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -123,6 +124,13 @@ export function registerWasmTrainingKernels(): string[] {
     wrap('Conv2DBackpropFilter', (f) => makeNativeConv2DBackpropFilter(blas, f));
     wrap('Conv2DBackpropInput', (f) => makeNativeConv2DBackpropInput(blas, f));
     wrap('MaxPoolGrad', (f) => makeNativeMaxPoolGrad(blas, f));
+    // Whole-sequence LSTM/GRU/SimpleRNN (the layers use them when registered: registry/layers/fused-rnn.ts).
+    const { rnnForward, rnnBackward, rnnWorkspace } = blas;
+    if (rnnForward && rnnBackward && rnnWorkspace) {
+      add(RNN_SEQUENCE, makeRnnSequence({ rnnForward, rnnWorkspace }));
+      add(RNN_SEQUENCE_GRAD, makeRnnSequenceGrad({ rnnBackward }));
+      if (!tf.getGradient(RNN_SEQUENCE)) tf.registerGradient(RNN_SEQUENCE_GRADIENT);
+    }
   }
 
   installed = names;
