@@ -1,6 +1,6 @@
 /**
- * The fused recurrent path (registry/layers/fused-rnn.ts + native/kerats_rnn.c) against tfjs's
- * generic per-step path on the same wasm backend: forward outputs and every gradient (input, kernel,
+ * The fused recurrent path of kerats' LSTM/GRU/SimpleRNN (registry/layers/fused-rnn.ts +
+ * native/kerats_rnn.c) against tfjs's generic per-step path on the same wasm backend: forward outputs and every gradient (input, kernel,
  * recurrent kernel, bias, initial states) of LSTM, GRU (reset_after true and false) and SimpleRNN,
  * over batch 1 and odd sizes, return_sequences/return_state, go_backwards, masking and
  * Bidirectional; then a small training run on both paths. Without the addon (KERATS_NATIVE_BLAS=0,
@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { nativeBlas } from '../src/runtime/native/blas.js';
-import { installFusedRnn, recurrentPath, setFusedRnnEnabled, describeRecurrentPaths } from '../src/registry/layers/fused-rnn.js';
+import { recurrentPath, setFusedRnnEnabled, describeRecurrentPaths } from '../src/registry/layers/fused-rnn.js';
+import { FusedLSTM, FusedSimpleRNN } from '../src/registry/layers/fused-rnn-layers.js';
 import { KerasGRU } from '../src/registry/layers/keras-gru.js';
 
 const TOL = 1e-4;
@@ -57,10 +58,10 @@ function makeLayer(c: Case): tf.layers.Layer {
     recurrentActivation: 'sigmoid' as const,
   };
   switch (c.kind) {
-    case 'LSTM': return tf.layers.lstm(common);
+    case 'LSTM': return new FusedLSTM(common);
     case 'GRU': return new KerasGRU({ ...common, resetAfter: true });
     case 'GRU_before': return new KerasGRU({ ...common, resetAfter: false });
-    default: return tf.layers.simpleRNN({ ...common, recurrentActivation: undefined } as never);
+    default: return new FusedSimpleRNN(common);
   }
 }
 
@@ -122,7 +123,6 @@ let fusedAvailable = false;
 
 before(async () => {
   registerWasmTrainingKernels();
-  installFusedRnn();
   assert.ok(await tf.setBackend('wasm'));
   await tf.ready();
   fusedAvailable = nativeBlas()?.rnnForward !== undefined;
@@ -179,7 +179,7 @@ describe('fused recurrent layers match the generic path', () => {
 
 describe('fused recurrent fallback', () => {
   it('recurrent_dropout in training runs the generic path and says why', () => {
-    const layer = tf.layers.lstm({ units: 3, recurrentDropout: 0.5, recurrentActivation: 'sigmoid' });
+    const layer = new FusedLSTM({ units: 3, recurrentDropout: 0.5, recurrentActivation: 'sigmoid' });
     tf.tidy(() => {
       layer.apply(tf.ones([2, 3, 2]), { training: true });
     });
@@ -190,7 +190,7 @@ describe('fused recurrent fallback', () => {
   });
 
   it('hard_sigmoid gates run the generic path', () => {
-    const layer = tf.layers.gru({ units: 3, recurrentActivation: 'hardSigmoid' });
+    const layer = new KerasGRU({ units: 3, recurrentActivation: 'hardSigmoid' });
     tf.tidy(() => {
       layer.apply(tf.ones([2, 3, 2]));
     });
@@ -213,7 +213,7 @@ describe('training with the fused path', () => {
       const model = tf.sequential({
         layers: [
           tf.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6 }),
-          tf.layers.lstm({ units: 8, returnSequences: true, recurrentActivation: 'sigmoid' }),
+          new FusedLSTM({ units: 8, returnSequences: true, recurrentActivation: 'sigmoid' }),
           new KerasGRU({ units: 6, recurrentActivation: 'sigmoid', resetAfter: true }),
           tf.layers.dense({ units: 1, activation: 'sigmoid' }),
         ],

@@ -1,10 +1,11 @@
 /**
  * The fused path of LSTM, GRU and SimpleRNN: on the wasm backend with the native addon, a layer's
  * whole sequence runs as one `KeratsRnnSequence` kernel (and its gradient as one kernel) instead
- * of tfjs-layers' few dozen kernels per time step (src/runtime/wasm-kernels/rnn-kernels.ts). The
- * layers' `call` is wrapped once for all instances (Bidirectional's clones included); whatever the
- * kernel does not cover runs the generic tfjs path unchanged, and the reason is recorded for
- * `kerats profile --verbose` (`recurrentPath`). KERATS_FUSED_RNN=0 turns the fused path off.
+ * of tfjs-layers' few dozen kernels per time step (src/runtime/wasm-kernels/rnn-kernels.ts). kerats'
+ * LSTM, GRU and SimpleRNN classes (fused-rnn-layers.ts, keras-gru.ts) call `fusedOrGeneric`; plain
+ * tfjs layers are left alone. Whatever the kernel does not cover runs the generic tfjs path
+ * unchanged, and the reason is recorded for `kerats profile --verbose` (`recurrentPath`).
+ * KERATS_FUSED_RNN=0 turns the fused path off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RNN_CELLS, RNN_SEQUENCE, type RnnCell } from '../../runtime/wasm-kernels/rnn-kernels.js';
@@ -35,8 +36,7 @@ interface RnnLike {
   goBackwards: boolean;
   stateful: boolean;
 }
-type Kwargs = Record<string, unknown> | undefined;
-type CallFn = (this: RnnLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
+export type Kwargs = Record<string, unknown> | undefined;
 
 const paths = new WeakMap<object, RecurrentPath>();
 let enabled = process.env['KERATS_FUSED_RNN'] !== '0';
@@ -57,8 +57,6 @@ interface Plan {
   initial: tf.Tensor[];
   mask?: tf.Tensor;
 }
-
-const cellKind = new Map<object, RnnCell | 'gru'>();
 
 function unsupported(reason: string): { reason: string } {
   return { reason };
@@ -114,28 +112,21 @@ function runFused(layer: RnnLike, p: Plan): tf.Tensor | tf.Tensor[] {
   });
 }
 
-/** Wraps `call` of tfjs's LSTM, GRU (KerasGRU inherits it) and SimpleRNN classes, once. */
-export function installFusedRnn(): void {
-  const classes: Array<[object, RnnCell | 'gru']> = [
-    [tf.layers.lstm({ units: 1 }).constructor.prototype as object, 'lstm'],
-    [tf.layers.gru({ units: 1 }).constructor.prototype as object, 'gru'],
-    [tf.layers.simpleRNN({ units: 1 }).constructor.prototype as object, 'simple'],
-  ];
-  for (const [proto, kind] of classes) {
-    if (cellKind.has(proto)) continue;
-    cellKind.set(proto, kind);
-    const target = proto as { call: CallFn };
-    const generic = target.call;
-    target.call = function fusedOrGeneric(this: RnnLike, inputs, kwargs) {
-      const p = plan(this, kind, inputs, kwargs);
-      if ('reason' in p) {
-        paths.set(this, { fused: false, reason: p.reason });
-        return generic.call(this, inputs, kwargs);
-      }
-      paths.set(this, { fused: true });
-      return runFused(this, p);
-    };
+/**
+ * A recurrent layer's `call`: the fused kernel when `plan` covers this call, else `generic` (tfjs's
+ * own `call`). The path taken is recorded for `recurrentPath`.
+ */
+export function fusedOrGeneric(
+  layer: object, kind: RnnCell | 'gru', inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, generic: () => tf.Tensor | tf.Tensor[],
+): tf.Tensor | tf.Tensor[] {
+  const self = layer as RnnLike;
+  const p = plan(self, kind, inputs, kwargs);
+  if ('reason' in p) {
+    paths.set(layer, { fused: false, reason: p.reason });
+    return generic();
   }
+  paths.set(layer, { fused: true });
+  return runFused(self, p);
 }
 
 /** One line per recurrent layer (Bidirectional: both directions) saying which path it took. */
