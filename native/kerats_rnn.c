@@ -22,6 +22,19 @@
 #include <string.h>
 #include <math.h>
 #include "kerats_rnn.h"
+#include "kerats_sgemm.h"
+
+/*
+ * The per-step recurrent products are small (batch x units x gates·units, e.g. 64x32x128) and there
+ * are T of them per call: they run on the bundled SGEMM, which stays on the calling thread below
+ * 4e6 multiply-adds. OpenBLAS would wake its thread pool for each (its threshold is 262,144), which
+ * on a busy 2-core machine costs more than the product. The few large products (input projection,
+ * dx, dW, dR over all steps) use the GEMM in use (kerats_gemm_ld: OpenBLAS when linked).
+ */
+static void step_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                      float beta, float *c, int64_t ldc) {
+  kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
 
 enum { CELL_LSTM = 0, CELL_GRU = 1, CELL_GRU_BEFORE = 2, CELL_SIMPLE = 3 };
 
@@ -169,8 +182,8 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
     for (int64_t b = 0; b < B; b++) memcpy(ROW(d->hprev, b, t, U), hcur + b * U, sizeof(float) * (size_t)U);
     const float *hp0 = d->hprev + t * U; /* row b at hp0 + b·T·U */
     const int64_t ldh = T * U;
-    if (d->cell == CELL_GRU_BEFORE) kerats_gemm_ld(0, 0, B, 2 * U, U, hp0, ldh, R, GU, 0.0f, z, GU);
-    else kerats_gemm_ld(0, 0, B, GU, U, hp0, ldh, R, GU, 0.0f, z, GU);
+    if (d->cell == CELL_GRU_BEFORE) step_gemm(0, 0, B, 2 * U, U, hp0, ldh, R, GU, 0.0f, z, GU);
+    else step_gemm(0, 0, B, GU, U, hp0, ldh, R, GU, 0.0f, z, GU);
     for (int64_t b = 0; b < B; b++) {
       float *g = ROW(d->gates, b, t, GU);
       const float *zr = z + b * GU;
@@ -231,7 +244,7 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
     }
     if (d->cell == CELL_GRU_BEFORE) {
       /* z[:, 2U:] = (r ⊙ h_prev) · R[:, 2U:] */
-      kerats_gemm_ld(0, 0, B, U, U, d->extra1 + t * U, ldh, R + 2 * U, GU, 0.0f, z + 2 * U, GU);
+      step_gemm(0, 0, B, U, U, d->extra1 + t * U, ldh, R + 2 * U, GU, 0.0f, z + 2 * U, GU);
       for (int64_t b = 0; b < B; b++) {
         float *g = ROW(d->gates, b, t, GU);
         const float *zr = z + b * GU;
@@ -358,12 +371,12 @@ static napi_value RnnBackward(napi_env env, napi_callback_info info) {
     const float *dz0 = dZ + t * GU;
     switch (d->cell) {
       case CELL_GRU:
-        kerats_gemm_ld(0, 1, B, U, 2 * U, dz0, ldz, R, GU, 1.0f, dh, U);
-        kerats_gemm_ld(0, 1, B, U, U, dq + t * U, ldu, R + 2 * U, GU, 1.0f, dh, U);
+        step_gemm(0, 1, B, U, 2 * U, dz0, ldz, R, GU, 1.0f, dh, U);
+        step_gemm(0, 1, B, U, U, dq + t * U, ldu, R + 2 * U, GU, 1.0f, dh, U);
         break;
       case CELL_GRU_BEFORE: {
         /* d(r ⊙ h_prev) = da_h · R_hᵀ, then r's gradient, then the z/r part's. */
-        kerats_gemm_ld(0, 1, B, U, U, dz0 + 2 * U, ldz, R + 2 * U, GU, 0.0f, tmp, U);
+        step_gemm(0, 1, B, U, U, dz0 + 2 * U, ldz, R + 2 * U, GU, 0.0f, tmp, U);
         for (int64_t b = 0; b < B; b++) {
           const float *g = ROW(d->gates, b, t, GU), *hp = ROW(d->hprev, b, t, U);
           float *dz = ROW(dZ, b, t, GU);
@@ -373,11 +386,11 @@ static napi_value RnnBackward(napi_env env, napi_callback_info info) {
             dh[b * U + j] += tmp[b * U + j] * rg;
           }
         }
-        kerats_gemm_ld(0, 1, B, U, 2 * U, dz0, ldz, R, GU, 1.0f, dh, U);
+        step_gemm(0, 1, B, U, 2 * U, dz0, ldz, R, GU, 1.0f, dh, U);
         break;
       }
       default:
-        kerats_gemm_ld(0, 1, B, U, GU, dz0, ldz, R, GU, 1.0f, dh, U);
+        step_gemm(0, 1, B, U, GU, dz0, ldz, R, GU, 1.0f, dh, U);
         break;
     }
   }
