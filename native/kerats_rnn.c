@@ -15,6 +15,10 @@
  *   candidate part r_h; GRU reset_before: r ⊙ h_prev).
  * A masked step (mask 0) keeps the previous state and repeats the previous output, like tfjs's rnn().
  */
+/* Lets GCC vectorise the gate loops' selects (clamps, masks): floating-point exceptions are never read here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdint.h>
@@ -93,7 +97,125 @@ static float *rspan(RCall *c, int64_t offset, int64_t count, int optional) {
   return c->heap + offset;
 }
 
-static inline float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+/*
+ * exp, sigmoid and tanh without libm calls, so the gate loops vectorise: Cephes's expf (range
+ * reduction by ln 2 in two parts, degree-6 polynomial, 2^n through the exponent bits), within a
+ * few float32 ulps of expf over the clamped range. tanh(v) = 2·sigmoid(2v) - 1 is exact to ~1e-7
+ * absolute, which is what the gradients see.
+ */
+static inline float fast_exp(float v) {
+  v = v < -87.0f ? -87.0f : (v > 88.0f ? 88.0f : v);
+  const float t = v * 1.44269504088896341f;
+  const int32_t n = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
+  const float fn = (float)n;
+  const float r = (v - fn * 0.693359375f) + fn * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  union { int32_t i; float f; } scale;
+  scale.i = (n + 127) << 23;
+  return p * scale.f;
+}
+static inline float sigm(float v) { return 1.0f / (1.0f + fast_exp(-v)); }
+static inline float ftanh(float v) { return 2.0f / (1.0f + fast_exp(-2.0f * v)) - 1.0f; }
+
+/*
+ * One batch row of one step. Separate functions with restrict pointers so the compiler vectorises
+ * them (the workspace blocks never overlap); a missing bias is a block of zeros.
+ */
+static void lstm_row(int64_t U, float m, float *restrict g, const float *restrict zr, const float *restrict bx,
+                     float *restrict cc, float *restrict h, float *restrict cp, float *restrict cn) {
+  for (int64_t j = 0; j < U; j++) {
+    const float ig = sigm(g[j] + zr[j] + bx[j]), fg = sigm(g[U + j] + zr[U + j] + bx[U + j]);
+    const float cg = ftanh(g[2 * U + j] + zr[2 * U + j] + bx[2 * U + j]), og = sigm(g[3 * U + j] + zr[3 * U + j] + bx[3 * U + j]);
+    g[j] = ig; g[U + j] = fg; g[2 * U + j] = cg; g[3 * U + j] = og;
+    cp[j] = cc[j];
+    const float cnew = fg * cc[j] + ig * cg;
+    cn[j] = cnew;
+    const float hnew = og * ftanh(cnew);
+    cc[j] = m * cnew + (1.0f - m) * cc[j];
+    h[j] = m * hnew + (1.0f - m) * h[j];
+  }
+}
+
+static void gru_row(int64_t U, float m, float *restrict g, const float *restrict zr, const float *restrict bx,
+                    const float *restrict br, float *restrict h, float *restrict rh) {
+  for (int64_t j = 0; j < U; j++) {
+    const float zg = sigm(g[j] + bx[j] + zr[j] + br[j]);
+    const float rg = sigm(g[U + j] + bx[U + j] + zr[U + j] + br[U + j]);
+    const float rhj = zr[2 * U + j] + br[2 * U + j];
+    const float hh = ftanh(g[2 * U + j] + bx[2 * U + j] + rg * rhj);
+    g[j] = zg; g[U + j] = rg; g[2 * U + j] = hh; rh[j] = rhj;
+    const float hnew = zg * h[j] + (1.0f - zg) * hh;
+    h[j] = m * hnew + (1.0f - m) * h[j];
+  }
+}
+
+static void simple_row(int64_t U, float m, float *restrict g, const float *restrict zr, const float *restrict bx, float *restrict h) {
+  for (int64_t j = 0; j < U; j++) {
+    const float hn = ftanh(g[j] + bx[j] + zr[j]);
+    g[j] = hn;
+    h[j] = m * hn + (1.0f - m) * h[j];
+  }
+}
+
+/* Backward rows: dh (in: carried gradient, out: the part passing a masked step), dy the output's gradient. */
+static void lstm_back_row(int64_t U, float m, const float *restrict g, const float *restrict cp, const float *restrict cn,
+                          const float *restrict dy, float *restrict dh, float *restrict dc, float *restrict dz) {
+  for (int64_t j = 0; j < U; j++) {
+    const float total = dh[j] + dy[j];
+    const float dn = m * total;
+    dh[j] = (1.0f - m) * total;
+    const float ig = g[j], fg = g[U + j], cg = g[2 * U + j], og = g[3 * U + j];
+    const float tc = ftanh(cn[j]);
+    const float dcn = m * dc[j] + dn * og * (1.0f - tc * tc);
+    dz[j] = dcn * cg * ig * (1.0f - ig);
+    dz[U + j] = dcn * cp[j] * fg * (1.0f - fg);
+    dz[2 * U + j] = dcn * ig * (1.0f - cg * cg);
+    dz[3 * U + j] = dn * tc * og * (1.0f - og);
+    dc[j] = (1.0f - m) * dc[j] + dcn * fg;
+  }
+}
+
+static void gru_back_row(int64_t U, float m, const float *restrict g, const float *restrict hp, const float *restrict rh,
+                         const float *restrict dy, float *restrict dh, float *restrict dz, float *restrict dq) {
+  for (int64_t j = 0; j < U; j++) {
+    const float total = dh[j] + dy[j];
+    const float dn = m * total;
+    const float zg = g[j], rg = g[U + j], hh = g[2 * U + j];
+    const float dah = dn * (1.0f - zg) * (1.0f - hh * hh);
+    dz[j] = dn * (hp[j] - hh) * zg * (1.0f - zg);
+    dz[U + j] = dah * rh[j] * rg * (1.0f - rg);
+    dz[2 * U + j] = dah;
+    dq[j] = dah * rg;
+    dh[j] = (1.0f - m) * total + dn * zg;
+  }
+}
+
+static void gru_before_back_row(int64_t U, float m, const float *restrict g, const float *restrict hp,
+                                const float *restrict dy, float *restrict dh, float *restrict dz) {
+  for (int64_t j = 0; j < U; j++) {
+    const float total = dh[j] + dy[j];
+    const float dn = m * total;
+    const float zg = g[j], hh = g[2 * U + j];
+    dz[j] = dn * (hp[j] - hh) * zg * (1.0f - zg);
+    dz[2 * U + j] = dn * (1.0f - zg) * (1.0f - hh * hh);
+    dh[j] = (1.0f - m) * total + dn * zg;
+  }
+}
+
+static void simple_back_row(int64_t U, float m, const float *restrict g, const float *restrict dy, float *restrict dh, float *restrict dz) {
+  for (int64_t j = 0; j < U; j++) {
+    const float total = dh[j] + dy[j];
+    const float dn = m * total;
+    dh[j] = (1.0f - m) * total;
+    dz[j] = dn * (1.0f - g[j] * g[j]);
+  }
+}
 
 /* Gates per unit, and the floats of workspace per (b, t). */
 static int64_t gates_of(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_SIMPLE ? 1 : 3; }
@@ -167,11 +289,14 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
   layout(d, ws);
   for (int64_t i = 0; i < B * T; i++) d->mask[i] = mask ? (mask[i] != 0.0f ? 1.0f : 0.0f) : 1.0f;
   mask = d->mask;
-  const float *bx = bias, *br = bias && d->cell == CELL_GRU ? bias + GU : NULL;
+  float *zeros = bias ? NULL : calloc((size_t)(2 * GU), sizeof(float));
+  const float *bx = bias ? bias : zeros, *br = bias && d->cell == CELL_GRU ? bias + GU : zeros;
+  if (!bx) { rfail(&c, "kerats-blas: out of memory"); return NULL; }
+  if (d->cell != CELL_GRU) br = zeros; /* only read by the reset_after GRU */
   float *z = malloc(sizeof(float) * (size_t)(B * GU));
   float *hcur = malloc(sizeof(float) * (size_t)(B * U));
   float *ccur = malloc(sizeof(float) * (size_t)(B * U));
-  if (!z || !hcur || !ccur) { free(z); free(hcur); free(ccur); rfail(&c, "kerats-blas: out of memory"); return NULL; }
+  if (!z || !hcur || !ccur) { free(z); free(hcur); free(ccur); free(zeros); rfail(&c, "kerats-blas: out of memory"); return NULL; }
   if (h0) memcpy(hcur, h0, sizeof(float) * (size_t)(B * U)); else memset(hcur, 0, sizeof(float) * (size_t)(B * U));
   if (c0) memcpy(ccur, c0, sizeof(float) * (size_t)(B * U)); else memset(ccur, 0, sizeof(float) * (size_t)(B * U));
   /* The input projection of every step at once, into the gate block. */
@@ -192,32 +317,11 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
       float *hout = hseq + (b * T + s) * U;
       switch (d->cell) {
         case CELL_LSTM: {
-          float *cp = ROW(d->extra1, b, t, U), *cn = ROW(d->extra2, b, t, U);
-          for (int64_t j = 0; j < GU; j++) g[j] += zr[j] + (bx ? bx[j] : 0.0f);
-          for (int64_t j = 0; j < U; j++) {
-            const float ig = sigm(g[j]), fg = sigm(g[U + j]), cg = tanhf(g[2 * U + j]), og = sigm(g[3 * U + j]);
-            g[j] = ig; g[U + j] = fg; g[2 * U + j] = cg; g[3 * U + j] = og;
-            cp[j] = cc[j];
-            const float cnew = fg * cc[j] + ig * cg;
-            cn[j] = cnew;
-            const float hnew = og * tanhf(cnew);
-            cc[j] = m * cnew + (1.0f - m) * cc[j];
-            h[j] = m * hnew + (1.0f - m) * h[j];
-          }
+          lstm_row(U, m, g, zr, bx, cc, h, ROW(d->extra1, b, t, U), ROW(d->extra2, b, t, U));
           break;
         }
         case CELL_GRU: {
-          float *rh = ROW(d->extra1, b, t, U);
-          for (int64_t j = 0; j < U; j++) {
-            const float az = g[j] + (bx ? bx[j] : 0.0f) + zr[j] + (br ? br[j] : 0.0f);
-            const float ar = g[U + j] + (bx ? bx[U + j] : 0.0f) + zr[U + j] + (br ? br[U + j] : 0.0f);
-            const float zg = sigm(az), rg = sigm(ar);
-            const float rhj = zr[2 * U + j] + (br ? br[2 * U + j] : 0.0f);
-            const float hh = tanhf(g[2 * U + j] + (bx ? bx[2 * U + j] : 0.0f) + rg * rhj);
-            g[j] = zg; g[U + j] = rg; g[2 * U + j] = hh; rh[j] = rhj;
-            const float hnew = zg * h[j] + (1.0f - zg) * hh;
-            h[j] = m * hnew + (1.0f - m) * h[j];
-          }
+          gru_row(U, m, g, zr, bx, br, h, ROW(d->extra1, b, t, U));
           break;
         }
         case CELL_GRU_BEFORE: {
@@ -225,20 +329,15 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
           float *rhp = ROW(d->extra1, b, t, U);
           const float *hp = ROW(d->hprev, b, t, U);
           for (int64_t j = 0; j < U; j++) {
-            const float zg = sigm(g[j] + (bx ? bx[j] : 0.0f) + zr[j]);
-            const float rg = sigm(g[U + j] + (bx ? bx[U + j] : 0.0f) + zr[U + j]);
+            const float zg = sigm(g[j] + bx[j] + zr[j]);
+            const float rg = sigm(g[U + j] + bx[U + j] + zr[U + j]);
             g[j] = zg; g[U + j] = rg; rhp[j] = rg * hp[j];
           }
           break;
         }
-        default: {
-          for (int64_t j = 0; j < U; j++) {
-            const float hn = tanhf(g[j] + (bx ? bx[j] : 0.0f) + zr[j]);
-            g[j] = hn;
-            h[j] = m * hn + (1.0f - m) * h[j];
-          }
+        default:
+          simple_row(U, m, g, zr, bx, h);
           break;
-        }
       }
       if (d->cell != CELL_GRU_BEFORE) memcpy(hout, h, sizeof(float) * (size_t)U);
     }
@@ -251,7 +350,7 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
         float *h = hcur + b * U;
         const float m = mask ? (mask[b * T + t] != 0.0f ? 1.0f : 0.0f) : 1.0f;
         for (int64_t j = 0; j < U; j++) {
-          const float hh = tanhf(g[2 * U + j] + (bx ? bx[2 * U + j] : 0.0f) + zr[2 * U + j]);
+          const float hh = ftanh(g[2 * U + j] + bx[2 * U + j] + zr[2 * U + j]);
           g[2 * U + j] = hh;
           const float zg = g[j];
           const float hnew = zg * h[j] + (1.0f - zg) * hh;
@@ -266,6 +365,7 @@ static napi_value RnnForward(napi_env env, napi_callback_info info) {
   free(z);
   free(hcur);
   free(ccur);
+  free(zeros);
   return NULL;
 }
 
@@ -324,48 +424,12 @@ static napi_value RnnBackward(napi_env env, napi_callback_info info) {
       const float *g = ROW(d->gates, b, t, GU), *hp = ROW(d->hprev, b, t, U);
       const float *dy = dhseq + (b * T + s) * U;
       float *dz = ROW(dZ, b, t, GU), *dqr = ROW(dq, b, t, U);
-      float *dhb = dh + b * U, *dcb = dc + b * U;
-      for (int64_t j = 0; j < U; j++) {
-        const float total = dhb[j] + dy[j];
-        const float dn = m * total; /* reaches the cell's new state */
-        dhb[j] = (1.0f - m) * total; /* passes the masked step to h_prev */
-        switch (d->cell) {
-          case CELL_LSTM: {
-            const float *cp = ROW(d->extra1, b, t, U), *cn = ROW(d->extra2, b, t, U);
-            const float ig = g[j], fg = g[U + j], cg = g[2 * U + j], og = g[3 * U + j];
-            const float tc = tanhf(cn[j]);
-            const float dcn = m * dcb[j] + dn * og * (1.0f - tc * tc);
-            dz[j] = dcn * cg * ig * (1.0f - ig);
-            dz[U + j] = dcn * cp[j] * fg * (1.0f - fg);
-            dz[2 * U + j] = dcn * ig * (1.0f - cg * cg);
-            dz[3 * U + j] = dn * tc * og * (1.0f - og);
-            dcb[j] = (1.0f - m) * dcb[j] + dcn * fg;
-            break;
-          }
-          case CELL_GRU: {
-            const float *rh = ROW(d->extra1, b, t, U);
-            const float zg = g[j], rg = g[U + j], hh = g[2 * U + j];
-            const float dah = dn * (1.0f - zg) * (1.0f - hh * hh);
-            dz[j] = dn * (hp[j] - hh) * zg * (1.0f - zg);
-            dz[U + j] = dah * rh[j] * rg * (1.0f - rg);
-            dz[2 * U + j] = dah;
-            dqr[j] = dah * rg;
-            dhb[j] += dn * zg;
-            break;
-          }
-          case CELL_GRU_BEFORE: {
-            const float zg = g[j], hh = g[2 * U + j];
-            dz[j] = dn * (hp[j] - hh) * zg * (1.0f - zg);
-            dz[2 * U + j] = dn * (1.0f - zg) * (1.0f - hh * hh);
-            dhb[j] += dn * zg;
-            break;
-          }
-          default: {
-            const float hn = g[j];
-            dz[j] = dn * (1.0f - hn * hn);
-            break;
-          }
-        }
+      float *dhb = dh + b * U;
+      switch (d->cell) {
+        case CELL_LSTM: lstm_back_row(U, m, g, ROW(d->extra1, b, t, U), ROW(d->extra2, b, t, U), dy, dhb, dc + b * U, dz); break;
+        case CELL_GRU: gru_back_row(U, m, g, hp, ROW(d->extra1, b, t, U), dy, dhb, dz, dqr); break;
+        case CELL_GRU_BEFORE: gru_before_back_row(U, m, g, hp, dy, dhb, dz); break;
+        default: simple_back_row(U, m, g, dy, dhb, dz); break;
       }
     }
     const float *dz0 = dZ + t * GU;
