@@ -201,6 +201,23 @@ describe('fused recurrent fallback', () => {
   });
 });
 
+describe('native recurrent kernels', () => {
+  it('refuse tensors outside the WebAssembly memory instead of writing there', (t) => {
+    const blas = nativeBlas();
+    if (!blas?.rnnForward || !blas.rnnBackward || !blas.rnnWorkspace) return t.skip('addon not in use or without recurrent kernels');
+    const mem = new ArrayBuffer(256 * 4);
+    const view = new Float32Array(mem);
+    // LSTM, B=2, T=3, I=2, U=2: x 12, W 16, R 16, hseq 12, last 4 + 4; the workspace (90 floats) would end past the 256.
+    const ws = blas.rnnWorkspace(0, 2, 3, 2);
+    assert.equal(ws, 2 * 3 * (7 * 2 + 1));
+    assert.throws(() => blas.rnnForward?.(mem, 0, 2, 3, 2, 2, 0, 0, 12, 28, -1, -1, -1, -1, 44, 56, 60, 200), /outside the WebAssembly memory/);
+    assert.throws(() => blas.rnnForward?.(mem, 0, 2, 3, 2, 2, 0, 0, 12, 28, -1, -1, -1, -1, 44, 56, 60, -5), /outside the WebAssembly memory/);
+    assert.throws(() => blas.rnnBackward?.(mem, 1, 2, 3, 2, 2, 0, 0, 12, 28, 250, 44, 56, -1, 0, 12, 28, -1, 56, -1), /outside the WebAssembly memory/);
+    assert.throws(() => blas.rnnForward?.(mem, 7, 2, 3, 2, 2, 0, 0, 12, 28, -1, -1, -1, -1, 44, 56, 60, 64), /bad recurrent layer sizes/);
+    assert.ok(view.every((v) => v === 0), 'nothing written');
+  });
+});
+
 describe('training with the fused path', () => {
   it('an Embedding + LSTM classifier learns the same on both paths', async () => {
     const n = 48;
