@@ -21,6 +21,7 @@ import { unsortedSegmentSum } from './segment-sum.js';
 import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
 import { makeIdentity } from './identity.js';
+import { makeGather } from './gather.js';
 import { nativeBlas } from '../native/blas.js';
 import {
   makeNativeBatchMatMul,
@@ -98,6 +99,7 @@ export function registerWasmTrainingKernels(): string[] {
   override('Slice', makeSlice);
   override('Unpack', makeUnpack);
   override('SplitV', makeSplitV);
+  override('GatherV2', makeGather);
   for (const name of SLOW_BROADCAST_KERNELS) override(name, makeBroadcastBinary);
   add('Conv2DBackpropFilter', makeConv2DBackpropFilter());
   add('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput);
