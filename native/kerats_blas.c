@@ -21,6 +21,7 @@
 #include <math.h>
 #include "kerats_sgemm.h"
 #include "kerats_norm.h"
+#include "kerats_rnn.h"
 
 #ifdef KERATS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -44,6 +45,19 @@ static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *
   }
 #endif
   kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n);
+}
+
+/* The same with explicit row strides, for the recurrent layers (kerats_rnn.c). */
+void kerats_gemm_ld(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float beta, float *c, int64_t ldc) {
+#ifdef KERATS_HAVE_OPENBLAS
+  if (!use_bundled) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+    return;
+  }
+#endif
+  kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 #define MAX_ARGS 20
@@ -418,6 +432,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   kerats_norm_define(env, exports);
+  kerats_rnn_register(env, exports);
   return exports;
 }
 

@@ -100,7 +100,7 @@ describe('registerWasmTrainingKernels', { skip: wasmOnly }, () => {
   it('registers the missing training kernels and is idempotent', () => {
     const names = registerWasmTrainingKernels();
     for (const k of ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
-      'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Tile']) {
+      'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'MaxPoolGrad', 'Tile', 'GatherV2']) {
       assert.ok(names.includes(k), `${k} in ${names.join(',')}`);
       assert.ok(tf.getKernel(k, 'wasm'), `${k} registered`);
     }
@@ -286,6 +286,15 @@ describe('pooling, reductions, gather, slicing and broadcasting', () => {
     // TensorFlow refuses out-of-range segment ids ("segment_ids[5] = 9 is out of range [0, 4)", as Keras on TensorFlow does); tfjs drops them.
     const seg = { data: new Int32Array(UNDER_TEST === 'tensorflow' ? [0, 2, 2, 3, 1, 0] : [0, 2, 2, -1, 1, 9]), shape: [6] };
     assertSameOnBothBackends('unsortedSegmentSum', (x, i) => tf.unsortedSegmentSum(x as tf.Tensor, tf.cast(i as tf.Tensor, 'int32') as tf.Tensor1D, 4), [input([6, 3]), seg]);
+  });
+
+  it('gather (Embedding forward) along the first, a middle and the last axis, with repeated ids, int32 params too', () => {
+    const ids = { data: new Int32Array([0, 3, 3, 1, 2, 0]), shape: [2, 3] };
+    const take = (axis: number) => (x: tf.Tensor, i: tf.Tensor): tf.Tensor => tf.gather(x, tf.cast(i, 'int32'), axis);
+    assertSameOnBothBackends('gather axis 0', (x, i) => take(0)(x as tf.Tensor, i as tf.Tensor), [input([4, 5]), ids]);
+    assertSameOnBothBackends('gather axis 1', (x, i) => take(1)(x as tf.Tensor, i as tf.Tensor), [input([2, 4, 3]), ids]);
+    assertSameOnBothBackends('gather axis -1', (x, i) => take(-1)(x as tf.Tensor, i as tf.Tensor), [input([3, 2, 4]), ids]);
+    assertSameOnBothBackends('gather int32', (x, i) => tf.cast(take(0)(tf.cast(x as tf.Tensor, 'int32'), i as tf.Tensor), 'float32'), [input([4, 3], (v) => Math.round(v * 9)), ids]);
   });
 
   it('sum and mean over leading and other axes, keepDims', () => {

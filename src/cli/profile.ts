@@ -36,6 +36,7 @@ export function registerProfile(program: Command): void {
       const { formatProfile } = await import('../runtime/profile/format.js');
       const { profileModel } = await import('../runtime/profile/layer-profile.js');
       const { syntheticBatch } = await import('../runtime/profile/synthetic-batch.js');
+      const { describeRecurrentPaths } = await import('../registry/layers/fused-rnn.js');
       const { buildOptimizer } = await import('../runtime/training/trainer.js');
       const config = await loadConfig(file, configLoadOptions(opts));
       requireTrainingSections(config, 'profile', ['compile']);
@@ -47,6 +48,8 @@ export function registerProfile(program: Command): void {
       const { xs, ys } = syntheticBatch(model, config.compile, batch);
       try {
         const result = await profileModel(model, config.compile, optimizer, xs, ys, opts.batches);
+        // Which path each LSTM/GRU/SimpleRNN took: the fused native kernel, or tfjs's per-step loop and why.
+        for (const line of describeRecurrentPaths(model.layers)) out.detail(`recurrent ${line}`);
         out.result({ name: config.name, ...result }, () => formatProfile(result, config.name));
       } finally {
         for (const t of [...xs, ...ys]) t.dispose();

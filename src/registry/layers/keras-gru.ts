@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GRU, GRUCell, GRUCellLayerArgs, GRULayerArgs } from '@tensorflow/tfjs-layers/dist/layers/recurrent.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { fusedOrGeneric } from './fused-rnn.js';
 
 type Shape = (number | null)[];
 export type KerasGRUCellArgs = GRUCellLayerArgs & { resetAfter?: boolean };
@@ -100,6 +101,11 @@ export class KerasGRU extends GRUBase {
     super({ ...args, resetAfter: false } as GRULayerArgs);
     // Replace the cell tfjs made with one that can reset after.
     (this as unknown as { cell: KerasGRUCell }).cell = new KerasGRUCell({ ...args } as KerasGRUCellArgs);
+  }
+
+  /** The fused whole-sequence kernel where it applies (fused-rnn.ts), else tfjs's per-step loop. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    return fusedOrGeneric(this, 'gru', inputs, kwargs, () => super.call(inputs, kwargs));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -13,6 +13,7 @@ import {
   ACTIVATION_ARG, DATA_FORMAT_ARG, SALT, activation, boolArg, constraintArg, init, initializerArg, intOrTuple,
   posInt, regularizerArg, toDataFormat, tuple,
 } from './args.js';
+import { FusedLSTM, FusedSimpleRNN } from './fused-rnn-layers.js';
 import { KerasGRU } from './keras-gru.js';
 import { NESTED_LAYER_SCHEMA, buildNested } from './nested.js';
 import { mixSeed, subSeed } from './seed.js';
@@ -97,7 +98,8 @@ export const LSTM: LayerEntry = {
   positional: 'units',
   args: { units: unitsArg, ...rnnArgs(true), unit_forget_bias: forgetBiasArg },
   build(a, common, ctx) {
-    return tf.layers.lstm({
+    // FusedLSTM, GRU and SimpleRNN below run whole sequences in one native kernel where they can (fused-rnn.ts).
+    return new FusedLSTM({
       ...common,
       units: a.units as number,
       ...tfRnnArgs(a, ctx, true),
@@ -137,7 +139,7 @@ export const SimpleRNN: LayerEntry = {
   positional: 'units',
   args: { units: unitsArg, ...rnnArgs(false) },
   build(a, common, ctx) {
-    return tf.layers.simpleRNN({ ...common, units: a.units as number, ...tfRnnArgs(a, ctx, false) });
+    return new FusedSimpleRNN({ ...common, units: a.units as number, ...tfRnnArgs(a, ctx, false) });
   },
 };
 

@@ -23,6 +23,10 @@ export interface NativeBlas {
   col2im(heap: ArrayBuffer, colOff: number, dxOff: number, ...geometry: number[]): void;
   filterGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, outChannels: number, ...geometry: number[]): void;
   maxPoolGrad(heap: ArrayBuffer, xOff: number, dyOff: number, dxOff: number, ...geometry: number[]): void;
+  /** Whole-sequence recurrent layers (native/kerats_rnn.c; absent from addons built before them). */
+  rnnForward?(heap: ArrayBuffer, ...args: number[]): void;
+  rnnBackward?(heap: ArrayBuffer, ...args: number[]): void;
+  rnnWorkspace?(cell: number, batch: number, steps: number, units: number): number;
   threads(n?: number): number;
   /** The GEMM in use: "OpenBLAS 0.3.21 ... Haswell MAX_THREADS=64" or "bundled SGEMM (AVX2/FMA)". */
   config(): string;

@@ -21,6 +21,7 @@ import { unsortedSegmentSum } from './segment-sum.js';
 import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
 import { makeIdentity } from './identity.js';
+import { makeGather } from './gather.js';
 import { nativeBlas } from '../native/blas.js';
 import { installFusedLayers, uninstallFusedLayers } from './fused-layers.js';
 import {
@@ -32,6 +33,7 @@ import {
   makeNativeFusedMatMul,
   makeNativeMaxPoolGrad,
 } from './native-kernels.js';
+import { RNN_SEQUENCE, RNN_SEQUENCE_GRAD, RNN_SEQUENCE_GRADIENT, makeRnnSequence, makeRnnSequenceGrad } from './rnn-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -98,6 +100,7 @@ export function registerWasmTrainingKernels(): string[] {
   override('Slice', makeSlice);
   override('Unpack', makeUnpack);
   override('SplitV', makeSplitV);
+  override('GatherV2', makeGather);
   for (const name of SLOW_BROADCAST_KERNELS) override(name, makeBroadcastBinary);
   add('Conv2DBackpropFilter', makeConv2DBackpropFilter());
   add('DepthwiseConv2dNativeBackpropInput', depthwiseConv2dNativeBackpropInput);
@@ -125,6 +128,13 @@ export function registerWasmTrainingKernels(): string[] {
     wrap('Conv2DBackpropFilter', (f) => makeNativeConv2DBackpropFilter(blas, f));
     wrap('Conv2DBackpropInput', (f) => makeNativeConv2DBackpropInput(blas, f));
     wrap('MaxPoolGrad', (f) => makeNativeMaxPoolGrad(blas, f));
+    // Whole-sequence LSTM/GRU/SimpleRNN (the layers use them when registered: registry/layers/fused-rnn.ts).
+    const { rnnForward, rnnBackward, rnnWorkspace } = blas;
+    if (rnnForward && rnnBackward && rnnWorkspace) {
+      add(RNN_SEQUENCE, makeRnnSequence({ rnnForward, rnnWorkspace }));
+      add(RNN_SEQUENCE_GRAD, makeRnnSequenceGrad({ rnnBackward }));
+      if (!tf.getGradient(RNN_SEQUENCE)) tf.registerGradient(RNN_SEQUENCE_GRADIENT);
+    }
   }
 
   installed = names;
