@@ -58,15 +58,16 @@ interface Generated {
 export function syntheticLabelShape(spec: SyntheticOutput, encoding: TargetEncoding): number[] {
   if (spec.classes === undefined) return spec.yShape ?? [1];
   const k = spec.classes;
-  return encoding === 'sparse' || (encoding === 'binary' && k <= 2) ? [1] : [k];
+  // Two classes under a binary or regression loss are one 0/1 value (a single sigmoid unit).
+  return encoding === 'sparse' || (encoding !== 'categorical' && k <= 2) ? [1] : [k];
 }
 
 /**
  * One output's labels in the form its own loss needs (Keras takes them as given, so this is the
  * data's job): class ids [1] for sparse_categorical_crossentropy, one-hot [classes] for
- * categorical_crossentropy (and for a regression loss on classes), 0/1 for a binary loss ([1]
- * with 2 classes, one column per class with more, or the y_shape), floats of the y_shape for
- * regression. `score` is each sample's projection; `ids` its class (with `classes`).
+ * categorical_crossentropy, 0/1 for a binary or regression loss on classes ([1] with 2 classes,
+ * one column per class with more), floats of the y_shape for regression (0/1 of the y_shape for a
+ * binary loss). `score` is each sample's projection; `ids` its class (with `classes`).
  */
 function encodeOutput(ids: number[] | undefined, score: Float32Array, spec: SyntheticOutput, encoding: TargetEncoding, noise: () => number): { y: Float32Array; shape: number[] } {
   const n = score.length;
