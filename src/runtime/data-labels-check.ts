@@ -24,6 +24,13 @@ function labelShapes(src: DataSource, names: string[], compile: BoundCompileSpec
   if (src.kind === 'synthetic') {
     if (isMultiSynthetic(src) && src.outputs) {
       const given = Object.keys(src.outputs);
+      // One output each side: the labels are one tensor, whatever the names (synthetic-multi.ts).
+      const only = names.length === 1 && given.length === 1 ? src.outputs[given[0] ?? ''] : undefined;
+      if (only) {
+        const n = names[0] ?? '';
+        shapes[n] = only.copyOf !== undefined ? src.inputs?.[only.copyOf]?.xShape : syntheticLabelShape(only, encodingOf(n));
+        return { shapes, problems };
+      }
       for (const k of given) {
         if (!names.includes(k)) problems.push({ message: `data.${part}.synthetic.outputs: the model has no output named "${k}"; its outputs are ${quote(names)}${didYouMean(k, names)}`, loc: src.loc });
       }
