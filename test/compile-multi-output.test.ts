@@ -172,13 +172,21 @@ describe('training a two-output model with per-output losses', () => {
     assert.ok(Math.abs((h.loss?.at(-1) ?? 0) - sum) < 1e-5, `${h.loss?.at(-1)} vs ${sum}`);
   });
 
-  it(`configs/two-heads.yaml (loss list, loss_weights, metrics per output) trains through the CLI`, async () => {
-    const r = await kerats(['train', EXAMPLE, '--out', path.join(dir, 'example'), '--json']);
+  it(`configs/two-heads.yaml (loss list, loss_weights, metrics per output) trains through the CLI; evaluate on the run agrees`, async () => {
+    const run = path.join(dir, 'example');
+    const r = await kerats(['train', EXAMPLE, '--out', run, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const h = (JSON.parse(r.stdout) as { history: Record<string, number[]> }).history;
     assertWeightedSum(h, { kind: 1, flag: 0.5 });
     assert.ok((h.loss?.at(-1) ?? 9) < (h.loss?.[0] ?? 0) * 0.5, `loss ${h.loss?.join(', ')}`);
     assert.ok((h.val_kind_accuracy?.at(-1) ?? 0) > 0.85 && (h.val_flag_accuracy?.at(-1) ?? 0) > 0.8, `${h.val_kind_accuracy?.at(-1)} ${h.val_flag_accuracy?.at(-1)}`);
+    // evaluate regenerates the validation labels from the saved config, each output encoded for its loss.
+    const ev = await kerats(['evaluate', run, '--json']);
+    assert.equal(ev.code, 0, ev.stderr);
+    const m = (JSON.parse(ev.stdout) as { metrics: Record<string, number> }).metrics;
+    for (const k of ['loss', 'kind_loss', 'flag_loss', 'kind_accuracy', 'flag_accuracy']) {
+      assert.ok(Math.abs((m[k] ?? NaN) - (h[`val_${k}`]?.at(-1) ?? NaN)) < 1e-5, `${k}: evaluate ${m[k]} vs val_${k} ${h[`val_${k}`]?.at(-1)}`);
+    }
   });
 });
 
