@@ -66,7 +66,7 @@ function problems(text: string, file = 'bad.yaml'): string[] {
 
 /** Without the source locations, to compare configs written in different syntaxes. */
 function withoutLocs(c: KeratsConfig): unknown {
-  return JSON.parse(JSON.stringify({ ...c, file: '' }, (k, v: unknown) => (k === 'loc' ? undefined : v)));
+  return JSON.parse(JSON.stringify({ ...c, file: '' }, (k, v: unknown) => (k === 'loc' || k === 'at' ? undefined : v)));
 }
 
 test('the documented example loads into the typed config, data paths resolved against the config folder', () => {
@@ -93,6 +93,8 @@ test('the documented example loads into the typed config, data paths resolved ag
     optimizer: { type: 'Adam', args: { learning_rate: 0.01 }, loc: loc(f, 15, 15) },
     loss: 'sparse_categorical_crossentropy',
     metrics: ['accuracy'],
+    // Where loss and metrics were written, for errors found against the model's outputs.
+    at: { loss: loc(f, 16, 3), metrics: loc(f, 17, 3), 'metrics[0]': loc(f, 17, 13) },
   });
   assert.deepEqual(c.fit, {
     epochs: 60,

@@ -75,11 +75,22 @@ test('every layer, optimizer and callback appears with its description, argument
 });
 
 test('losses and metrics are enums of their Keras names (aliases included)', () => {
-  // A loss is a string (the `else` branch) or a map (with arguments, or by output); metrics a list of strings or entries.
-  const schema = buildSchema() as { properties: { compile: { properties: { loss: { else: { enum: string[] } }; metrics: { else: { items: { anyOf: [{ enum: string[] }] } } } } } } };
+  // A loss is a map (with arguments, or by output), a list (one per output) or a string (the innermost `else`);
+  // metrics a list whose items are strings or entries (the `else`), or lists of them (one per output).
+  const schema = buildSchema() as { properties: { compile: { properties: { loss: { else: { then: { items: { anyOf: [{ enum: string[] }] } }; else: { enum: string[] } } }; metrics: { else: { items: { then: { items: { anyOf: [{ enum: string[] }] } }; else: { anyOf: [{ enum: string[] }] } } } } } } } };
   const compile = schema.properties.compile.properties;
-  for (const l of losses.all()) for (const n of [l.name, ...(l.aliases ?? [])]) assert.ok(compile.loss.else.enum.includes(n), `loss ${n}`);
-  for (const m of metrics.all()) for (const n of [m.name, ...(m.aliases ?? [])]) assert.ok(compile.metrics.else.items.anyOf[0].enum.includes(n), `metric ${n}`);
+  for (const l of losses.all()) {
+    for (const n of [l.name, ...(l.aliases ?? [])]) {
+      assert.ok(compile.loss.else.else.enum.includes(n), `loss ${n}`);
+      assert.ok(compile.loss.else.then.items.anyOf[0].enum.includes(n), `loss ${n} in a list`);
+    }
+  }
+  for (const m of metrics.all()) {
+    for (const n of [m.name, ...(m.aliases ?? [])]) {
+      assert.ok(compile.metrics.else.items.else.anyOf[0].enum.includes(n), `metric ${n}`);
+      assert.ok(compile.metrics.else.items.then.items.anyOf[0].enum.includes(n), `metric ${n} in a list of lists`);
+    }
+  }
 });
 
 test('draft-07, and what a user writes (shorthands included) validates in an editor; mistakes do not', () => {

@@ -20,6 +20,21 @@ export function registerValidate(program: Command): void {
       const config = await loadConfig(file, configLoadOptions(opts));
       await useBackend(shapeOnlyBackend(opts.backend) as never);
       const model = (await buildModelFromSources(config.model, { seed: config.seed })) ?? buildModel(config.model, { seed: config.seed });
+      try {
+        // The compile section against the model's outputs (loss lists, names), then each output's labels against its loss.
+        if (!config.missing?.includes('compile')) {
+          const { planOutputs, outputNamesOf } = await import('../runtime/training/outputs.js');
+          const { bindOutputs } = await import('../config/compile-outputs.js');
+          const { labelProblems } = await import('../runtime/data-labels-check.js');
+          const { ConfigError } = await import('../util/errors.js');
+          planOutputs(model, config.compile);
+          const problems = labelProblems(model, config, bindOutputs(config.compile, outputNamesOf(model)));
+          if (problems.length > 0) throw new ConfigError(problems);
+        }
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
       const s = summarize(model, config.name);
       model.dispose();
       out.result({ valid: true, file, model: config.name, total_params: s.total_params, problems: [] }, () =>

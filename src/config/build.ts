@@ -57,6 +57,7 @@ export function buildConfig({ doc, locs, input, absFile, blocks }: BuildInput): 
     compile: {
       optimizer,
       ...compileOutputs(compile),
+      at: compileLocations(locs),
     },
     fit: {
       epochs: fit.epochs as number,
@@ -289,4 +290,18 @@ function addModelSources(spec: KeratsConfig['model'], model: JsonObject, locs: M
     if (typeof model.trainable === 'boolean' || Array.isArray(model.trainable)) spec.base.trainable = model.trainable as boolean | string[];
     if (typeof model.pop === 'number') spec.base.pop = model.pop;
   }
+}
+
+/**
+ * Where compile.loss / loss_weights / metrics and their entries were written (`loss`, `loss.out_a`,
+ * `loss[1]`), for the errors found once the model's outputs are known (config/compile-outputs.ts).
+ */
+function compileLocations(locs: Map<string, LocInfo>): Record<string, SourceLocation> {
+  const at: Record<string, SourceLocation> = {};
+  for (const [ptr, info] of locs) {
+    if (!/^\/compile\/(loss|loss_weights|metrics)(\/[^/]+)?$/.test(ptr)) continue;
+    const loc = info.key ?? info.value;
+    at[info.path.replace(/^compile\./, '')] = loc;
+  }
+  return at;
 }

@@ -80,15 +80,19 @@ export function isFunctional(spec: ModelSpec): boolean {
     l.args.initial_state !== undefined || l.args.attention_mask !== undefined || (l.type === 'TimeDistributed' && l.args.model !== undefined));
 }
 
-/** compile.loss / metrics / loss_weights as `CompileSpec` wants them (maps kept by output name). */
+/** compile.loss / metrics / loss_weights as `CompileSpec` wants them (maps kept by output name, lists in output order). */
 export function compileOutputs(compile: JsonObject): Pick<CompileSpec, 'loss' | 'metrics' | 'lossWeights'> {
   // Losses and metrics may carry arguments (`{categorical_crossentropy: {from_logits: true}}`): see lossFromJson.
   const loss = lossFromJson(compile.loss);
   const m = compile.metrics;
   const metricRef = (v: unknown): MetricRef => entryFromJson(v, (n) => metricRegistry.find(n)) ?? String(v);
+  const list = (m ?? []) as unknown[];
+  // A list of lists is one list per output (Keras 3); a flat list is every output's metrics.
   const metrics = isObj(m)
     ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map(metricRef)]))
-    : ((m ?? []) as unknown[]).map(metricRef);
+    : list.some(Array.isArray)
+      ? list.map((v) => (Array.isArray(v) ? v : [v]).map(metricRef))
+      : list.map(metricRef);
   const out: Pick<CompileSpec, 'loss' | 'metrics' | 'lossWeights'> = { loss, metrics };
   const w = compile.loss_weights;
   if (Array.isArray(w)) out.lossWeights = w as number[];

@@ -189,12 +189,17 @@ export function normalize(root: LNode): Normalized {
         const metric = (it: LNode, ip: string, iup: string, k?: SourceLocation): Json =>
           it.kind === 'map' ? entry(it, ip, iup, METRIC, k) : named(it, ip, iup, 'metric', metrics, k, true);
         if (node.kind === 'map') return byOutput((v, p, up, k) => (v.kind === 'seq' ? walkList(v, p, up, k, (it, ip, iup) => metric(it, ip, iup)) : metric(v, p, up, k)));
-        return list((it, p, up) => metric(it, p, up));
+        // Keras 3's list of lists: one list of metrics per output, in output order.
+        return list((it, p, up) => (it.kind === 'seq' ? walkList(it, p, up, undefined, (m, mp, mup) => metric(m, mp, mup)) : metric(it, p, up)));
       }
-      case '/compile/loss':
+      case '/compile/loss': {
+        const loss = (v: LNode, p: string, up: string, k?: SourceLocation): Json => (isLossEntryNode(v) ? entry(v, p, up, LOSS, k) : named(v, p, up, 'loss', losses, k));
         if (isLossEntryNode(node)) return entry(node, ptr, path, LOSS, key);
-        if (node.kind === 'map') return byOutput((v, p, up, k) => (isLossEntryNode(v) ? entry(v, p, up, LOSS, k) : named(v, p, up, 'loss', losses, k)));
+        if (node.kind === 'map') return byOutput(loss);
+        // A list: one loss per output, in output order (Keras's `loss=[...]`).
+        if (node.kind === 'seq') return list((it, p, up) => loss(it, p, up));
         return named(node, ptr, path, 'loss', losses, key);
+      }
       case '/compile/optimizer':
         return entry(node, ptr, path, OPTIMIZER, key);
     }

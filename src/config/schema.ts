@@ -652,10 +652,14 @@ export function buildSchema(): JsonSchema {
         properties: {
           optimizer,
           loss: {
-            description: 'The loss, as a Keras loss string or a one-key map with its arguments (`{CategoricalCrossentropy: {from_logits: true, label_smoothing: 0.1}}`); or a map from output layer name to loss, for models with several outputs.',
+            description: 'The loss, as a Keras loss string or a one-key map with its arguments (`{CategoricalCrossentropy: {from_logits: true, label_smoothing: 0.1}}`); for models with several outputs, one loss for all of them, a list with one loss per output in `model.outputs` order, or a map from output layer name to loss.',
             if: { type: 'object' },
             then: { anyOf: [{ $ref: '#/definitions/lossEntry' }, { type: 'object', minProperties: 1, additionalProperties: { description: 'The loss of this output.', ...lossItem } }] },
-            else: { enum: losses.allNames() },
+            else: {
+              if: { type: 'array' },
+              then: { type: 'array', minItems: 1, items: { description: 'The loss of the output at this position of `model.outputs`.', ...lossItem } },
+              else: { enum: losses.allNames() },
+            },
           },
           loss_weights: {
             description: 'Multi-output models: weight of each output\'s loss in the total, as a list in `model.outputs` order or a map by output name (1 each when omitted).',
@@ -664,7 +668,7 @@ export function buildSchema(): JsonSchema {
             else: { type: 'object', minProperties: 1, additionalProperties: { type: 'number', minimum: 0 } },
           },
           metrics: {
-            description: 'Metrics reported during training and evaluation, as Keras metric strings; or a map from output layer name to its metrics.',
+            description: 'Metrics reported during training and evaluation, as Keras metric strings (one list for every output); for models with several outputs also a list of lists (one list per output, in `model.outputs` order) or a map from output layer name to its metrics.',
             if: { type: 'object' },
             then: {
               type: 'object',
@@ -675,7 +679,14 @@ export function buildSchema(): JsonSchema {
                 else: { enum: metrics.allNames() },
               },
             },
-            else: { type: 'array', items: metricItem },
+            else: {
+              type: 'array',
+              items: {
+                if: { type: 'array' },
+                then: { type: 'array', description: 'Metrics of the output at this position of `model.outputs`.', items: metricItem },
+                else: metricItem,
+              },
+            },
             default: [],
           },
         },

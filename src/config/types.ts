@@ -195,14 +195,30 @@ export type LossRef = string | NamedEntry;
 
 export interface CompileSpec {
   optimizer: NamedEntry;
-  /** One loss for every output, or a map by output layer name (multi-output models). */
-  loss: LossRef | Record<string, LossRef>;
+  /**
+   * One loss for every output, a list with one loss per output (in `model.outputs` order), or a
+   * map by output layer name (multi-output models). Lists become maps once the model's output
+   * names are known (`bindOutputs` in config/compile-outputs.ts).
+   */
+  loss: LossRef | LossRef[] | Record<string, LossRef>;
   /** Keras's `loss_weights`: a list in output order or a map by output name; 1 for each when absent. */
   lossWeights?: number[] | Record<string, number>;
   /**
    * Keras metric strings (canonical names, `accuracy` kept as written; the trainer resolves it):
-   * one list for every output, or lists by output name.
+   * one list for every output, a list of lists (one per output, in output order), or lists by
+   * output name.
    */
+  metrics: MetricRef[] | MetricRef[][] | Record<string, MetricRef[]>;
+  /**
+   * Where the user wrote each part, by its path in their words (`loss`, `loss.out_a`, `loss[1]`,
+   * `loss_weights`, `metrics.out_b`), so errors found against the built model point at the text.
+   */
+  at?: Record<string, SourceLocation>;
+}
+
+/** A compile section whose losses and metrics are one for all outputs or maps by output name (no lists). */
+export interface BoundCompileSpec extends CompileSpec {
+  loss: LossRef | Record<string, LossRef>;
   metrics: MetricRef[] | Record<string, MetricRef[]>;
 }
 

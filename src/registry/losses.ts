@@ -5,7 +5,7 @@
  * `sum_over_batch_size` reduction.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompileSpec, LossRef, NamedEntry } from '../config/types.js';
+import type { BoundCompileSpec, CompileSpec, LossRef, NamedEntry } from '../config/types.js';
 import type { TargetEncoding } from '../runtime/data/types.js';
 import { Registry } from './registry.js';
 import type { ArgSpec, RegistryEntry } from './types.js';
@@ -363,14 +363,14 @@ export function isLossEntry(v: unknown): v is NamedEntry {
 }
 
 /** The loss for one output: the single loss, or the map's entry for `output` (its first entry when no name is given). */
-export function lossRefFor(loss: CompileSpec['loss'], output?: string): LossRef | undefined {
+export function lossRefFor(loss: BoundCompileSpec['loss'], output?: string): LossRef | undefined {
   if (typeof loss === 'string' || isLossEntry(loss)) return loss;
   if (output !== undefined) return loss[output];
   return Object.values(loss)[0];
 }
 
 /** The label encoding a loss needs (`sparse` for sparse_categorical_crossentropy, ...); per output for a map of losses. */
-export function targetEncodingFor(loss: CompileSpec['loss'], output?: string): TargetEncoding {
+export function targetEncodingFor(loss: BoundCompileSpec['loss'], output?: string): TargetEncoding {
   const ref = lossRefFor(loss, output);
   if (ref === undefined) throw new Error(`internal: no loss for output ${String(output)}`);
   return losses.get(typeof ref === 'string' ? ref : ref.type).target;
@@ -408,12 +408,14 @@ export function entryFromJson(v: unknown, find: (name: string) => RegistryEntry 
   return { type: name, args: args ?? {} };
 }
 
-/** The normalised document's `compile.loss` as the trainer takes it (string, `{type, args}`, or a map by output). */
+/** The normalised document's `compile.loss` as the trainer takes it (string, `{type, args}`, a list in output order, or a map by output). */
 export function lossFromJson(v: unknown): CompileSpec['loss'] {
   if (typeof v === 'string') return v;
   const e = entryFromJson(v, (n) => losses.find(n));
   if (e) return e;
+  const one = (x: unknown): LossRef => entryFromJson(x, (n) => losses.find(n)) ?? String(x);
+  if (Array.isArray(v)) return v.map(one);
   const out: Record<string, LossRef> = {};
-  if (isPlain(v)) for (const [k, x] of Object.entries(v)) out[k] = entryFromJson(x, (n) => losses.find(n)) ?? String(x);
+  if (isPlain(v)) for (const [k, x] of Object.entries(v)) out[k] = one(x);
   return out;
 }

@@ -12,11 +12,13 @@ import { didYouMean } from '../util/suggest.js';
 import { useBackend, type BackendChoice } from './backend.js';
 import { readJsonFile, readManifest, runDir } from '../saving/checkpoint/run-files.js';
 import { applyPreprocessingFile, loadData } from './data/index.js';
-import type { Examples, PreprocessingState } from './data/types.js';
+import type { Examples, PreprocessingState, TargetEncoding } from './data/types.js';
 import { loadModel } from '../saving/model-io.js';
 import { evaluate } from './training/trainer.js';
 import { kerasFileKind, loadKerasModelFile } from '../saving/model-file.js';
 import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
+import { bindOutputs } from '../config/compile-outputs.js';
+import { outputNamesOf } from './training/outputs.js';
 
 /** `accuracy=0.9` under --fail-under (must be at least), `loss=0.5` under --fail-over (must be at most). */
 export interface Threshold {
@@ -68,6 +70,7 @@ async function examplesFor(
   dataArg: string | undefined,
   pre: PreprocessingState,
   inputShape: (number | null)[] | undefined,
+  lossEncoding?: (output: string) => TargetEncoding | undefined,
 ): Promise<{ examples: Examples; label: string; dispose: () => void }> {
   if (dataArg && TABLE_EXT.has(path.extname(dataArg).toLowerCase())) {
     const t = await applyPreprocessingFile({ path: path.resolve(dataArg), given: dataArg }, pre, { labels: 'required', ...(inputShape ? { inputShape } : {}) });
@@ -79,7 +82,7 @@ async function examplesFor(
   const { config, label } = await configFor(dir, dataArg);
   if (!config.data) throw new ConfigError(`${label || 'the run\'s config'} has no data section; pass --data FILE.csv`);
   const manifest = await readManifest(dir).catch(() => undefined);
-  const data = await loadData(config.data, { encoding: pre.encoding, encodingFor: (o) => pre.outputs?.[o]?.encoding ?? pre.encoding, inputShape, seed: manifest?.seed ?? config.seed });
+  const data = await loadData(config.data, { encoding: pre.encoding, encodingFor: (o) => pre.outputs?.[o]?.encoding ?? lossEncoding?.(o) ?? pre.encoding, inputShape, seed: manifest?.seed ?? config.seed });
   const pick = data.test ? { ex: data.test, name: 'test' } : data.validation ? { ex: data.validation, name: 'validation' } : undefined;
   const all = [data.train, data.validation, data.test];
   const disposeAll = () => {
@@ -116,7 +119,7 @@ async function evaluateKerasFile(file: string, opts: { data?: string; backend: B
   if (!config.data) throw new ConfigError(`${opts.data} has no data section`);
   const { model } = await loadKerasModelFile(file);
   try {
-    const loss = config.compile.loss;
+    const loss = bindOutputs(config.compile, outputNamesOf(model)).loss;
     const data = await loadData(config.data, {
       encoding: targetEncodingFor(loss),
       encodingFor: (o) => (lossRefFor(loss, o) ? targetEncodingFor(loss, o) : 'regression'),
@@ -149,7 +152,10 @@ export async function evaluateRun(
   const pre = await readJsonFile<PreprocessingState>(path.join(dir, 'preprocessing.json'), 'the run preprocessing');
   const model = await loadModel(path.join(dir, 'model.json'));
   try {
-    const { examples, label, dispose } = await examplesFor(dir, opts.data, pre, runConfig.model.inputShape);
+    // Synthetic labels have no saved per-output encoding: each output's loss says it.
+    const loss = bindOutputs(runConfig.compile, outputNamesOf(model)).loss;
+    const lossEncoding = (o: string) => (lossRefFor(loss, o) ? targetEncodingFor(loss, o) : undefined);
+    const { examples, label, dispose } = await examplesFor(dir, opts.data, pre, runConfig.model.inputShape, lossEncoding);
     try {
       const metrics = await evaluate(model, runConfig.compile, examples, opts.batchSize ?? runConfig.fit.batchSize);
       const gates = gateResults(opts.gates, metrics);

@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { classifierConfusion } from './report/confusion.js';
-import type { KeratsConfig, DataSource } from '../config/types.js';
+import type { BoundCompileSpec, KeratsConfig, DataSource } from '../config/types.js';
+import { bindOutputs } from '../config/compile-outputs.js';
+import { outputNamesOf } from './training/outputs.js';
 import { lossRefFor, targetEncodingFor } from '../registry/losses.js';
 import { ConfigError } from '../util/errors.js';
 import { keratsVersion } from '../util/package-root.js';
@@ -92,6 +94,8 @@ async function dataHash(sources: (DataSource | undefined)[]): Promise<string> {
 
 /** The output layer must have one unit per class (or one for binary losses); say so before training. */
 function checkOutputMatchesData(model: tf.LayersModel, config: KeratsConfig, data: LoadedData<AnyExamples>, encoding: TargetEncoding): void {
+  // Several outputs: each output's labels are checked against its own loss by the trainer (targets-check.ts).
+  if (model.outputs.length > 1) return;
   const shape = model.outputs[0]?.shape ?? [];
   const units = shape[shape.length - 1];
   // Targets shaped exactly like the output (autoencoders, per-timestep outputs) fit whatever the loss.
@@ -174,9 +178,17 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
     throw e;
   }
   opts.detail?.(`Training step memory: ${describeStepMemory(memory.estimate)}; limit ${formatMemory(memory.limit.bytes)} (${memory.limit.what})`);
-  const encoding = targetEncodingFor(config.compile.loss);
+  // Loss lists become maps by output name; lengths and names are checked against the model's outputs.
+  let compile: BoundCompileSpec;
+  try {
+    compile = bindOutputs(config.compile, outputNamesOf(model));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const encoding = targetEncodingFor(compile.loss);
   // Streams a big training CSV (data/stream.ts); otherwise loads everything into memory.
-  const data = await loadTrainingData(config.data, { encoding, encodingFor: (o) => (lossRefFor(config.compile.loss, o) ? targetEncodingFor(config.compile.loss, o) : 'regression' /* no loss: the trainer reports it */), outputNames: model.outputs.map((o) => o.sourceLayer.name), inputShape: config.model.inputShape, seed: plan.seed });
+  const data = await loadTrainingData(config.data, { encoding, encodingFor: (o) => (lossRefFor(compile.loss, o) ? targetEncodingFor(compile.loss, o) : 'regression' /* no loss: the trainer reports it */), outputNames: model.outputs.map((o) => o.sourceLayer.name), inputShape: config.model.inputShape, seed: plan.seed });
   checkOutputMatchesData(model, config, data, encoding);
 
   const session = await RunSession.open(config, plan, opts.runsRoot, opts.out, {
@@ -191,7 +203,7 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
   const folder = session.folder;
   const startedAt = new Date();
   try {
-    const trained: TrainResult = await train(model, config.compile, data.train, {
+    const trained: TrainResult = await train(model, compile, data.train, {
       epochs: config.fit.epochs,
       batchSize: config.fit.batchSize,
       shuffle: config.fit.shuffle,
@@ -208,8 +220,8 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
     if (opts.shouldStop?.()) throw session.interrupted(opts.resumeFlags);
     const result: TrainResult = { ...trained, history: session.fullHistory(trained.history), epochsCompleted: session.initialEpoch + trained.epochsCompleted };
 
-    const validation = data.validation ? await evaluate(model, config.compile, data.validation, config.fit.batchSize) : undefined;
-    const test = data.test ? await evaluate(model, config.compile, data.test, config.fit.batchSize) : undefined;
+    const validation = data.validation ? await evaluate(model, compile, data.validation, config.fit.batchSize) : undefined;
+    const test = data.test ? await evaluate(model, compile, data.test, config.fit.batchSize) : undefined;
     const final: Record<string, number> = {};
     for (const [k, v] of Object.entries(result.history)) {
       const last = v[v.length - 1];

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CompileSpec } from '../../config/types.js';
+import { bindOutputs } from '../../config/compile-outputs.js';
 import { lossRefFor, resolveLoss, type LossFn } from '../../registry/losses.js';
 import { ConfigError } from '../../util/errors.js';
 
@@ -69,9 +70,10 @@ function single(out: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTe
 /** The per-sample loss of each output, from the compile section. */
 function outputLosses(model: tf.LayersModel, compile: CompileSpec): LossFn[] {
   // Output layer names (a Sequential's outputNames is empty until compiled).
+  const loss = bindOutputs(compile, model.outputs.map((o) => o.sourceLayer.name)).loss;
   return model.outputs.map((out) => {
     const name = out.sourceLayer.name;
-    const ref = lossRefFor(compile.loss, name);
+    const ref = lossRefFor(loss, name);
     const resolved = ref === undefined ? undefined : resolveLoss(ref);
     if (!resolved) throw new ConfigError(`compile.loss: no known loss for output "${name}"`);
     return resolved.compute;

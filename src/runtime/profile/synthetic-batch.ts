@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CompileSpec } from '../../config/types.js';
+import { bindOutputs } from '../../config/compile-outputs.js';
 import { targetEncodingFor } from '../../registry/losses.js';
 
 /** Length used for dimensions the model leaves open (variable-length sequences). */
@@ -33,10 +34,11 @@ export function syntheticBatch(model: tf.LayersModel, compile: CompileSpec, batc
     if (vocab !== undefined) return tf.randomUniform(shape, 0, vocab, 'int32').cast(s.dtype === 'int32' ? 'int32' : 'float32');
     return s.dtype === 'int32' ? tf.randomUniform(shape, 0, 2, 'int32') : tf.randomUniform(shape);
   });
+  const loss = bindOutputs(compile, model.outputs.map((o) => o.sourceLayer.name)).loss;
   const ys = model.outputs.map((s, i) => {
     const shape = concrete(s.shape, batch);
     const classes = shape[shape.length - 1] ?? 1;
-    switch (targetEncodingFor(compile.loss, model.outputs[i]?.sourceLayer.name)) {
+    switch (targetEncodingFor(loss, model.outputs[i]?.sourceLayer.name)) {
       case 'sparse':
         return tf.randomUniform(shape.slice(0, -1), 0, classes, 'int32').cast('float32');
       case 'categorical':

@@ -6,8 +6,9 @@
  * loss) and `<output>_<metric>`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompileSpec, MetricRef } from '../../config/types.js';
-import { isLossEntry, lossRefFor, losses, resolveLoss, type ResolvedLoss } from '../../registry/losses.js';
+import { bindOutputs } from '../../config/compile-outputs.js';
+import type { CompileSpec, LossRef, MetricRef } from '../../config/types.js';
+import { lossRefFor, losses, resolveLoss, type ResolvedLoss } from '../../registry/losses.js';
 import { createMetric, metrics as metricRegistry } from '../../registry/metrics.js';
 import { ConfigError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -34,14 +35,6 @@ export interface Plan {
 
 const quote = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
 
-function checkKeys(what: string, keys: string[], names: readonly string[]): void {
-  for (const k of keys) {
-    if (!names.includes(k)) {
-      throw new ConfigError(`compile.${what}: the model has no output named "${k}"; its outputs are ${quote(names)}${didYouMean(k, names)}`);
-    }
-  }
-}
-
 /** The output layers' names (tf.Sequential leaves `outputNames` empty; its output tensors know their layer). */
 export function outputNamesOf(model: tf.LayersModel): string[] {
   if (model.outputNames.length === model.outputs.length) return model.outputNames;
@@ -54,27 +47,19 @@ export function inputNamesOf(model: tf.LayersModel): string[] {
   return model.inputs.map((i) => i.sourceLayer.name);
 }
 
-/** Resolves the compile section against the model's outputs. Throws ConfigError for unknown names. */
-export function planOutputs(model: tf.LayersModel, compile: CompileSpec): Plan {
+/** Resolves the compile section against the model's outputs. Throws ConfigError for unknown names, lists of the wrong length. */
+export function planOutputs(model: tf.LayersModel, spec: CompileSpec): Plan {
   const names = outputNamesOf(model);
   const multi = names.length > 1;
-  const lossMap = typeof compile.loss !== 'string' && !isLossEntry(compile.loss);
-  if (lossMap) checkKeys('loss', Object.keys(compile.loss), names);
-  const metricMap = !Array.isArray(compile.metrics);
-  if (metricMap) checkKeys('metrics', Object.keys(compile.metrics), names);
+  const compile = bindOutputs(spec, names);
   const lw = compile.lossWeights;
-  if (Array.isArray(lw) && lw.length !== names.length) {
-    throw new ConfigError(`compile.loss_weights: the list has ${lw.length} value(s) but the model has ${names.length} output(s) (${quote(names)}); give one weight per output, or a map by output name`);
-  }
-  if (lw && !Array.isArray(lw)) checkKeys('loss_weights', Object.keys(lw), names);
-
   const outputs = names.map((name, index): OutputPlan => {
-    const ref = lossRefFor(compile.loss, name);
-    if (ref === undefined) {
-      throw new ConfigError(`compile.loss: no loss for the output "${name}"; the map must name every output (${quote(names)})`);
-    }
+    const ref = lossRefFor(compile.loss, name) as LossRef;
     const loss = resolveLoss(ref);
-    if (!loss) throw new ConfigError(losses.unknownMessage(typeof ref === 'string' ? ref : ref.type));
+    if (!loss) {
+      const n = typeof ref === 'string' ? ref : ref.type;
+      throw new ConfigError({ message: `compile.loss: ${losses.unknownMessage(n)}`, loc: compile.at?.[`loss.${name}`] ?? compile.at?.loss });
+    }
     const weight = Array.isArray(lw) ? (lw[index] ?? 1) : (lw?.[name] ?? 1);
     const metricNames = Array.isArray(compile.metrics) ? compile.metrics : (compile.metrics[name] ?? []);
     for (const m of metricNames) {
