@@ -11,18 +11,28 @@ import { pathToFileURL } from 'node:url';
 import { buildProgram } from '../src/cli/main.js';
 import { commanderHelpOutput } from '../src/cli/fast-path-build.js';
 import { fastAnswer, renderHelp, type FastDocsFile, type FastHelpFile } from '../src/cli/fast-path.cjs';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './helpers/cli.js';
+import { ROOT, tempDir } from './helpers/cli.js';
 
 const fastFile = <T>(name: string): T => JSON.parse(readFileSync(path.join(ROOT, 'dist', 'cli-fast', name), 'utf8')) as T;
 
 /** What the full command line (main.ts, without bin/kerats.js's fast path) prints for `kerats ...args`. */
-function fullAnswer(args: string[]): { stdout: string; exitCode: number } {
+function fullAnswer(args: string[], cwd = ROOT): { stdout: string; exitCode: number } {
   const mainUrl = pathToFileURL(path.join(ROOT, 'dist', 'src', 'cli', 'main.js')).href;
   const code = `const { main } = await import(${JSON.stringify(mainUrl)}); await main(process.argv);`;
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code, 'kerats', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined } });
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', code, 'kerats', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined } });
   return { stdout: res.stdout, exitCode: res.status ?? -1 };
+}
+
+function withCwd<T>(dir: string, f: () => T): T {
+  const before = process.cwd();
+  process.chdir(dir);
+  try {
+    return f();
+  } finally {
+    process.chdir(before);
+  }
 }
 
 test('the help of the program and of every command is commander\'s, at any terminal width', () => {
@@ -60,6 +70,32 @@ test('each fast answer is what the full command line prints for the same words',
     assert.equal(full.exitCode, 0, args.join(' '));
     assert.equal(fast, full.stdout, `kerats ${args.join(' ')}`);
   }
+});
+
+test('init writes the same file and says the same as the full command line', () => {
+  const dir = tempDir();
+  const cases: string[][] = [['a.yaml'], ['-t', 'cnn', 'b.yaml', '--json'], ['--template=lstm', 'c d.yaml', '-f'], ['--template', 'functional', '--quiet'], []];
+  for (const args of cases) {
+    const fast = withCwd(dir, () => fastAnswer(['init', ...args]));
+    assert.ok(fast !== undefined, `kerats init ${args.join(' ')} has a fast answer`);
+    const written = readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]);
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+    const full = fullAnswer(['init', ...args], dir);
+    assert.equal(full.exitCode, 0, args.join(' '));
+    assert.equal(fast, full.stdout, `kerats init ${args.join(' ')}`);
+    assert.deepEqual(written, readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]), `the file kerats init ${args.join(' ')} wrote`);
+    assert.equal(written.length, 1);
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+  }
+  // A file in the way, an unknown template, an unknown option: the full command's errors, nothing written here.
+  writeFileSync(path.join(dir, 'x.yaml'), 'keep');
+  for (const args of [['x.yaml'], ['-t', 'nosuch', 'y.yaml'], ['--nosuch', 'y.yaml'], ['a.yaml', 'b.yaml']]) {
+    assert.equal(withCwd(dir, () => fastAnswer(['init', ...args])), undefined, `kerats init ${args.join(' ')}`);
+  }
+  assert.deepEqual(readdirSync(dir), ['x.yaml']);
+  assert.equal(readFileSync(path.join(dir, 'x.yaml'), 'utf8'), 'keep');
 });
 
 test('anything but the plain forms is left to the full command line (its errors, its options)', () => {

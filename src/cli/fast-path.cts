@@ -3,17 +3,20 @@
  * `completion SHELL` print text that only changes when kerats is rebuilt, so `npm run build`
  * writes it to dist/cli-fast/ (scripts/build-snapshot.ts, from the real commander program and
  * registries) and this file prints it without loading commander's command tree, chalk, or any
- * other module of kerats. It is CommonJS (compiled to fast-path.cjs and required by bin/kerats.js,
- * itself CommonJS) because Node's ES module loader alone costs more than the whole answer.
+ * other module of kerats; `init` writes its template (init-template.cts). It is CommonJS
+ * (compiled to fast-path.cjs and required by bin/kerats.js, itself CommonJS) because Node's ES
+ * module loader alone costs more than the whole answer.
  *
- * Only the plain forms are answered here (`kerats train --help`, `kerats docs Dense --json`);
- * anything else (an unknown name, an extra option, a missing build) returns false and the full
- * command line (main.ts) handles it, errors included. test/fast-path.test.ts checks every answer
- * against the full command line's, help at several terminal widths.
+ * Only the plain forms are answered here (`kerats train --help`, `kerats docs Dense --json`,
+ * `kerats init -t cnn cnn.yaml`); anything else (an unknown name, another option, a file that
+ * exists, a missing build) returns undefined and the full command line (main.ts) handles it,
+ * errors included. test/fast-path.test.ts checks every answer against the full command line's,
+ * help at several terminal widths.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Help } from 'commander';
+import { initResult, renderTemplate, templateNames } from './init-template.cjs';
 
 /** One piece of a help text: fixed text, or a part commander wraps to the terminal's width. */
 export type HelpPart = string | { wrap: string } | { item: [term: string, termWidth: number, description: string] };
@@ -117,7 +120,44 @@ function docs(args: string[]): string | undefined {
   return json ? JSON.stringify({ entries: found.map((i) => file.entries[i]) }, null, 2) + '\n' : found.map((i) => file.texts[i]).join('\n');
 }
 
-/** The answer to `args` (the words after `kerats`), or undefined when the full command line must answer. */
+/** `kerats init [FILE] [-t NAME] [-f]`: writes the template as init.ts does (temporary file, then rename). */
+function init(args: string[]): string | undefined {
+  let file: string | undefined;
+  let template = 'mlp';
+  let force = false;
+  let json = false;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '-f' || a === '--force') force = true;
+    else if (a === '--json') json = true;
+    else if (a === '-q' || a === '--quiet') quiet = true;
+    else if (a === '-t' || a === '--template') template = args[++i] ?? '';
+    else if (a.startsWith('--template=')) template = a.slice('--template='.length);
+    else if (NEUTRAL.has(a)) continue;
+    else if (a.startsWith('-') || a === '' || file !== undefined) return undefined;
+    else file = a;
+  }
+  file ??= 'kerats.yaml';
+  // An unknown template or a file in the way: the full command says so.
+  if (!templateNames().includes(template) || (existsSync(file) && !force)) return undefined;
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(tmp, renderTemplate(template, file));
+    renameSync(tmp, target);
+  } catch {
+    rmSync(tmp, { force: true });
+    return undefined; // the full command reports why it cannot write there
+  }
+  const result = initResult(file, template);
+  return json ? JSON.stringify(result.json, null, 2) + '\n' : quiet ? '' : result.text;
+}
+
+/**
+ * The answer to `args` (the words after `kerats`), or undefined when the full command line must
+ * answer. `init` has done its work when it answers.
+ */
 export function fastAnswer(args: string[]): string | undefined {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return version() + '\n';
   const help = helpFor(args);
@@ -125,6 +165,7 @@ export function fastAnswer(args: string[]): string | undefined {
   const [cmd, ...rest] = args;
   if (cmd === 'schema' && rest.every((a) => a === '--json' || a === '-q' || a === '--quiet' || NEUTRAL.has(a))) return readText('schema.json');
   if (cmd === 'docs') return docs(rest);
+  if (cmd === 'init') return init(rest);
   if (cmd === 'completion' && rest.length === 1 && (SHELLS as readonly string[]).includes(rest[0] ?? '')) return readText(`completion-${rest[0] ?? ''}.txt`);
   return undefined;
 }
