@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'test/fixtures/**/*.js', 'native/**/*.mjs'],
+    files: ['bin/**/*.js', 'test/fixtures/**/*.js', 'native/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
