@@ -4,8 +4,8 @@
  *   print, so they answer without loading TensorFlow.js (src/cli/registry-snapshot.ts);
  * - dist/config-validator.cjs: ajv's validator of that schema compiled to code, so loading a valid
  *   config skips compiling the schema (src/config/quick-validate.ts);
- * - dist/src/tfjs-namespace.js: TensorFlow.js for the compiled ES modules without Node's scan of
- *   its CommonJS source (scripts/cjs-namespace.ts);
+ * - dist/src/cjs/: TensorFlow.js (and yaml, commander) for the compiled ES modules without Node's
+ *   scan of their CommonJS source (scripts/cjs-namespace.ts);
  * - dist/cli-fast/: what `--help`, `--version`, `schema`, `docs` and `completion` print, answered
  *   by bin/kerats.js without loading the command line (src/cli/fast-path.cts).
  */
