@@ -71,3 +71,15 @@ test('the trace sees the fast path fall back: an unknown docs name loads the com
   assert.equal(code, 2);
   assert.ok(found(modules, ['/dist/src/cli/main.js']).length > 0, 'the full command line answered');
 });
+
+test('validate and summary of a valid config load neither ajv\'s schema compiler nor h5wasm; an invalid one does load ajv to explain it', async () => {
+  const LAZY = ['/ajv/dist/ajv.js', '/ajv/dist/core.js', '/h5wasm/'];
+  for (const args of [['validate', 'configs/iris.yaml'], ['summary', 'configs/iris.yaml']]) {
+    const { code, modules } = await loadedBy(args);
+    assert.equal(code, 0, args.join(' '));
+    assert.deepEqual(found(modules, LAZY), [], `kerats ${args.join(' ')}`);
+  }
+  const broken = await loadedBy(['validate', 'configs/broken.yaml']);
+  assert.equal(broken.code, 2);
+  assert.ok(found(broken.modules, ['/ajv/dist/']).length > 0, 'the full validator explains a broken config');
+});
