@@ -1,13 +1,16 @@
 /**
  * Start-up time of the command line: the median wall time of 5 runs (after one warm-up run) of
- * each command, as a user runs it (`node bin/kerats.js ...`, a fresh process each time).
+ * each command, as a user runs it (`node bin/kerats.js ...`, a fresh process each time). The
+ * rounds go through all the commands in turn, so a burst of load on a shared machine slows every
+ * command a little rather than one a lot. `every command's --help` is the slowest median of them.
  *
  *   npm run bench:startup            (or: node dist/bench/run.js --only startup [--runs 5])
  *
- * Targets (issue #16): help, validate-free instant commands < 150 ms; summary of iris < 700 ms.
+ * Targets (issue #16): --help (of every command), schema, docs, init, completion, validate < 150 ms;
+ * summary of iris < 700 ms.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../src/util/package-root.js';
@@ -21,12 +24,22 @@ interface StartupCase {
   target: number;
 }
 
-function cases(scratch: string): StartupCase[] {
+/** Every command's name, from the help the build wrote (dist/cli-fast/help.json). */
+function commandNames(root: string): string[] {
+  const file = path.join(root, 'dist', 'cli-fast', 'help.json');
+  if (!existsSync(file)) return ['train'];
+  return Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { help: Record<string, unknown> }).help).filter((n) => n !== '');
+}
+
+const EVERY_HELP = "every command's --help (slowest)";
+
+function cases(scratch: string, commands: string[]): StartupCase[] {
   return [
     { name: 'node -e 0 (Node itself)', args: [], target: 0 },
     { name: '--help', args: ['--help'], target: 150 },
     { name: '--version', args: ['--version'], target: 150 },
     { name: 'train --help', args: ['train', '--help'], target: 150 },
+    ...commands.map((c) => ({ name: `${EVERY_HELP}: ${c}`, args: [c, '--help'], target: 150 })),
     { name: 'schema', args: ['schema'], target: 150 },
     { name: 'docs Dense', args: ['docs', 'Dense'], target: 150 },
     { name: 'init', args: ['init', path.join(scratch, 'x.yaml'), '--force'], target: 150 },
@@ -54,18 +67,28 @@ export const bench: BenchModule = {
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'kerats-bench-startup-'));
     const rows: Record<string, unknown>[] = [];
     try {
-      for (const c of cases(scratch)) {
-        timeOnce(c.args, root); // warm-up: file cache, compiled code caches
-        const times: number[] = [];
-        let ok = true;
-        for (let r = 0; r < runs; r++) {
+      const all = cases(scratch, commandNames(root));
+      for (const c of all) timeOnce(c.args, root); // warm-up: file cache, compiled code caches
+      const times = all.map(() => [] as number[]);
+      const ok = all.map(() => true);
+      for (let r = 0; r < runs; r++) {
+        all.forEach((c, i) => {
           const t = timeOnce(c.args, root);
-          times.push(t.ms);
-          ok &&= t.ok;
+          times[i]?.push(t.ms);
+          ok[i] &&= t.ok;
+        });
+      }
+      const measured = all.map((c, i) => ({ c, ms: Math.round(median(times[i] ?? [])), ok: ok[i] === true }));
+      const helps = measured.filter((m) => m.c.name.startsWith(EVERY_HELP));
+      const slowest = helps.reduce((a, b) => (b.ms > a.ms ? b : a), helps[0] ?? measured[0]!);
+      for (const m of measured) {
+        if (m.c.name.startsWith(EVERY_HELP)) {
+          if (m !== slowest) continue;
+          m.c = { ...m.c, name: `${EVERY_HELP.replace(')', `: ${m.c.args[0] ?? ''}, of ${helps.length})`)}` };
+          m.ok = helps.every((h) => h.ok);
         }
-        const ms = Math.round(median(times));
-        ctx.log(`  ${c.name}: ${ms} ms`);
-        rows.push({ command: c.name, median_ms: ms, target_ms: c.target || null, ok, runs });
+        ctx.log(`  ${m.c.name}: ${m.ms} ms`);
+        rows.push({ command: m.c.name, median_ms: m.ms, target_ms: m.c.target || null, ok: m.ok, runs });
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });

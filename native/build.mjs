@@ -12,9 +12,15 @@
  * CC: the C compiler (default cc). KERATS_OPENBLAS_INCLUDE: the folder holding cblas.h when it is
  * not in a usual place. KERATS_NO_OPENBLAS=1: build with the bundled SGEMM only.
  * KERATS_SKIP_NATIVE=1: do not build.
+ *
+ * An addon built from the same sources, by the same Node, with the same compiler and OpenBLAS is
+ * kept (build/build-key.json): `npx kerats` inside this repository installs the repository into
+ * npx's cache, which runs this script again, and a rebuild there cost seconds of a first command.
+ * --force (npm run build:native) always rebuilds.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,11 +87,26 @@ function compileWithGyp(gyp, openblas) {
   return res.status === 0 ? undefined : firstError(res.stderr, res.status);
 }
 
+/** What the addon is built from: when it is unchanged, so is the addon. */
+function buildKey(cc, headers, openblas) {
+  const sources = ['kerats_blas.c', 'kerats_sgemm.c', 'kerats_sgemm.h', 'build.mjs', 'binding.gyp'].map((f) => {
+    const file = path.join(here, f);
+    return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
+  });
+  return JSON.stringify({ sources, node: process.version, platform: process.platform, arch: process.arch, cc, headers, openblas, noOpenBlas: process.env.KERATS_NO_OPENBLAS ?? '' });
+}
+
 function main() {
   if (process.env.KERATS_SKIP_NATIVE === '1') return say('KERATS_SKIP_NATIVE=1: not building the native acceleration; kerats uses plain WebAssembly');
   const openblas = findOpenBlasInclude();
   const cc = findCompiler();
   const headers = nodeHeaders();
+  const keyFile = path.join(here, 'build', 'build-key.json');
+  const key = buildKey(cc, headers, openblas);
+  if (!process.argv.includes('--force') && existsSync(out) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) {
+    return say('the native acceleration is up to date (native/build/Release/kerats_blas.node; npm run build:native rebuilds it)');
+  }
+  rmSync(keyFile, { force: true });
   rmSync(out, { force: true });
   let error;
   let used = openblas;
@@ -108,6 +129,7 @@ function main() {
     }
   }
   if (error) return say(`building the optional native acceleration failed (${error}); kerats uses plain WebAssembly (${HOW})`);
+  writeFileSync(keyFile, key);
   say(used
     ? `built the native acceleration with OpenBLAS (native/build/Release/kerats_blas.node, headers from ${used}; KERATS_NATIVE_BLAS=bundled uses the bundled SGEMM instead)`
     : 'built the native acceleration with the bundled SGEMM (no OpenBLAS headers; apt-get install libopenblas-dev then npm run build:native to use OpenBLAS)');

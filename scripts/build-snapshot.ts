@@ -3,16 +3,30 @@
  * - dist/registry-snapshot.json: the schema and docs text that `kerats schema` and `kerats docs`
  *   print, so they answer without loading TensorFlow.js (src/cli/registry-snapshot.ts);
  * - dist/config-validator.cjs: ajv's validator of that schema compiled to code, so loading a valid
- *   config skips compiling the schema (src/config/quick-validate.ts).
+ *   config skips compiling the schema (src/config/quick-validate.ts);
+ * - dist/src/cjs/: TensorFlow.js (and yaml, commander) for the compiled ES modules without Node's
+ *   scan of their CommonJS source (scripts/cjs-namespace.ts);
+ * - dist/cli-fast/: what `--help`, `--version`, `schema`, `docs` and `completion` print, answered
+ *   by bin/kerats.js without loading the command line (src/cli/fast-path.cts).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { liveSnapshot, snapshotFile } from '../src/cli/registry-snapshot.js';
+import { fastFiles } from '../src/cli/fast-path-build.js';
+import { fastDir } from '../src/cli/fast-path.cjs';
+import { packageRoot } from '../src/util/package-root.js';
+import { writeCjsNamespace } from './cjs-namespace.js';
 import { buildSchema } from '../src/config/schema.js';
 import { quickValidatorFile } from '../src/config/quick-validate.js';
 
-await writeFile(snapshotFile(), JSON.stringify(await liveSnapshot()));
+if (writeCjsNamespace(path.join(packageRoot(), 'dist')) === 0) throw new Error('no compiled file imports @tensorflow/tfjs: is dist/ built?');
+
+const snapshot = await liveSnapshot();
+await writeFile(snapshotFile(), JSON.stringify(snapshot));
+await mkdir(fastDir(), { recursive: true });
+for (const [name, text] of Object.entries(fastFiles(snapshot))) await writeFile(path.join(fastDir(), name), text);
 
 // Only whether a document is valid: no error details (the full validator gives those), same
 // options otherwise (branches.ts) so both accept exactly the same documents.

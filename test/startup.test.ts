@@ -1,6 +1,7 @@
 /**
  * Commands that need no model answer at once: `--help` (of every command), `schema`, `docs`,
- * `init` and `completion` must not load TensorFlow.js (about a second of start-up) or ajv.
+ * `init` and `completion` must not load TensorFlow.js (about a second of start-up) or ajv, and
+ * the ones the build prepared text for (src/cli/fast-path.cts) not even the command line itself.
  * Checked by the modules each process loads, not by timing (bench/startup.ts times them).
  */
 import { test } from 'node:test';
@@ -21,6 +22,9 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; stdout: 
 }
 
 const HEAVY = ['@tensorflow/tfjs', '/ajv/', '/dist/src/registry/'];
+/** The command line proper: commander's command tree, chalk, main.ts. The fast path needs none of them. */
+const CLI = ['/commander/lib/command.js', '/chalk/', '/dist/src/cli/main.js', '/yaml/'];
+const found = (modules: string[], names: string[]) => modules.filter((m) => names.some((h) => m.includes(h)));
 
 test('the import trace sees what a model command loads (TensorFlow.js for summary)', async () => {
   const { code, modules } = await loadedBy(['summary', 'configs/iris.yaml']);
@@ -39,6 +43,7 @@ test('every command\'s --help, and --help itself, loads neither TensorFlow.js, a
     assert.ok(stdout.length > 0, `${args.join(' ')} printed nothing`);
     const heavy = modules.filter((m) => HEAVY.some((h) => m.includes(h)));
     assert.deepEqual(heavy.slice(0, 3), [], `kerats ${args.join(' ')} loaded ${heavy.length} heavy modules`);
+    assert.deepEqual(found(modules, CLI), [], `kerats ${args.join(' ')} is answered from the build's text`);
   }
 });
 
@@ -57,5 +62,24 @@ test('schema, docs, init and completion answer without TensorFlow.js, and give t
     c.check(stdout);
     const heavy = modules.filter((m) => HEAVY.some((h) => m.includes(h)));
     assert.deepEqual(heavy.slice(0, 3), [], `kerats ${c.args.join(' ')} loaded ${heavy.length} heavy modules`);
+    assert.deepEqual(found(modules, CLI), [], `kerats ${c.args.join(' ')} is answered from the build's text`);
   }
+});
+
+test('the trace sees the fast path fall back: an unknown docs name loads the command line to explain it', async () => {
+  const { code, modules } = await loadedBy(['docs', 'Dens']);
+  assert.equal(code, 2);
+  assert.ok(found(modules, ['/dist/src/cli/main.js']).length > 0, 'the full command line answered');
+});
+
+test('validate and summary of a valid config load neither ajv\'s schema compiler nor h5wasm; an invalid one does load ajv to explain it', async () => {
+  const LAZY = ['/ajv/dist/ajv.js', '/ajv/dist/core.js', '/h5wasm/'];
+  for (const args of [['validate', 'configs/iris.yaml'], ['summary', 'configs/iris.yaml']]) {
+    const { code, modules } = await loadedBy(args);
+    assert.equal(code, 0, args.join(' '));
+    assert.deepEqual(found(modules, LAZY), [], `kerats ${args.join(' ')}`);
+  }
+  const broken = await loadedBy(['validate', 'configs/broken.yaml']);
+  assert.equal(broken.code, 2);
+  assert.ok(found(broken.modules, ['/ajv/dist/']).length > 0, 'the full validator explains a broken config');
 });

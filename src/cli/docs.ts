@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { example, outputFor, withOutputOptions, type CommonOptions } from './common.js';
-import { registrySnapshot } from './registry-snapshot.js';
+import { registrySnapshot, type RegistrySnapshot } from './registry-snapshot.js';
 
 export type DocsCategory = 'layer' | 'optimizer' | 'loss' | 'metric' | 'callback' | 'schedule' | 'initializer';
 
@@ -32,7 +32,7 @@ export interface DocsEntry {
   args: DocsArg[];
 }
 
-function formatEntry(d: DocsEntry): string {
+export function formatEntry(d: DocsEntry): string {
   const lines = [`${d.name} (${d.category}${d.group ? `, ${d.group}` : ''})`];
   if (d.aliases.length) lines.push(`  aliases: ${d.aliases.join(', ')}`);
   lines.push('', `  ${d.description}`, '');
@@ -48,6 +48,12 @@ function formatEntry(d: DocsEntry): string {
   return lines.join('\n') + '\n';
 }
 
+/** `kerats docs` with no name: every name by category, as JSON and as text. */
+export function docsListing(docs: RegistrySnapshot['docs']): { json: { categories: { category: DocsCategory; names: string[] }[] }; text: string } {
+  const all = docs.map(({ category, entries }) => ({ category, names: entries.map((e) => e.name) }));
+  return { json: { categories: all }, text: all.map((c) => `${PLURAL[c.category]} (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n') };
+}
+
 export function registerDocs(program: Command): void {
   withOutputOptions(program.command('docs'))
     .argument('[name]', 'a layer, optimizer, loss, metric, callback, learning-rate schedule or initializer (any case, or an alias)')
@@ -57,10 +63,8 @@ export function registerDocs(program: Command): void {
       const out = outputFor(opts);
       const { docs } = await registrySnapshot();
       if (name === undefined) {
-        const all = docs.map(({ category, entries }) => ({ category, names: entries.map((e) => e.name) }));
-        out.result({ categories: all }, () =>
-          all.map((c) => `${PLURAL[c.category]} (${c.names.length}):\n  ${c.names.join(', ')}\n`).join('\n'),
-        );
+        const list = docsListing(docs);
+        out.result(list.json, () => list.text);
         return;
       }
       const lower = name.toLowerCase();

@@ -7,7 +7,8 @@
  * Branch errors cannot be told apart by ajv's schema paths once refs recurse (each compiled ref
  * restarts its paths), so each branch of a failed anyOf is validated again on its own.
  */
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import type { JsonSchema } from '../registry/types.js';
 import { buildSchema } from './schema.js';
 
@@ -38,6 +39,9 @@ export function compiledSchema(): Compiled {
   // inlineRefs: false compiles each shared definition once instead of inlining it at every use:
   // with ~100 layers sharing argument schemas that cuts start-up from seconds to well under one.
   // Code optimisation is off for the same reason: one validation per run never repays it.
+  // ajv (dozens of files) loads here, not with this module: a config the prebuilt validator
+  // accepts (quick-validate.ts) never needs it. It is CommonJS, so require() loads it at once.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, inlineRefs: false, code: { optimize: false } });
   ajv.addSchema(schema, 'kerats');
   const pointers = new Map<unknown, string>();

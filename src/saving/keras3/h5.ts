@@ -3,15 +3,37 @@
  * read the weight files Keras uses. h5wasm works on real files, so in-memory files (the HDF5
  * inside a .keras zip) go through a temporary file.
  */
-import h5wasm from 'h5wasm/node';
+import type h5wasmModule from 'h5wasm/node';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../util/errors.js';
 
-export type H5File = InstanceType<typeof h5wasm.File>;
-export type H5Group = InstanceType<typeof h5wasm.Group>;
-export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+export type H5File = InstanceType<typeof h5wasmModule.File>;
+export type H5Group = InstanceType<typeof h5wasmModule.Group>;
+export type H5Dataset = InstanceType<typeof h5wasmModule.Dataset>;
+
+/**
+ * h5wasm, ready. Loaded on first use, not with this module: importing it compiles its
+ * WebAssembly (a tenth of a second), which every command that merely can read a Keras file
+ * (summary, validate, train) would otherwise pay.
+ */
+let loaded: typeof h5wasmModule | undefined;
+
+async function h5(): Promise<typeof h5wasmModule> {
+  if (!loaded) {
+    const h5wasm = (await import('h5wasm/node')).default;
+    await h5wasm.ready;
+    loaded = h5wasm;
+  }
+  return loaded;
+}
+
+/** For the helpers below, which work on files writeH5/readH5 opened: h5wasm is loaded by then. */
+function lib(): typeof h5wasmModule {
+  if (!loaded) throw new Error('internal: h5wasm used before writeH5/readH5 loaded it');
+  return loaded;
+}
 
 async function tempPath(): Promise<{ dir: string; file: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kerats-h5-'));
@@ -20,7 +42,7 @@ async function tempPath(): Promise<{ dir: string; file: string }> {
 
 /** Builds an HDF5 file with `fill` and returns its bytes. */
 export async function writeH5(fill: (f: H5File) => void): Promise<Uint8Array> {
-  await h5wasm.ready;
+  const h5wasm = await h5();
   const { dir, file } = await tempPath();
   try {
     const f = new h5wasm.File(file, 'w');
@@ -37,7 +59,7 @@ export async function writeH5(fill: (f: H5File) => void): Promise<Uint8Array> {
 
 /** Opens HDF5 bytes (or a file) read-only for `read`. */
 export async function readH5<T>(source: Uint8Array | string, what: string, read: (f: H5File) => T): Promise<T> {
-  await h5wasm.ready;
+  const h5wasm = await h5();
   const { dir, file } = await tempPath();
   try {
     await fs.writeFile(file, typeof source === 'string' ? await fs.readFile(source) : source);
@@ -62,7 +84,7 @@ export function ensureGroup(root: H5Group, p: string): H5Group {
   let g = root;
   for (const part of p.split('/').filter((s) => s.length > 0)) {
     const next = g.keys().includes(part) ? g.get(part) : g.create_group(part);
-    if (!(next instanceof h5wasm.Group)) throw new Error(`internal: HDF5 path ${p} is not a group`);
+    if (!(next instanceof lib().Group)) throw new Error(`internal: HDF5 path ${p} is not a group`);
     g = next;
   }
   return g;
@@ -78,7 +100,7 @@ export function writeFloat32(root: H5Group, p: string, data: Float32Array, shape
 /** The dataset at `p`, or undefined. */
 export function datasetAt(root: H5Group, p: string): H5Dataset | undefined {
   const d = root.get(p);
-  return d instanceof h5wasm.Dataset ? d : undefined;
+  return d instanceof lib().Dataset ? d : undefined;
 }
 
 /** A dataset's values as float32 (Keras saves float32; other float/int types are converted). */
