@@ -2,7 +2,8 @@
  * LayerNormalization without beta (`center: false`), without gamma (`scale: false`) or without
  * both: it trains (tfjs's own layer failed every step with "Cannot read properties of undefined
  * (reading 'id')"), has Keras's parameter count (gamma and beta are one weight of the normalised
- * width each: LayerNormalization(center=False) has gamma only), and still normalises.
+ * width each: LayerNormalization(center=False) has gamma only), and still normalises. The same
+ * for BatchNormalization (whose tfjs layer failed with "reading 'read'").
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,14 +16,14 @@ import { train } from '../src/runtime/training/trainer.js';
 const WIDTH = 8;
 const dense = (i: number, u: number): number => i * u + u;
 
-const config = (ln: string): string => `
+const config = (ln: string, layer = 'LayerNormalization'): string => `
 name: ln
 seed: 5
 model:
   input_shape: [4]
   layers:
     - Dense: {units: ${WIDTH}}
-    - LayerNormalization: ${ln}
+    - ${layer}: ${ln}
     - Dense: {units: 1}
 compile: {optimizer: {Adam: {learning_rate: 0.02}}, loss: mse}
 `;
@@ -67,6 +68,41 @@ for (const backend of ['cpu', 'wasm'] as const) {
           for (const v of Array.from(variance.dataSync())) assert.ok(v > 0.8 && v < 1 + 1e-4, `variance ${v}`);
           tf.dispose([out, mean, variance]);
         }
+      } finally {
+        tf.dispose([x, y]);
+        model.dispose();
+      }
+    });
+  }
+}
+
+// BatchNormalization had the same bug (tfjs read gamma and beta unconditionally in training).
+// Keras: gamma and beta per channel when present, plus the two non-trainable moving statistics.
+const BN_CASES: { ln: string; trainable: number }[] = [
+  { ln: '{center: false}', trainable: WIDTH },
+  { ln: '{scale: false}', trainable: WIDTH },
+  { ln: '{center: false, scale: false}', trainable: 0 },
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  for (const { ln, trainable } of BN_CASES) {
+    test(`${backend}: BatchNormalization ${ln} trains, the loss goes down, ${trainable} + ${2 * WIDTH} parameters`, async () => {
+      await tf.setBackend(backend);
+      const c = loadConfigText(config(ln, 'BatchNormalization'), 'bn.yaml');
+      const model = buildModel(c.model, { seed: c.seed });
+      const { x, y } = data(64);
+      try {
+        const norm = model.layers.find((l) => l.getClassName() === 'BatchNormalization');
+        assert.ok(norm);
+        assert.equal(norm.countParams(), trainable + 2 * WIDTH);
+        assert.equal(norm.trainableWeights.length, trainable / WIDTH);
+        const r = await train(model, c.compile, { x, y, size: 64 }, { epochs: 15, batchSize: 16, shuffle: false, callbacks: [] });
+        const loss = r.history.loss ?? [];
+        assert.ok(loss.every(Number.isFinite), String(loss));
+        assert.ok((loss.at(-1) ?? Infinity) < 0.5 * (loss[0] ?? 0), `loss ${loss[0]} -> ${loss.at(-1)}`);
+        const p = model.predict(x) as tf.Tensor; // inference mode: the moving statistics
+        assert.ok(Array.from(p.dataSync()).every(Number.isFinite));
+        p.dispose();
       } finally {
         tf.dispose([x, y]);
         model.dispose();
