@@ -145,7 +145,11 @@ function resolveKind<K extends ObjectKind>(parsed: ParsedObject, table: K[], wha
 
 /** JSON Schema for a name-or-map argument over a table of kinds. */
 function objectSchema(table: ObjectKind[], nullable: boolean): JsonSchema {
-  const names = table.flatMap((k) => [k.name, k.className]);
+  // Aliases too (Keras's `"uniform"`, `"normal"`, `"zero"`...): the resolver accepts them, and a
+  // layer's Keras default may be one (Embedding's `embeddings_initializer: uniform`), so a resolved
+  // config that writes the default out must still validate.
+  const spellings = (k: ObjectKind): string[] => [k.name, k.className, ...(k.aliases ?? [])];
+  const names = table.flatMap(spellings);
   const mapForms = table.flatMap((k) => {
     const argsSchema: JsonSchema = {
       type: 'object',
@@ -155,7 +159,7 @@ function objectSchema(table: ObjectKind[], nullable: boolean): JsonSchema {
     const inner: JsonSchema[] = [argsSchema, { type: 'null' }];
     const positional = k.positional ? k.args[k.positional] : undefined;
     if (positional) inner.push(positional.schema);
-    return [k.name, k.className].map((n) => ({
+    return spellings(k).map((n) => ({
       type: 'object',
       properties: { [n]: { description: k.description, anyOf: inner } },
       required: [n],

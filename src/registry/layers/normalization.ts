@@ -3,10 +3,11 @@
  * Not offered: GroupNormalization, UnitNormalization and the Normalization preprocessing layer
  * (tfjs-layers has none).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ArgSpec, LayerEntry } from '../types.js';
 import { toTfConstraint, toTfRegularizer } from '../keras-names.js';
 import { SALT, boolArg, constraintArg, init, initializerArg, numArg, regularizerArg } from './args.js';
+import { KerasBatchNormalization } from './batch-norm-partial.js';
+import { KerasLayerNormalization } from './layer-norm-partial.js';
 
 const affineArgs: Record<string, ArgSpec> = {
   epsilon: numArg('Small float added to the variance to avoid dividing by zero.', 0.001, { type: 'number', exclusiveMinimum: 0 }),
@@ -35,7 +36,8 @@ export const BatchNormalization: LayerEntry = {
     gamma_constraint: constraintArg('Constraint for gamma.'),
   },
   build(a, common, ctx) {
-    return tf.layers.batchNormalization({
+    // tfjs's layer cannot train without beta or gamma (see batch-norm-partial.ts).
+    return new KerasBatchNormalization({
       ...common,
       axis: (a.axis as number | undefined) ?? -1,
       momentum: (a.momentum as number | undefined) ?? 0.99,
@@ -69,7 +71,8 @@ export const LayerNormalization: LayerEntry = {
     ...affineArgs,
   },
   build(a, common, ctx) {
-    return tf.layers.layerNormalization({
+    // tfjs's layer cannot train without beta or gamma (see layer-norm-partial.ts).
+    return new KerasLayerNormalization({
       ...common,
       axis: (a.axis as number | number[] | undefined) ?? -1,
       epsilon: (a.epsilon as number | undefined) ?? 0.001,

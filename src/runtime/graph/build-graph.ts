@@ -97,6 +97,7 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
     where.set(candidate, describeLayer(e.spec));
   }
   // `NAME@k`: the k-th call of a shared layer (0 is its own entry, then each Call in list order).
+  // A `models:` entry has no entry of its own in this graph, so its first Call is `@0`.
   const calls = new Map<string, number[]>();
   entries.forEach((e, i) => {
     if (e.spec.type !== CALL) {
@@ -106,7 +107,10 @@ export function buildFunctional(spec: ModelSpec, opts: GraphBuildOptions): tf.La
     e.target = String(e.spec.args.layer);
   });
   entries.forEach((e, i) => {
-    if (e.spec.type === CALL && e.target !== undefined) calls.get(e.target)?.push(i);
+    if (e.spec.type !== CALL || e.target === undefined) return;
+    const list = calls.get(e.target);
+    if (list) list.push(i);
+    else if (spec.models?.[e.target]) calls.set(e.target, [i]);
   });
   for (const [n, list] of calls) list.forEach((entry, k) => byName.set(`${n}@${k}`, { kind: 'entry', entry }));
 
