@@ -66,7 +66,7 @@ function compileDirect(cc, headers, openblas) {
   mkdirSync(path.dirname(out), { recursive: true });
   const args = ['-O3', '-std=gnu11', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', `-I${headers}`, `-I${here}`];
   if (openblas) args.push('-DKERATS_HAVE_OPENBLAS', `-I${openblas}`);
-  args.push(path.join(here, 'kerats_blas.c'), path.join(here, 'kerats_sgemm.c'), '-o', out, '-lm');
+  args.push(path.join(here, 'kerats_blas.c'), path.join(here, 'kerats_sgemm.c'), path.join(here, 'kerats_attention.c'), '-o', out, '-lm');
   if (openblas) args.push('-lopenblas');
   // N-API's functions come from the node binary at load time.
   if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');

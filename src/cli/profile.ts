@@ -47,6 +47,8 @@ export function registerProfile(program: Command): void {
       const { xs, ys } = syntheticBatch(model, config.compile, batch);
       try {
         const result = await profileModel(model, config.compile, optimizer, xs, ys, opts.batches);
+        const { recordedPaths } = await import('../runtime/profile/kernel-path.js');
+        for (const [layer, note] of recordedPaths()) out.detail(`path: ${layer}: ${note.path}${note.reason ? ` (${note.reason})` : ''}`);
         out.result({ name: config.name, ...result }, () => formatProfile(result, config.name));
       } finally {
         for (const t of [...xs, ...ys]) t.dispose();

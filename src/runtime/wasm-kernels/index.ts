@@ -22,6 +22,7 @@ import { makeSlice, makeSplitV, makeUnpack } from './slicing.js';
 import { makeTile } from './tile.js';
 import { makeIdentity } from './identity.js';
 import { nativeBlas } from '../native/blas.js';
+import { registerFusedAttentionKernels } from './fused-attention.js';
 import {
   makeNativeBatchMatMul,
   makeNativeConv2D,
@@ -123,6 +124,7 @@ export function registerWasmTrainingKernels(): string[] {
     wrap('Conv2DBackpropFilter', (f) => makeNativeConv2DBackpropFilter(blas, f));
     wrap('Conv2DBackpropInput', (f) => makeNativeConv2DBackpropInput(blas, f));
     wrap('MaxPoolGrad', (f) => makeNativeMaxPoolGrad(blas, f));
+    registerFusedAttentionKernels(blas, add);
   }
 
   installed = names;
