@@ -40,12 +40,45 @@ export interface FusedAttentionArgs {
   scale: number;
 }
 
-/** [context (B, T, H, dv), weights (B, H, T, S)]. */
+/**
+ * [context (B, T, H, dv), weights (B, H, T, S)] through the registered kernel and gradient (the
+ * weights are an output, so a loss on them, Keras's return_attention_scores, gets its gradient).
+ */
 export function fusedAttention(a: FusedAttentionArgs): [tf.Tensor, tf.Tensor] {
   const inputs: tf.NamedTensorMap = { q: a.q, k: a.k, v: a.v };
   if (a.mask) inputs['mask'] = a.mask;
-  const out = tf.engine().runKernel(FUSED_ATTENTION, inputs, { causal: a.causal, scale: a.scale, maskShape: a.mask ? a.mask.shape : [] }) as tf.Tensor[];
+  const out = tf.engine().runKernel(FUSED_ATTENTION, inputs, attrsOf(a)) as tf.Tensor[];
   return [out[0] as tf.Tensor, out[1] as tf.Tensor];
+}
+
+function attrsOf(a: FusedAttentionArgs): tf.NamedAttrMap {
+  return { causal: a.causal, scale: a.scale, maskShape: a.mask ? a.mask.shape : [] };
+}
+
+/**
+ * The context alone, as a custom-gradient op that keeps the weights for the backward pass without
+ * making them an output: tfjs fills a zero gradient for every output a loss does not use, which for
+ * the (B, H, T, S) weights costs an allocation and a copy per step.
+ */
+export function fusedAttentionContext(a: FusedAttentionArgs): tf.Tensor {
+  const attrs = attrsOf(a);
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [q, k, v, mask] = args.slice(0, -1) as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = { q: q as tf.Tensor, k: k as tf.Tensor, v: v as tf.Tensor };
+    if (mask) inputs['mask'] = mask;
+    const [ctx, probs] = tf.engine().runKernel(FUSED_ATTENTION, inputs, attrs) as tf.Tensor[];
+    save([q as tf.Tensor, k as tf.Tensor, v as tf.Tensor, probs as tf.Tensor]);
+    return {
+      value: ctx as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const grads = tf.engine().runKernel(FUSED_ATTENTION_GRAD, { dctx: dy as tf.Tensor, q: sq, k: sk, v: sv, probs: sp }, attrs) as tf.Tensor[];
+        return mask ? [...grads, tf.zerosLike(mask)] : grads;
+      },
+    };
+  });
+  return a.mask ? run(a.q, a.k, a.v, a.mask) : run(a.q, a.k, a.v);
 }
 
 let gradientRegistered = false;

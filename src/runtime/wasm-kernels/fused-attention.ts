@@ -62,7 +62,7 @@ export function makeFusedAttention(blas: Attention): tf.KernelFunc {
 export function makeFusedAttentionGrad(blas: Attention): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
-    const { dctx, dprobs, q, k, v, probs } = args.inputs as Record<string, tf.TensorInfo>;
+    const { dctx, dprobs, q, k, v, probs } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const d = dims(q as tf.TensorInfo, k as tf.TensorInfo, v as tf.TensorInfo);
     const dq = backend.makeOutput([d.B, d.T, d.H, d.dk], 'float32');
     const dk = backend.makeOutput([d.B, d.S, d.H, d.dk], 'float32');

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../seeded-noise.js';
-import { fusedAttention, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
+import { fusedAttentionContext, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
 import { recordPath } from '../../../runtime/profile/kernel-path.js';
 import { maybeDropout, register, shapeList, tensorList, type ConfigDict, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
@@ -86,7 +86,7 @@ abstract class BaseDenseAttention extends tf.layers.Layer {
   /** softmax(q kᵀ) v as one head of the fused kernel: (B, T, D) is (B, T, 1, D). */
   private callFused(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
     const head = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [t.shape[0] as number, t.shape[1] as number, 1, t.shape[2] as number]);
-    const [ctx] = fusedAttention({ q: head(q), k: head(k), v: head(v), causal: false, scale: 1 });
+    const ctx = fusedAttentionContext({ q: head(q), k: head(k), v: head(v), causal: false, scale: 1 });
     return tf.reshape(ctx, [q.shape[0] as number, q.shape[1] as number, v.shape[2] as number]);
   }
 

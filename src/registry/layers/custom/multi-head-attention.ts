@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../seeded-noise.js';
-import { fusedAttention, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
+import { fusedAttention, fusedAttentionContext, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
 import { recordPath } from '../../../runtime/profile/kernel-path.js';
 import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
@@ -211,7 +211,8 @@ export class MultiHeadAttention extends tf.layers.Layer {
     const S = key.shape[1] as number;
     // Keras's attention_mask is (B, T, S), each of T and S possibly 1: the kernel takes it whole.
     const allowed = mask ? tf.broadcastTo(tf.cast(tf.notEqual(mask, 0), 'float32'), [mask.shape[0] ?? 1, T, S]) : undefined;
-    const [ctx, scores] = fusedAttention({ q, k, v, ...(allowed ? { mask: allowed } : {}), causal: this.useCausalMask, scale: 1 / Math.sqrt(this.keyDim) });
+    const args = { q, k, v, ...(allowed ? { mask: allowed } : {}), causal: this.useCausalMask, scale: 1 / Math.sqrt(this.keyDim) };
+    const [ctx, scores] = this.returnAttentionScores ? fusedAttention(args) : [fusedAttentionContext(args), undefined];
     const okv = (w.ok as Var).read();
     const out = okv.shape[2] as number;
     const y = tf.fused.matMul({
@@ -220,7 +221,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
       ...(this.w.ob ? { bias: this.w.ob.read() } : {}),
     });
     const output = tf.reshape(y, [B, T, out]);
-    return this.returnAttentionScores ? [output, scores] : output;
+    return scores ? [output, scores] : output;
   }
 
   override getConfig(): ConfigDict {
