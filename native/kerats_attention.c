@@ -23,6 +23,7 @@
 typedef struct {
   napi_env env;
   napi_value argv[ATT_MAX_ARGS];
+  size_t argc;
   float *heap;
   size_t heap_len;
   int failed;
@@ -41,6 +42,7 @@ static int att_start(Args *c, napi_env env, napi_callback_info info, size_t want
     napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
     return 0;
   }
+  c->argc = argc;
   void *data = NULL;
   size_t bytes = 0;
   bool is_ab = false;
@@ -80,6 +82,8 @@ typedef struct {
   const float *q, *k, *v, *mask, *dctx, *dprobs;
   float *ctx, *probs, *dq, *dk, *dv;
   int64_t B, T, S, H, DK, DV, MB;
+  /* Row strides of q, k, v (and dq, dk, dv): H·dk, H·dk, H·dv, or one packed row's width. */
+  int64_t ldq, ldk, ldv;
   int causal;
   float scale;
   int64_t from, to; /* the (batch, head) pairs of this job */
@@ -147,13 +151,13 @@ static void softmax_rows(const Job *g, int64_t b, float *p) {
 
 static void *forward_job(void *arg) {
   const Job *g = (const Job *)arg;
-  const int64_t ldk = g->H * g->DK, ldv = g->H * g->DV;
+  const int64_t ldq = g->ldq, ldk = g->ldk, ldv = g->ldv, ldc = g->H * g->DV;
   for (int64_t pair = g->from; pair < g->to; pair++) {
     const int64_t b = pair / g->H, h = pair % g->H;
     float *p = g->probs + pair * g->T * g->S;
-    kerats_gemm_ld(0, 1, g->T, g->S, g->DK, g->q + b * g->T * ldk + h * g->DK, ldk, g->k + b * g->S * ldk + h * g->DK, ldk, 0.0f, p, g->S);
+    kerats_gemm_ld(0, 1, g->T, g->S, g->DK, g->q + b * g->T * ldq + h * g->DK, ldq, g->k + b * g->S * ldk + h * g->DK, ldk, 0.0f, p, g->S);
     softmax_rows(g, b, p);
-    kerats_gemm_ld(0, 0, g->T, g->DV, g->S, p, g->S, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, g->ctx + b * g->T * ldv + h * g->DV, ldv);
+    kerats_gemm_ld(0, 0, g->T, g->DV, g->S, p, g->S, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, g->ctx + b * g->T * ldc + h * g->DV, ldc);
   }
   return NULL;
 }
@@ -161,21 +165,21 @@ static void *forward_job(void *arg) {
 /* dP = dctx Vᵀ (+ dprobs); dV = Pᵀ dctx; dS = scale · P ⊙ (dP - rowsum(dP ⊙ P)); dQ = dS K; dK = dSᵀ Q. */
 static void *backward_job(void *arg) {
   const Job *g = (const Job *)arg;
-  const int64_t ldk = g->H * g->DK, ldv = g->H * g->DV;
+  const int64_t ldq = g->ldq, ldk = g->ldk, ldv = g->ldv, ldc = g->H * g->DV;
   float *ds = (float *)malloc((size_t)(g->T * g->S) * sizeof(float));
   if (!ds) return (void *)1;
   for (int64_t pair = g->from; pair < g->to; pair++) {
     const int64_t b = pair / g->H, h = pair % g->H;
     const float *p = g->probs + pair * g->T * g->S;
-    const float *dctx = g->dctx + b * g->T * ldv + h * g->DV;
-    const float *q = g->q + b * g->T * ldk + h * g->DK;
+    const float *dctx = g->dctx + b * g->T * ldc + h * g->DV;
+    const float *q = g->q + b * g->T * ldq + h * g->DK;
     const float *k = g->k + b * g->S * ldk + h * g->DK;
-    kerats_gemm_ld(0, 1, g->T, g->S, g->DV, dctx, ldv, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, ds, g->S);
+    kerats_gemm_ld(0, 1, g->T, g->S, g->DV, dctx, ldc, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, ds, g->S);
     if (g->dprobs) {
       const float *dp = g->dprobs + pair * g->T * g->S;
       for (int64_t i = 0; i < g->T * g->S; i++) ds[i] += dp[i];
     }
-    kerats_gemm_ld(1, 0, g->S, g->DV, g->T, p, g->S, dctx, ldv, 0.0f, g->dv + b * g->S * ldv + h * g->DV, ldv);
+    kerats_gemm_ld(1, 0, g->S, g->DV, g->T, p, g->S, dctx, ldc, 0.0f, g->dv + b * g->S * ldv + h * g->DV, ldv);
     for (int64_t i = 0; i < g->T; i++) {
       float *row = ds + i * g->S;
       const float *prow = p + i * g->S;
@@ -188,8 +192,8 @@ static void *backward_job(void *arg) {
       for (; j < g->S; j++) r += row[j] * prow[j];
       for (int64_t j = 0; j < g->S; j++) row[j] = g->scale * prow[j] * (row[j] - r);
     }
-    kerats_gemm_ld(0, 0, g->T, g->DK, g->S, ds, g->S, k, ldk, 0.0f, g->dq + b * g->T * ldk + h * g->DK, ldk);
-    kerats_gemm_ld(1, 0, g->S, g->DK, g->T, ds, g->S, q, ldk, 0.0f, g->dk + b * g->S * ldk + h * g->DK, ldk);
+    kerats_gemm_ld(0, 0, g->T, g->DK, g->S, ds, g->S, k, ldk, 0.0f, g->dq + b * g->T * ldq + h * g->DK, ldq);
+    kerats_gemm_ld(1, 0, g->S, g->DK, g->T, ds, g->S, q, ldq, 0.0f, g->dk + b * g->S * ldk + h * g->DK, ldk);
   }
   free(ds);
   return NULL;
@@ -224,8 +228,12 @@ static int run_pairs(Job *base, void *(*fn)(void *)) {
   return 1;
 }
 
-/* Reads B, T, S, H, dk, dv from argv[first..first+5]; checks they are positive. */
-static int read_dims(Args *c, size_t first, Job *g) {
+/*
+ * Reads B, T, S, H, dk, dv from argv[first..first+5] and checks they are positive; then the row
+ * strides: argv[packed], when given and > 0, is the width of a packed [q | k | v] row (self-attention
+ * from one projection), else q, k, v are separate (B, T, H, d) tensors.
+ */
+static int read_dims(Args *c, size_t first, size_t packed, Job *g) {
   g->B = att_int(c, first);
   g->T = att_int(c, first + 1);
   g->S = att_int(c, first + 2);
@@ -238,12 +246,25 @@ static int read_dims(Args *c, size_t first, Job *g) {
     att_fail(c, "kerats-blas: attention sizes must be positive 32-bit integers");
     return 0;
   }
-  return 1;
+  const int64_t width = c->argc > packed ? att_int(c, packed) : 0;
+  if (width > 0 && (width < g->H * (2 * g->DK + g->DV) || g->S != g->T || width > INT32_MAX)) {
+    att_fail(c, "kerats-blas: a packed attention row must hold q, k and v of one sequence");
+    return 0;
+  }
+  g->ldq = width > 0 ? width : g->H * g->DK;
+  g->ldk = width > 0 ? width : g->H * g->DK;
+  g->ldv = width > 0 ? width : g->H * g->DV;
+  return !c->failed;
+}
+
+/* Floats from a q/k/v (or gradient) offset to the end of its last row. */
+static int64_t rows_span(int64_t rows, int64_t ld, int64_t width) {
+  return (rows - 1) * ld + width;
 }
 
 /*
  * attentionForward(heap, qOff, kOff, vOff, maskOff (-1: none), ctxOff, probsOff, B, T, S, H, dk, dv,
- *                  maskBatch (1 or B), causal (0/1), scale)
+ *                  maskBatch (1 or B), causal (0/1), scale[, packedRowWidth])
  */
 napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
   Args c;
@@ -251,15 +272,15 @@ napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
   memset(&g, 0, sizeof g);
   if (!att_start(&c, env, info, 16)) return NULL;
   const int64_t qo = att_int(&c, 1), ko = att_int(&c, 2), vo = att_int(&c, 3), mo = att_int(&c, 4), co = att_int(&c, 5), po = att_int(&c, 6);
-  if (!read_dims(&c, 7, &g)) return NULL;
+  if (!read_dims(&c, 7, 16, &g)) return NULL;
   g.MB = att_int(&c, 13);
   g.causal = att_int(&c, 14) != 0;
   g.scale = (float)att_num(&c, 15);
   if (c.failed) return NULL;
   if (mo >= 0 && g.MB != 1 && g.MB != g.B) { att_fail(&c, "kerats-blas: the attention mask's batch must be 1 or the batch"); return NULL; }
-  g.q = att_span(&c, qo, g.B * g.T * g.H * g.DK);
-  g.k = att_span(&c, ko, g.B * g.S * g.H * g.DK);
-  g.v = att_span(&c, vo, g.B * g.S * g.H * g.DV);
+  g.q = att_span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.k = att_span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.v = att_span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
   g.mask = mo >= 0 ? att_span(&c, mo, g.MB * g.T * g.S) : NULL;
   g.ctx = att_span(&c, co, g.B * g.T * g.H * g.DV);
   g.probs = att_span(&c, po, g.B * g.H * g.T * g.S);
@@ -270,7 +291,7 @@ napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
 
 /*
  * attentionBackward(heap, dctxOff, dprobsOff (-1: none), qOff, kOff, vOff, probsOff, dqOff, dkOff, dvOff,
- *                   B, T, S, H, dk, dv, scale)
+ *                   B, T, S, H, dk, dv, scale[, packedRowWidth])
  */
 napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
   Args c;
@@ -279,17 +300,17 @@ napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
   if (!att_start(&c, env, info, 17)) return NULL;
   const int64_t go = att_int(&c, 1), gpo = att_int(&c, 2), qo = att_int(&c, 3), ko = att_int(&c, 4), vo = att_int(&c, 5), po = att_int(&c, 6);
   const int64_t dqo = att_int(&c, 7), dko = att_int(&c, 8), dvo = att_int(&c, 9);
-  if (!read_dims(&c, 10, &g)) return NULL;
+  if (!read_dims(&c, 10, 17, &g)) return NULL;
   g.scale = (float)att_num(&c, 16);
   g.dctx = att_span(&c, go, g.B * g.T * g.H * g.DV);
   g.dprobs = gpo >= 0 ? att_span(&c, gpo, g.B * g.H * g.T * g.S) : NULL;
-  g.q = att_span(&c, qo, g.B * g.T * g.H * g.DK);
-  g.k = att_span(&c, ko, g.B * g.S * g.H * g.DK);
-  g.v = att_span(&c, vo, g.B * g.S * g.H * g.DV);
+  g.q = att_span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.k = att_span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.v = att_span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
   g.probs = att_span(&c, po, g.B * g.H * g.T * g.S);
-  g.dq = att_span(&c, dqo, g.B * g.T * g.H * g.DK);
-  g.dk = att_span(&c, dko, g.B * g.S * g.H * g.DK);
-  g.dv = att_span(&c, dvo, g.B * g.S * g.H * g.DV);
+  g.dq = att_span(&c, dqo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.dk = att_span(&c, dko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.dv = att_span(&c, dvo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
   if (c.failed) return NULL;
   if (!run_pairs(&g, backward_job)) att_fail(&c, "kerats-blas: out of memory in attention");
   return NULL;

@@ -33,10 +33,12 @@ export interface NativeBlas {
   attentionForward?(
     heap: ArrayBuffer, qOff: number, kOff: number, vOff: number, maskOff: number, ctxOff: number, probsOff: number,
     B: number, T: number, S: number, H: number, dk: number, dv: number, maskBatch: number, causal: number, scale: number,
+    packedRowWidth?: number,
   ): void;
   attentionBackward?(
     heap: ArrayBuffer, dctxOff: number, dprobsOff: number, qOff: number, kOff: number, vOff: number, probsOff: number,
     dqOff: number, dkOff: number, dvOff: number, B: number, T: number, S: number, H: number, dk: number, dv: number, scale: number,
+    packedRowWidth?: number,
   ): void;
 }
 

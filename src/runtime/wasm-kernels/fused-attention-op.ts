@@ -106,3 +106,39 @@ export function registerFusedAttentionGradient(): void {
     },
   });
 }
+
+export interface PackedAttentionArgs {
+  /** (B, T, H·(2·keyDim + valueDim)): each row q | k | v of one self-attention projection. */
+  qkv: tf.Tensor;
+  heads: number;
+  keyDim: number;
+  valueDim: number;
+  mask?: tf.Tensor;
+  causal: boolean;
+  scale: number;
+}
+
+/**
+ * Self-attention's context (B, T, H, dv) from one packed projection: the three projections are
+ * one GEMM (and one in each gradient) instead of three, and the gradient is one packed tensor.
+ */
+export function fusedSelfAttentionContext(a: PackedAttentionArgs): tf.Tensor {
+  const attrs: tf.NamedAttrMap = { causal: a.causal, scale: a.scale, heads: a.heads, keyDim: a.keyDim, valueDim: a.valueDim };
+  const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [qkv, mask] = args.slice(0, -1) as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = { qkv: qkv as tf.Tensor };
+    if (mask) inputs['mask'] = mask;
+    const [ctx, probs] = tf.engine().runKernel(FUSED_ATTENTION, inputs, attrs) as tf.Tensor[];
+    save([qkv as tf.Tensor, probs as tf.Tensor]);
+    return {
+      value: ctx as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sqkv, sp] = saved as [tf.Tensor, tf.Tensor];
+        const [dqkv] = tf.engine().runKernel(FUSED_ATTENTION_GRAD, { dctx: dy as tf.Tensor, qkv: sqkv, probs: sp }, attrs) as tf.Tensor[];
+        return mask ? [dqkv as tf.Tensor, tf.zerosLike(mask)] : [dqkv as tf.Tensor];
+      },
+    };
+  });
+  return a.mask ? run(a.qkv, a.mask) : run(a.qkv);
+}

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../seeded-noise.js';
-import { fusedAttention, fusedAttentionContext, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
+import { fusedAttention, fusedAttentionContext, fusedAttentionUnavailable, fusedSelfAttentionContext } from '../../../runtime/wasm-kernels/fused-attention-op.js';
 import { recordPath } from '../../../runtime/profile/kernel-path.js';
 import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
@@ -201,18 +201,38 @@ export class MultiHeadAttention extends tf.layers.Layer {
     return tf.reshape(y, [B, T, this.numHeads, d]);
   }
 
+  /** Self-attention: x (B, T, D) through the query, key and value kernels side by side, (B, T, H·(2dk + dv)). */
+  private projectPacked(x: tf.Tensor): tf.Tensor {
+    const [B, T, D] = x.shape as [number, number, number];
+    const H = this.numHeads;
+    const w = this.w as Record<string, Var>;
+    const flat = (v: Var, d: number): tf.Tensor => tf.reshape(v.read(), [D, H * d]);
+    const kernel = tf.concat([flat(w.qk as Var, this.keyDim), flat(w.kk as Var, this.keyDim), flat(w.vk as Var, this.valueDim)], 1);
+    const biases = [this.w.qb, this.w.kb, this.w.vb];
+    const bias = biases.every((b): b is Var => b !== null && b !== undefined) ? tf.concat(biases.map((b) => tf.reshape(b.read(), [-1])), 0) : undefined;
+    const y = tf.fused.matMul({ a: tf.reshape(x, [B * T, D]), b: kernel, ...(bias ? { bias } : {}) });
+    return tf.reshape(y, [B, T, H * (2 * this.keyDim + this.valueDim)]);
+  }
+
   /** The same computation as `call`'s generic path with scores, mask, softmax and context in one native kernel. */
   private callFused(query: tf.Tensor, key: tf.Tensor, value: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor | tf.Tensor[] {
     const w = this.w as Record<string, Var>;
-    const q = this.projectFused(query, w.qk as Var, this.w.qb ?? null, this.keyDim);
-    const k = this.projectFused(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
-    const v = this.projectFused(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
     const [B, T] = query.shape as [number, number];
     const S = key.shape[1] as number;
     // Keras's attention_mask is (B, T, S), each of T and S possibly 1: the kernel takes it whole.
     const allowed = mask ? tf.broadcastTo(tf.cast(tf.notEqual(mask, 0), 'float32'), [mask.shape[0] ?? 1, T, S]) : undefined;
-    const args = { q, k, v, ...(allowed ? { mask: allowed } : {}), causal: this.useCausalMask, scale: 1 / Math.sqrt(this.keyDim) };
-    const [ctx, scores] = this.returnAttentionScores ? fusedAttention(args) : [fusedAttentionContext(args), undefined];
+    const common = { ...(allowed ? { mask: allowed } : {}), causal: this.useCausalMask, scale: 1 / Math.sqrt(this.keyDim) };
+    let ctx: tf.Tensor;
+    let scores: tf.Tensor | undefined;
+    if (query === key && key === value && !this.returnAttentionScores) {
+      ctx = fusedSelfAttentionContext({ qkv: this.projectPacked(query), heads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, ...common });
+    } else {
+      const q = this.projectFused(query, w.qk as Var, this.w.qb ?? null, this.keyDim);
+      const k = this.projectFused(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
+      const v = this.projectFused(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
+      const args = { q, k, v, ...common };
+      [ctx, scores] = this.returnAttentionScores ? fusedAttention(args) : [fusedAttentionContext(args), undefined];
+    }
     const okv = (w.ok as Var).read();
     const out = okv.shape[2] as number;
     const y = tf.fused.matMul({
