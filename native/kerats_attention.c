@@ -4,7 +4,10 @@
  * (batch, head) pair, scores = scale · Q Kᵀ, the mask (-1e9 added to masked scores, as Keras),
  * the softmax and context = P V, reading the projections in their (batch, seq, heads, dim) layout
  * straight from the wasm heap: no transposes, no per-head tensors. The (batch, head) pairs are
- * split over threads; each runs its small GEMMs single-threaded.
+ * split over threads; each runs its small GEMMs on the bundled SGEMM (kerats_sgemm.c), which
+ * does products this small single-threaded, allocation-local and lock-free, whichever GEMM the
+ * addon uses for the large ones (OpenBLAS serialises concurrent calls on internal locks and its
+ * idle workers spin, both of which cost more than a 64x64x32 product here).
  *
  * Layouts (row-major, float32, offsets in floats): q (B, T, H, dk), k (B, S, H, dk),
  * v (B, S, H, dv), mask (MB, T, S) with MB 1 or B (nonzero: attend), ctx (B, T, H, dv),
@@ -155,9 +158,9 @@ static void *forward_job(void *arg) {
   for (int64_t pair = g->from; pair < g->to; pair++) {
     const int64_t b = pair / g->H, h = pair % g->H;
     float *p = g->probs + pair * g->T * g->S;
-    kerats_gemm_ld(0, 1, g->T, g->S, g->DK, g->q + b * g->T * ldq + h * g->DK, ldq, g->k + b * g->S * ldk + h * g->DK, ldk, 0.0f, p, g->S);
+    kerats_sgemm(0, 1, g->T, g->S, g->DK, g->q + b * g->T * ldq + h * g->DK, ldq, g->k + b * g->S * ldk + h * g->DK, ldk, 0.0f, p, g->S);
     softmax_rows(g, b, p);
-    kerats_gemm_ld(0, 0, g->T, g->DV, g->S, p, g->S, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, g->ctx + b * g->T * ldc + h * g->DV, ldc);
+    kerats_sgemm(0, 0, g->T, g->DV, g->S, p, g->S, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, g->ctx + b * g->T * ldc + h * g->DV, ldc);
   }
   return NULL;
 }
@@ -174,12 +177,12 @@ static void *backward_job(void *arg) {
     const float *dctx = g->dctx + b * g->T * ldc + h * g->DV;
     const float *q = g->q + b * g->T * ldq + h * g->DK;
     const float *k = g->k + b * g->S * ldk + h * g->DK;
-    kerats_gemm_ld(0, 1, g->T, g->S, g->DV, dctx, ldc, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, ds, g->S);
+    kerats_sgemm(0, 1, g->T, g->S, g->DV, dctx, ldc, g->v + b * g->S * ldv + h * g->DV, ldv, 0.0f, ds, g->S);
     if (g->dprobs) {
       const float *dp = g->dprobs + pair * g->T * g->S;
       for (int64_t i = 0; i < g->T * g->S; i++) ds[i] += dp[i];
     }
-    kerats_gemm_ld(1, 0, g->S, g->DV, g->T, p, g->S, dctx, ldc, 0.0f, g->dv + b * g->S * ldv + h * g->DV, ldv);
+    kerats_sgemm(1, 0, g->S, g->DV, g->T, p, g->S, dctx, ldc, 0.0f, g->dv + b * g->S * ldv + h * g->DV, ldv);
     for (int64_t i = 0; i < g->T; i++) {
       float *row = ds + i * g->S;
       const float *prow = p + i * g->S;
@@ -192,8 +195,8 @@ static void *backward_job(void *arg) {
       for (; j < g->S; j++) r += row[j] * prow[j];
       for (int64_t j = 0; j < g->S; j++) row[j] = g->scale * prow[j] * (row[j] - r);
     }
-    kerats_gemm_ld(0, 0, g->T, g->DK, g->S, ds, g->S, k, ldk, 0.0f, g->dq + b * g->T * ldq + h * g->DK, ldq);
-    kerats_gemm_ld(1, 0, g->S, g->DK, g->T, ds, g->S, q, ldq, 0.0f, g->dk + b * g->S * ldk + h * g->DK, ldk);
+    kerats_sgemm(0, 0, g->T, g->DK, g->S, ds, g->S, k, ldk, 0.0f, g->dq + b * g->T * ldq + h * g->DK, ldq);
+    kerats_sgemm(1, 0, g->S, g->DK, g->T, ds, g->S, q, ldq, 0.0f, g->dk + b * g->S * ldk + h * g->DK, ldk);
   }
   free(ds);
   return NULL;

@@ -46,19 +46,6 @@ static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *
   kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n);
 }
 
-/* sgemm with row strides, for the other native files (kerats_attention.c). */
-void kerats_gemm_ld(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
-                    float beta, float *c, int64_t ldc) {
-#ifdef KERATS_HAVE_OPENBLAS
-  if (!use_bundled) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
-                a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
-    return;
-  }
-#endif
-  kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
-}
-
 #define MAX_ARGS 20
 
 typedef struct {
