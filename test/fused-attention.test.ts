@@ -162,6 +162,28 @@ describe('fused attention (wasm)', () => {
     });
   }
 
+  it('leaves no tensors behind per training step (self-, cross-attention, with scores)', () => {
+    for (const args of [{ numHeads: 2, keyDim: 4 }, { numHeads: 2, keyDim: 4, returnAttentionScores: true }]) {
+      const layer = new MultiHeadAttention(args);
+      const x = rand([2, 5, 6], 31);
+      const y = rand([2, 7, 6], 32);
+      tf.dispose(layer.apply([x]) as tf.Tensor | tf.Tensor[]);
+      for (const inputs of [[x], [x, y]]) {
+        const step = (): void =>
+          tf.dispose(tf.tidy(() => tf.variableGrads(() => {
+            const o = layer.apply(inputs, { training: true }) as tf.Tensor | tf.Tensor[];
+            return tf.addN((Array.isArray(o) ? o : [o]).map((t) => tf.sum(t))) as tf.Scalar;
+          }).grads));
+        step();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) step();
+        assert.equal(tf.memory().numTensors, before, `${JSON.stringify(args)} on ${inputs.length} input(s)`);
+      }
+      tf.dispose([x, y]);
+      layer.dispose();
+    }
+  });
+
   it('keeps dropout (seeded) on the generic path in training and fuses at inference', () => {
     const layer = new MultiHeadAttention({ numHeads: 2, keyDim: 4, dropout: 0.3, seed: 7, name: 'mha_drop' });
     const x = rand([2, 5, 6], 3);
