@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "kerats_blas",
-      "sources": ["kerats_blas.c", "kerats_sgemm.c", "kerats_norm.c", "kerats_rnn.c"],
+      "sources": ["kerats_blas.c", "kerats_sgemm.c", "kerats_norm.c", "kerats_rnn.c", "kerats_attention.c"],
       "include_dirs": ["."],
       "cflags": ["-O3", "-std=gnu11", "-pthread"],
       "libraries": ["-lm", "-pthread"],

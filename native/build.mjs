@@ -20,7 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,7 +72,7 @@ function compileDirect(cc, headers, openblas) {
   mkdirSync(path.dirname(out), { recursive: true });
   const args = ['-O3', '-std=gnu11', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', `-I${headers}`, `-I${here}`];
   if (openblas) args.push('-DKERATS_HAVE_OPENBLAS', `-I${openblas}`);
-  args.push(path.join(here, 'kerats_blas.c'), path.join(here, 'kerats_sgemm.c'), path.join(here, 'kerats_norm.c'), path.join(here, 'kerats_rnn.c'), '-o', out, '-lm');
+  args.push(path.join(here, 'kerats_blas.c'), path.join(here, 'kerats_sgemm.c'), path.join(here, 'kerats_norm.c'), path.join(here, 'kerats_rnn.c'), path.join(here, 'kerats_attention.c'), '-o', out, '-lm');
   if (openblas) args.push('-lopenblas');
   // N-API's functions come from the node binary at load time.
   if (process.platform === 'darwin') args.push('-undefined', 'dynamic_lookup');
@@ -89,7 +89,9 @@ function compileWithGyp(gyp, openblas) {
 
 /** What the addon is built from: when it is unchanged, so is the addon. */
 function buildKey(cc, headers, openblas) {
-  const sources = ['kerats_blas.c', 'kerats_sgemm.c', 'kerats_sgemm.h', 'build.mjs', 'binding.gyp'].map((f) => {
+  // Every C source and header here (a new kernel file changes the key without editing this list).
+  const files = readdirSync(here).filter((f) => /\.[ch]$/.test(f)).sort();
+  const sources = [...files, 'build.mjs', 'binding.gyp'].map((f) => {
     const file = path.join(here, f);
     return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
   });

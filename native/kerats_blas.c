@@ -22,6 +22,7 @@
 #include "kerats_sgemm.h"
 #include "kerats_norm.h"
 #include "kerats_rnn.h"
+#include "kerats_attention.h"
 
 #ifdef KERATS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -429,6 +430,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
       {"useBundled", NULL, UseBundled, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hasOpenBlas", NULL, HasOpenBlas, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionForward", NULL, KeratsAttentionForward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionBackward", NULL, KeratsAttentionBackward, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   kerats_norm_define(env, exports);

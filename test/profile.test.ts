@@ -76,6 +76,32 @@ test('profile feeds an Embedding token ids and a sparse loss class ids', async (
   assert.ok((p.layers[0]?.backwardMs ?? 0) > 0);
 });
 
+test('profile --verbose says which path each attention layer took, and why not the fused one', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'att.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: att',
+      'model:',
+      '  layers:',
+      '    - Embedding: {input_dim: 50, output_dim: 8, input_length: 6}',
+      '    - MultiHeadAttention: {num_heads: 2, key_dim: 4, name: mha}',
+      '    - GlobalAveragePooling1D: {}',
+      '    - Dense: {units: 3, activation: softmax}',
+      'compile: {optimizer: adam, loss: sparse_categorical_crossentropy}',
+      'fit: {batch_size: 4}',
+    ].join('\n'),
+  );
+  const cpu = await kerats(['profile', file, '--batches', '1', '--backend', 'cpu', '--verbose']);
+  assert.equal(cpu.code, 0, cpu.stderr);
+  assert.match(cpu.stdout + cpu.stderr, /path: mha: generic \(backend cpu/);
+  const wasm = await kerats(['profile', file, '--batches', '1', '--backend', 'wasm', '--verbose']);
+  assert.equal(wasm.code, 0, wasm.stderr);
+  // fused with the native addon built, else generic with the reason.
+  assert.match(wasm.stdout + wasm.stderr, /path: mha: (fused|generic \(native addon)/);
+});
+
 test('profile rejects a bad --batches and a missing config with exit 2 and no stack trace', async () => {
   const bad = await kerats(['profile', 'configs/mnist-mlp.yaml', '--batches', '0']);
   assert.equal(bad.code, 2);

@@ -50,6 +50,8 @@ export function registerProfile(program: Command): void {
         const result = await profileModel(model, config.compile, optimizer, xs, ys, opts.batches);
         // Which path each LSTM/GRU/SimpleRNN took: the fused native kernel, or tfjs's per-step loop and why.
         for (const line of describeRecurrentPaths(model.layers)) out.detail(`recurrent ${line}`);
+        const { recordedPaths } = await import('../runtime/profile/kernel-path.js');
+        for (const [layer, note] of recordedPaths()) out.detail(`path: ${layer}: ${note.path}${note.reason ? ` (${note.reason})` : ''}`);
         out.result({ name: config.name, ...result }, () => formatProfile(result, config.name));
       } finally {
         for (const t of [...xs, ...ys]) t.dispose();

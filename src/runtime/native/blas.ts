@@ -33,6 +33,17 @@ export interface NativeBlas {
   /** Switches to the bundled SGEMM (true) or back to OpenBLAS (false, when linked); returns whether the bundled one is in use. */
   useBundled(on?: boolean): boolean;
   hasOpenBlas(): boolean;
+  /** Fused attention (native/kerats_attention.c); absent from addons built before it. Layouts in src/runtime/wasm-kernels/fused-attention-op.ts. */
+  attentionForward?(
+    heap: ArrayBuffer, qOff: number, kOff: number, vOff: number, maskOff: number, ctxOff: number, probsOff: number,
+    B: number, T: number, S: number, H: number, dk: number, dv: number, maskBatch: number, causal: number, scale: number,
+    packedRowWidth?: number,
+  ): void;
+  attentionBackward?(
+    heap: ArrayBuffer, dctxOff: number, dprobsOff: number, qOff: number, kOff: number, vOff: number, probsOff: number,
+    dqOff: number, dkOff: number, dvOff: number, B: number, T: number, S: number, H: number, dk: number, dv: number, scale: number,
+    packedRowWidth?: number,
+  ): void;
 }
 
 /**

@@ -24,6 +24,7 @@ import { makeIdentity } from './identity.js';
 import { makeGather } from './gather.js';
 import { nativeBlas } from '../native/blas.js';
 import { installFusedLayers, uninstallFusedLayers } from './fused-layers.js';
+import { registerFusedAttentionKernels } from './fused-attention.js';
 import {
   makeNativeBatchMatMul,
   makeNativeConv2D,
@@ -135,6 +136,7 @@ export function registerWasmTrainingKernels(): string[] {
       add(RNN_SEQUENCE_GRAD, makeRnnSequenceGrad({ rnnBackward }));
       if (!tf.getGradient(RNN_SEQUENCE)) tf.registerGradient(RNN_SEQUENCE_GRADIENT);
     }
+    registerFusedAttentionKernels(blas, add);
   }
 
   installed = names;

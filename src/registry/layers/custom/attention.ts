@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../seeded-noise.js';
+import { fusedAttentionContext, fusedAttentionUnavailable } from '../../../runtime/wasm-kernels/fused-attention-op.js';
+import { recordPath } from '../../../runtime/profile/kernel-path.js';
 import { maybeDropout, register, shapeList, tensorList, type ConfigDict, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 interface BaseArgs {
@@ -57,9 +59,35 @@ abstract class BaseDenseAttention extends tf.layers.Layer {
       const q = l[0] as tf.Tensor;
       const v = l[1] as tf.Tensor;
       const k = l[2] ?? v;
+      const why = this.fusedUnavailable(kwargs);
+      if (why !== null) recordPath(this.name, why ? 'generic' : 'fused', why);
+      if (why === undefined) return this.callFused(q, k, v);
       const weights = tf.softmax(this.scores(q, k));
       return tf.matMul(maybeDropout(weights, this.rate, kwargs, this.dropFn), v);
     });
+  }
+
+  /**
+   * Why this call cannot take the fused kernel (fused-attention-op.ts), undefined when it can, null
+   * when the layer never can (nothing to record).
+   */
+  protected fusedUnavailable(kwargs: Kwargs): string | undefined | null {
+    if (!this.fusable()) return null;
+    // The fused kernel has no dropout: seeded dropout masks stay on the generic path.
+    if (this.rate > 0 && kwargs.training === true) return 'attention dropout in training';
+    return fusedAttentionUnavailable();
+  }
+
+  /** Whether the scores are a plain dot product the fused kernel computes (no learnt scale). */
+  protected fusable(): boolean {
+    return false;
+  }
+
+  /** softmax(q kᵀ) v as one head of the fused kernel: (B, T, D) is (B, T, 1, D). */
+  private callFused(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
+    const head = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [t.shape[0] as number, t.shape[1] as number, 1, t.shape[2] as number]);
+    const ctx = fusedAttentionContext({ q: head(q), k: head(k), v: head(v), causal: false, scale: 1 });
+    return tf.reshape(ctx, [q.shape[0] as number, q.shape[1] as number, v.shape[2] as number]);
   }
 
   override getConfig(): ConfigDict {
@@ -88,6 +116,10 @@ export class Attention extends BaseDenseAttention {
     if (this.useScale) this.scale = this.addWeight('scale', [], 'float32', tf.initializers.ones(), undefined, true);
     if (this.scoreMode === 'concat') this.concatWeight = this.addWeight('concat_score_weight', [], 'float32', tf.initializers.ones(), undefined, true);
     this.built = true;
+  }
+
+  protected override fusable(): boolean {
+    return this.scoreMode === 'dot' && !this.scale;
   }
 
   protected scores(q: tf.Tensor, k: tf.Tensor): tf.Tensor {

@@ -14,6 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededDropoutFunc } from '../seeded-noise.js';
+import { fusedAttention, fusedAttentionContext, fusedAttentionUnavailable, fusedSelfAttentionContext } from '../../../runtime/wasm-kernels/fused-attention-op.js';
+import { recordPath } from '../../../runtime/profile/kernel-path.js';
 import { deserializeInit, maybeDropout, register, serializeInit, shapeList, tensorList, type ConfigDict, type Initializer, type DropoutFn, type Kwargs, type Shape } from './util.js';
 
 export interface MultiHeadAttentionArgs {
@@ -158,6 +160,9 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const value = l[1] ?? query;
       const key = l[2] ?? value;
       const w = this.w as Record<string, Var>;
+      const why = this.fusedUnavailable(kwargs);
+      recordPath(this.name, why ? 'generic' : 'fused', why);
+      if (!why) return this.callFused(query, key, value, mask);
       const q = tf.mul(this.project(query, w.qk as Var, this.w.qb ?? null, this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = this.project(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
       const v = this.project(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
@@ -176,6 +181,67 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const output = tf.reshape(y, [B, Tq, out]);
       return this.returnAttentionScores ? [output, scores] : output;
     });
+  }
+
+  /** Why this call cannot take the fused kernel (fused-attention-op.ts), or undefined when it can. */
+  private fusedUnavailable(kwargs: Kwargs): string | undefined {
+    // The fused kernel has no dropout: seeded dropout masks stay on the generic path.
+    if (this.rate > 0 && kwargs.training === true) return 'attention dropout in training';
+    return fusedAttentionUnavailable();
+  }
+
+  /** (B, T, D) → (B, T, H, d) through a (D, H, d) kernel: one GEMM with the bias, no transpose. */
+  private projectFused(x: tf.Tensor, kernel: Var, bias: Var | null, d: number): tf.Tensor {
+    const [B, T, D] = x.shape as [number, number, number];
+    const y = tf.fused.matMul({
+      a: tf.reshape(x, [B * T, D]),
+      b: tf.reshape(kernel.read(), [D, this.numHeads * d]),
+      ...(bias ? { bias: tf.reshape(bias.read(), [this.numHeads * d]) } : {}),
+    });
+    return tf.reshape(y, [B, T, this.numHeads, d]);
+  }
+
+  /** Self-attention: x (B, T, D) through the query, key and value kernels side by side, (B, T, H·(2dk + dv)). */
+  private projectPacked(x: tf.Tensor): tf.Tensor {
+    const [B, T, D] = x.shape as [number, number, number];
+    const H = this.numHeads;
+    const w = this.w as Record<string, Var>;
+    const flat = (v: Var, d: number): tf.Tensor => tf.reshape(v.read(), [D, H * d]);
+    const kernel = tf.concat([flat(w.qk as Var, this.keyDim), flat(w.kk as Var, this.keyDim), flat(w.vk as Var, this.valueDim)], 1);
+    const biases = [this.w.qb, this.w.kb, this.w.vb];
+    const bias = biases.every((b): b is Var => b !== null && b !== undefined) ? tf.concat(biases.map((b) => tf.reshape(b.read(), [-1])), 0) : undefined;
+    const y = tf.fused.matMul({ a: tf.reshape(x, [B * T, D]), b: kernel, ...(bias ? { bias } : {}) });
+    return tf.reshape(y, [B, T, H * (2 * this.keyDim + this.valueDim)]);
+  }
+
+  /** The same computation as `call`'s generic path with scores, mask, softmax and context in one native kernel. */
+  private callFused(query: tf.Tensor, key: tf.Tensor, value: tf.Tensor, mask: tf.Tensor | undefined): tf.Tensor | tf.Tensor[] {
+    const w = this.w as Record<string, Var>;
+    const [B, T] = query.shape as [number, number];
+    const S = key.shape[1] as number;
+    // Keras's attention_mask is (B, T, S), each of T and S possibly 1: the kernel takes it whole.
+    const allowed = mask ? tf.broadcastTo(tf.cast(tf.notEqual(mask, 0), 'float32'), [mask.shape[0] ?? 1, T, S]) : undefined;
+    const common = { ...(allowed ? { mask: allowed } : {}), causal: this.useCausalMask, scale: 1 / Math.sqrt(this.keyDim) };
+    let ctx: tf.Tensor;
+    let scores: tf.Tensor | undefined;
+    if (query === key && key === value && !this.returnAttentionScores) {
+      ctx = fusedSelfAttentionContext({ qkv: this.projectPacked(query), heads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, ...common });
+    } else {
+      const q = this.projectFused(query, w.qk as Var, this.w.qb ?? null, this.keyDim);
+      const k = this.projectFused(key, w.kk as Var, this.w.kb ?? null, this.keyDim);
+      const v = this.projectFused(value, w.vk as Var, this.w.vb ?? null, this.valueDim);
+      const args = { q, k, v, ...common };
+      [ctx, scores] = this.returnAttentionScores ? fusedAttention(args) : [fusedAttentionContext(args), undefined];
+    }
+    const okv = (w.ok as Var).read();
+    const out = okv.shape[2] as number;
+    const y = tf.fused.matMul({
+      a: tf.reshape(ctx, [B * T, this.numHeads * this.valueDim]),
+      b: tf.reshape(okv, [this.numHeads * this.valueDim, out]),
+      ...(this.w.ob ? { bias: this.w.ob.read() } : {}),
+    });
+    const output = tf.reshape(y, [B, T, out]);
+    return scores ? [output, scores] : output;
   }
 
   override getConfig(): ConfigDict {
