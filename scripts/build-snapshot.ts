@@ -4,8 +4,8 @@
  *   print, so they answer without loading TensorFlow.js (src/cli/registry-snapshot.ts);
  * - dist/config-validator.cjs: ajv's validator of that schema compiled to code, so loading a valid
  *   config skips compiling the schema (src/config/quick-validate.ts);
- * - dist/src/cjs/: TensorFlow.js (and yaml, commander) for the compiled ES modules without Node's
- *   scan of their CommonJS source (scripts/cjs-namespace.ts);
+ * (dist/src/cjs/, TensorFlow.js for the compiled modules without Node's scan of its CommonJS
+ * source, is the step before: scripts/write-cjs-namespace.ts.)
  * - dist/cli-fast/: what `--help`, `--version`, `schema`, `docs` and `completion` print, answered
  *   by bin/kerats.js without loading the command line (src/cli/fast-path.cts).
  */
@@ -16,12 +16,8 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 import { liveSnapshot, snapshotFile } from '../src/cli/registry-snapshot.js';
 import { fastFiles } from '../src/cli/fast-path-build.js';
 import { fastDir } from '../src/cli/fast-path.cjs';
-import { packageRoot } from '../src/util/package-root.js';
-import { writeCjsNamespace } from './cjs-namespace.js';
 import { buildSchema } from '../src/config/schema.js';
 import { quickValidatorFile } from '../src/config/quick-validate.js';
-
-if (writeCjsNamespace(path.join(packageRoot(), 'dist')) === 0) throw new Error('no compiled file imports @tensorflow/tfjs: is dist/ built?');
 
 const snapshot = await liveSnapshot();
 await writeFile(snapshotFile(), JSON.stringify(snapshot));

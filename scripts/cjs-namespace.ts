@@ -46,7 +46,11 @@ function writeShim(dist: string, pkg: string): void {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** Writes the namespace modules into `dist` and rewrites the imports of every compiled file there; returns how many files import @tensorflow/tfjs. */
+/**
+ * Writes the namespace modules into `dist` and rewrites the imports of every compiled file there;
+ * returns how many files import @tensorflow/tfjs through its namespace module (rewritten now or by
+ * an earlier build: an incremental tsc leaves unchanged files as the last build left them).
+ */
 export function writeCjsNamespace(dist: string): number {
   for (const pkg of PACKAGES) writeShim(dist, pkg);
   const shims = new Set(PACKAGES.map((p) => shimFile(dist, p)));
@@ -60,7 +64,7 @@ export function writeCjsNamespace(dist: string): number {
       if (!rel.startsWith('.')) rel = `./${rel}`;
       const pattern = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])${escape(pkg)}\\2`, 'g');
       const next = rewritten.replace(pattern, (_m, head: string, q: string) => `${head}${q}${rel}${q}`);
-      if (pkg === '@tensorflow/tfjs' && next !== rewritten) tfjs++;
+      if (pkg === '@tensorflow/tfjs' && (next.includes(`${rel}'`) || next.includes(`${rel}"`))) tfjs++;
       rewritten = next;
     }
     if (rewritten !== text) writeFileSync(file, rewritten);

@@ -205,7 +205,7 @@ test('train --events: NDJSON on stdout (train_begin, epoch_end per epoch, done w
 
 test('SIGTERM during training exits 143 and leaves no run folder', async () => {
   const dir = tempDir();
-  const cfg = tiny(dir, TINY.replace('epochs: 2', 'epochs: 100000').replace('samples: 32', 'samples: 2000'));
+  const cfg = tiny(dir, TINY.replace('epochs: 2', 'epochs: 100000').replace('samples: 32', 'samples: 400'));
   const runs = path.join(dir, 'runs');
   const child = spawn(process.execPath, [BIN, 'train', cfg, '--events', '--runs', runs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

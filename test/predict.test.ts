@@ -1,6 +1,9 @@
 /**
  * `kerats predict` through the real binary: predictions match what the run reported, bad rows stop
  * with their position (exit 2) or are skipped and counted, stdin/stdout, JSON output, ids, --layer.
+ * Each kind of outcome is seen once through the binary (exit code, stderr as a shell gets them); the
+ * further cases of a kind go through the CLI's main in this process (the same code, no Node and
+ * TensorFlow.js start-up per command).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, hasStackTrace, kerats, ROOT, tempDir } from './helpers/cli.js';
+import { runMain } from './helpers/main-in-process.js';
 
 const tmp = tempDir();
 const F = path.join(ROOT, 'test/fixtures/data');
@@ -22,12 +26,12 @@ function write(name: string, text: string): string {
   return file;
 }
 
-async function train(name: string, data: string, layers: string, loss = 'sparse_categorical_crossentropy', epochs = 40): Promise<{ runDir: string; validation?: Record<string, number> }> {
+async function train(name: string, data: string, layers: string, loss = 'sparse_categorical_crossentropy', epochs = 40, cli: typeof kerats | typeof runMain = kerats): Promise<{ runDir: string; validation?: Record<string, number> }> {
   const cfg = write(
     `${name}.yaml`,
     `name: ${name}\nseed: 5\ndata:\n${data}\nmodel:\n  layers:\n${layers}\ncompile: {optimizer: {Adam: {learning_rate: 0.02}}, loss: ${loss}, metrics: [accuracy]}\nfit: {epochs: ${epochs}, batch_size: 16}\n`,
   );
-  const r = await kerats(['train', cfg, '--json', '-q', '-o', path.join(tmp, name)]);
+  const r = await cli(['train', cfg, '--json', '-q', '-o', path.join(tmp, name)]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { run_dir: string; validation?: Record<string, number> };
   return { runDir: out.run_dir, ...(out.validation ? { validation: out.validation } : {}) };
@@ -89,7 +93,7 @@ test('a bad row stops with file, line, column and exit 2; --skip-bad-rows skips 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.csv:3:2: (error: )?column "sepal_width" is not a number: "abc"/);
   assert.ok(!hasStackTrace(r.stderr), r.stderr);
-  const skip = await kerats(['predict', run.runDir, input, '--skip-bad-rows']);
+  const skip = await runMain(['predict', run.runDir, input, '--skip-bad-rows']);
   assert.equal(skip.code, 0, skip.stderr);
   assert.equal(parseCsvOut(skip.stdout).length, 3);
   assert.match(skip.stderr, /skipped 2 bad rows/);
@@ -122,7 +126,7 @@ test('--layer writes that layer\'s activations; a missing feature column is name
   // ReLU activations are never negative.
   assert.ok(recs.every((rec) => Object.values(rec).every((v) => v >= 0)));
   const missing = write('missing.csv', 'sepal_length,sepal_width,petal_length\n1,2,3\n');
-  const m = await kerats(['predict', run.runDir, missing]);
+  const m = await runMain(['predict', run.runDir, missing]);
   assert.equal(m.code, 2);
   assert.match(m.stderr, /missing\.csv has no feature column "petal_width"/);
   assert.ok(!hasStackTrace(m.stderr));
@@ -135,9 +139,10 @@ test('categorical features: an unknown category at predict time is an error with
     '    - Dense: {units: 3, activation: softmax, input_shape: [4]}',
     'sparse_categorical_crossentropy',
     3,
+    runMain,
   );
   const input = write('fruit-new.csv', 'weight,color\n150,red\n60,purple\n');
-  const r = await kerats(['predict', run.runDir, input]);
+  const r = await runMain(['predict', run.runDir, input]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /fruit-new\.csv:3:2: (error: )?column "color" has the category "purple", which the training data did not have \(known: "green", "red", "yellow"\)/);
   assert.ok(!hasStackTrace(r.stderr));
@@ -150,7 +155,7 @@ test('training on ragged CSV rows or a truncated .npy exits 2 with file:line:col
   ];
   for (const [i, [data, re]] of cases.entries()) {
     const cfg = write(`bad${i}.yaml`, `name: bad\ndata:\n${data}\nmodel:\n  layers:\n    - Dense: {units: 3, activation: softmax, input_shape: [4]}\ncompile: {optimizer: adam, loss: sparse_categorical_crossentropy}\n`);
-    const r = await kerats(['train', cfg, '-o', path.join(tmp, `bad${i}`)]);
+    const r = await (i === 0 ? kerats : runMain)(['train', cfg, '-o', path.join(tmp, `bad${i}`)]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
     assert.ok(!hasStackTrace(r.stderr), r.stderr);
@@ -159,7 +164,7 @@ test('training on ragged CSV rows or a truncated .npy exits 2 with file:line:col
 
 test('a missing input file is exit 2 naming the file, not a crash', async () => {
   const run = await irisRun;
-  const r = await kerats(['predict', run.runDir, path.join(tmp, 'no-such-rows.csv')]);
+  const r = await runMain(['predict', run.runDir, path.join(tmp, 'no-such-rows.csv')]);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /cannot read the input ".*no-such-rows\.csv": no such file or folder/);
   assert.ok(!hasStackTrace(r.stderr) && !/looks like a bug/.test(r.stderr));

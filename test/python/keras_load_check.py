@@ -39,7 +39,9 @@ def run(job):
         x = {k: np.asarray(v, dtype="float32") for k, v in x.items()}
     else:
         x = np.asarray(x, dtype="float32")
-    y = model.predict(x, verbose=0)
+    # A direct call in inference mode, not model.predict(): predict traces a tf.function per model
+    # (about half this script's CPU for a few rows); the layers compute the same numbers.
+    y = model(x, training=False)
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
     return {
         "ok": True,
