@@ -55,6 +55,7 @@ export function writeCjsNamespace(dist: string): number {
   for (const pkg of PACKAGES) writeShim(dist, pkg);
   const shims = new Set(PACKAGES.map((p) => shimFile(dist, p)));
   let tfjs = 0;
+  const product = path.join(dist, 'src') + path.sep;
   for (const file of jsFiles(dist)) {
     if (shims.has(file)) continue;
     const text = readFileSync(file, 'utf8');
@@ -62,7 +63,12 @@ export function writeCjsNamespace(dist: string): number {
     for (const pkg of PACKAGES) {
       let rel = path.relative(path.dirname(file), shimFile(dist, pkg)).split(path.sep).join('/');
       if (!rel.startsWith('.')) rel = `./${rel}`;
-      const pattern = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])${escape(pkg)}\\2`, 'g');
+      // The product's modules: every static and dynamic import. Tests, scripts and the bench also
+      // hold code as text (programs for child processes, `node -e`): there only the file's own
+      // top-level imports, which tsc writes at the start of a line, are rewritten.
+      const pattern = file.startsWith(product)
+        ? new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])${escape(pkg)}\\2`, 'g')
+        : new RegExp(`^((?:import|export)\\b[^\\n'"]*?\\bfrom\\s*|import\\s*)(['"])${escape(pkg)}\\2`, 'gm');
       const next = rewritten.replace(pattern, (_m, head: string, q: string) => `${head}${q}${rel}${q}`);
       if (pkg === '@tensorflow/tfjs' && (next.includes(`${rel}'`) || next.includes(`${rel}"`))) tfjs++;
       rewritten = next;
