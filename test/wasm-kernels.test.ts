@@ -293,7 +293,10 @@ describe('pooling, reductions, gather, slicing and broadcasting', () => {
     const take = (axis: number) => (x: tf.Tensor, i: tf.Tensor): tf.Tensor => tf.gather(x, tf.cast(i, 'int32'), axis);
     assertSameOnBothBackends('gather axis 0', (x, i) => take(0)(x as tf.Tensor, i as tf.Tensor), [input([4, 5]), ids]);
     assertSameOnBothBackends('gather axis 1', (x, i) => take(1)(x as tf.Tensor, i as tf.Tensor), [input([2, 4, 3]), ids]);
-    assertSameOnBothBackends('gather axis -1', (x, i) => take(-1)(x as tf.Tensor, i as tf.Tensor), [input([3, 2, 4]), ids]);
+    // tfjs-node 4.22's GatherV2 does not normalise a negative axis (it reads shape[-1]: "index value 0
+    // is not in [0, NaN]"); kerats' wasm kernel does, and is what the negative case is for.
+    const last = UNDER_TEST === 'tensorflow' ? 2 : -1;
+    assertSameOnBothBackends('gather axis -1', (x, i) => take(last)(x as tf.Tensor, i as tf.Tensor), [input([3, 2, 4]), ids]);
     assertSameOnBothBackends('gather int32', (x, i) => tf.cast(take(0)(tf.cast(x as tf.Tensor, 'int32'), i as tf.Tensor), 'float32'), [input([4, 3], (v) => Math.round(v * 9)), ids]);
   });
 
