@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { NORM_ACTIVATIONS, type NativeNorm } from '../native/blas.js';
-import { asWasmBackend, f32, sizeOf, type WasmBackend } from './wasm-backend.js';
+import { asWasmBackend, f32, floatOffset, heapBuffer, sizeOf } from './wasm-backend.js';
 
 export const LAYER_NORM = 'KeratsLayerNorm';
 export const LAYER_NORM_GRAD = 'KeratsLayerNormGrad';
@@ -28,15 +28,6 @@ function need(args: Args, name: string): tf.TensorInfo {
   const t = args.inputs[name];
   if (!t || t.dtype !== 'float32') throw new Error(`wasm-kernels: ${name} must be a float32 tensor`);
   return t;
-}
-
-function heap(backend: WasmBackend): ArrayBuffer {
-  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-function off(backend: WasmBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
-  return data.memoryOffset / 4;
 }
 
 /** y = (x - mean)·rstd·gamma + beta per row; also the rows' mean and 1/sqrt(var + eps). */
@@ -218,7 +209,7 @@ function adamKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const m2 = backend.makeOutput(w.shape, 'float32');
     const v2 = backend.makeOutput(w.shape, 'float32');
     if (native) {
-      native.adam(heap(backend), off(backend, w), off(backend, g), off(backend, m), off(backend, v), off(backend, w2), off(backend, m2), off(backend, v2), n, alpha, b1, b2, eps);
+      native.adam(heapBuffer(backend), floatOffset(backend, w), floatOffset(backend, g), floatOffset(backend, m), floatOffset(backend, v), floatOffset(backend, w2), floatOffset(backend, m2), floatOffset(backend, v2), n, alpha, b1, b2, eps);
     } else {
       adamJs(f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v), f32(backend, w2), f32(backend, m2), f32(backend, v2), alpha, b1, b2, eps);
     }
@@ -240,7 +231,7 @@ function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const mean = backend.makeOutput([rows], 'float32');
     const rstd = backend.makeOutput([rows], 'float32');
     if (native) {
-      native.layerNorm(heap(backend), off(backend, x), off(backend, gamma), off(backend, beta), off(backend, y), off(backend, mean), off(backend, rstd), rows, d, eps);
+      native.layerNorm(heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, beta), floatOffset(backend, y), floatOffset(backend, mean), floatOffset(backend, rstd), rows, d, eps);
     } else {
       layerNormJs(f32(backend, x), f32(backend, gamma), f32(backend, beta), f32(backend, y), f32(backend, mean), f32(backend, rstd), rows, d, eps);
     }
@@ -259,8 +250,8 @@ function layerNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const db = backend.makeOutput(gamma.shape, 'float32');
     if (native) {
       native.layerNormGrad(
-        heap(backend), off(backend, dy), off(backend, x), off(backend, gamma), off(backend, mean), off(backend, rstd),
-        off(backend, dx), off(backend, dg), off(backend, db), rows, d,
+        heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, mean), floatOffset(backend, rstd),
+        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, d,
       );
     } else {
       layerNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, d);
@@ -284,8 +275,8 @@ function batchNormTrainKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const rstd = backend.makeOutput([c], 'float32');
     if (native) {
       native.batchNorm(
-        heap(backend), off(backend, x), off(backend, gamma), off(backend, beta), off(backend, y),
-        off(backend, mean), off(backend, variance), off(backend, rstd), rows, c, eps,
+        heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, beta), floatOffset(backend, y),
+        floatOffset(backend, mean), floatOffset(backend, variance), floatOffset(backend, rstd), rows, c, eps,
       );
     } else {
       batchNormJs(f32(backend, x), f32(backend, gamma), f32(backend, beta), f32(backend, y), f32(backend, mean), f32(backend, variance), f32(backend, rstd), rows, c, eps);
@@ -305,8 +296,8 @@ function batchNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const db = backend.makeOutput(gamma.shape, 'float32');
     if (native) {
       native.batchNormGrad(
-        heap(backend), off(backend, dy), off(backend, x), off(backend, gamma), off(backend, mean), off(backend, rstd),
-        off(backend, dx), off(backend, dg), off(backend, db), rows, c,
+        heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, mean), floatOffset(backend, rstd),
+        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, c,
       );
     } else {
       batchNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, c);
@@ -327,7 +318,7 @@ function biasActGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const rows = sizeOf(y.shape) / c;
     const dz = backend.makeOutput(y.shape, 'float32');
     const db = backend.makeOutput([c], 'float32');
-    if (native) native.biasActGrad(heap(backend), off(backend, dy), off(backend, y), off(backend, dz), off(backend, db), rows, c, act);
+    if (native) native.biasActGrad(heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, y), floatOffset(backend, dz), floatOffset(backend, db), rows, c, act);
     else biasActGradJs(f32(backend, dy), f32(backend, y), f32(backend, dz), f32(backend, db), rows, c, act);
     return [dz, db];
   };
