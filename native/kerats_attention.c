@@ -20,6 +20,7 @@
 #include <string.h>
 #include <math.h>
 #include "kerats_sgemm.h"
+#include "kerats_math.h"
 
 #define ATT_MAX_THREADS 64
 
@@ -46,13 +47,7 @@ static inline float exp_nonpositive(float x) {
   const float xc = x + under * (-87.0f - x);
   const float n = (xc * 1.44269504088896341f + big) - big;
   const float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = cephes_expf_poly(r);
   const int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);

@@ -26,6 +26,7 @@
 #include <math.h>
 #include "kerats_rnn.h"
 #include "kerats_sgemm.h"
+#include "kerats_math.h"
 
 /*
  * The per-step recurrent products are small (batch x units x gates·units, e.g. 64x32x128) and there
@@ -53,13 +54,7 @@ static inline float fast_exp(float v) {
   const int32_t n = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
   const float fn = (float)n;
   const float r = (v - fn * 0.693359375f) + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = cephes_expf_poly(r);
   union { int32_t i; float f; } scale;
   scale.i = (n + 127) << 23;
   return p * scale.f;
