@@ -239,22 +239,30 @@ function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
   };
 }
 
-function layerNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
+/**
+ * LayerNorm's and BatchNorm's gradients take the same tensors (dy, x, gamma, mean, rstd -> dx,
+ * dgamma, dbeta) and differ only in the loop: `width` is the row length d for LayerNorm, the
+ * channel count c for BatchNorm (gamma's size either way).
+ */
+type NormGradNative = (heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, width: number) => void;
+type NormGradJs = (dy: Float32Array, x: Float32Array, g: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, width: number) => void;
+
+function normGradKernel(native: NormGradNative | undefined, js: NormGradJs): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
     const [dy, x, gamma, mean, rstd] = ['dy', 'x', 'gamma', 'mean', 'rstd'].map((n) => need(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-    const d = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / d;
+    const width = sizeOf(gamma.shape);
+    const rows = sizeOf(x.shape) / width;
     const dx = backend.makeOutput(x.shape, 'float32');
     const dg = backend.makeOutput(gamma.shape, 'float32');
     const db = backend.makeOutput(gamma.shape, 'float32');
     if (native) {
-      native.layerNormGrad(
+      native(
         heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, mean), floatOffset(backend, rstd),
-        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, d,
+        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, width,
       );
     } else {
-      layerNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, d);
+      js(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, width);
     }
     return [dx, dg, db];
   };
@@ -285,27 +293,6 @@ function batchNormTrainKernel(native: NativeNorm | undefined): tf.KernelFunc {
   };
 }
 
-function batchNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
-  return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const [dy, x, gamma, mean, rstd] = ['dy', 'x', 'gamma', 'mean', 'rstd'].map((n) => need(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-    const c = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / c;
-    const dx = backend.makeOutput(x.shape, 'float32');
-    const dg = backend.makeOutput(gamma.shape, 'float32');
-    const db = backend.makeOutput(gamma.shape, 'float32');
-    if (native) {
-      native.batchNormGrad(
-        heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, mean), floatOffset(backend, rstd),
-        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, c,
-      );
-    } else {
-      batchNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, c);
-    }
-    return [dx, dg, db];
-  };
-}
-
 function biasActGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
@@ -328,9 +315,9 @@ function biasActGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
 export function fusedNormKernels(native: NativeNorm | undefined): Array<[string, tf.KernelFunc]> {
   return [
     [LAYER_NORM, layerNormKernel(native)],
-    [LAYER_NORM_GRAD, layerNormGradKernel(native)],
+    [LAYER_NORM_GRAD, normGradKernel(native?.layerNormGrad.bind(native), layerNormGradJs)],
     [BATCH_NORM_TRAIN, batchNormTrainKernel(native)],
-    [BATCH_NORM_GRAD, batchNormGradKernel(native)],
+    [BATCH_NORM_GRAD, normGradKernel(native?.batchNormGrad.bind(native), batchNormGradJs)],
     [BIAS_ACT_GRAD, biasActGradKernel(native)],
     [ADAM_STEP, adamKernel(native)],
   ];
