@@ -19,11 +19,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-# The keras.io models test/python/keras_config_models.py builds too live in test/python/keras_io_models.py.
+# The keras.io models test/python/keras_config_models.py builds too, and the summary writer, live in test/python/keras_ref_common.py.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "python"))
-from keras_io_models import (  # noqa: E402
+from keras_ref_common import (  # noqa: E402
     functional_conv_autoencoder, functional_toy_resnet, imdb_bidirectional_lstm, mnist_convnet, ticket_classifier_layers,
-    timeseries_transformer)
+    timeseries_transformer, write_index, write_summary)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "keras3")
 
@@ -105,23 +105,8 @@ def main():
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
             json.dump(json.loads(model.to_json()), f, indent=1)
             f.write("\n")
-        lines = []
-        model.summary(print_fn=lambda line, **_: lines.append(line), line_length=None)
-        with open(os.path.join(OUT, f"{name}.summary.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-        non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-        index[name] = {
-            "source": source,
-            "keras_version": keras.__version__,
-            "total_params": trainable + non_trainable,
-            "trainable_params": trainable,
-            "non_trainable_params": non_trainable,
-            "output_shapes": [list(o.shape) for o in model.outputs],
-        }
-    with open(index_path, "w") as f:
-        json.dump(index, f, indent=1, sort_keys=True)
-        f.write("\n")
+        index[name] = {"source": source, **write_summary(model, os.path.join(OUT, f"{name}.summary.txt"))}
+    write_index(index_path, index)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ os.environ["COLUMNS"] = "200"  # wide enough for Keras's default line lengths (8
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
-from keras_io_models import (  # noqa: E402  (shared with scripts/keras-reference-models.py)
+from keras_ref_common import (  # noqa: E402  (shared with scripts/keras-reference-models.py)
     functional_conv_autoencoder, functional_toy_resnet, imdb_bidirectional_lstm, mnist_convnet, ticket_classifier_layers,
-    timeseries_transformer)
+    timeseries_transformer, write_index, write_summary)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "fixtures", "keras3-configs")
@@ -557,25 +557,8 @@ def main():
             continue
         keras.backend.clear_session()  # automatic names start again at "dense", "lstm", ...
         model = make()
-        lines = []
-        model.summary(print_fn=lambda line, **_: lines.append(line), line_length=None)
-        with open(os.path.join(out, f"{name}.summary.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-        non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-        index[name] = {
-            "config": config,
-            "source": source,
-            "table": table,
-            "keras_version": keras.__version__,
-            "total_params": trainable + non_trainable,
-            "trainable_params": trainable,
-            "non_trainable_params": non_trainable,
-            "output_shapes": [list(o.shape) for o in model.outputs],
-        }
-    with open(index_path, "w") as f:
-        json.dump(index, f, indent=1, sort_keys=True)
-        f.write("\n")
+        index[name] = {"config": config, "source": source, "table": table, **write_summary(model, os.path.join(out, f"{name}.summary.txt"))}
+    write_index(index_path, index)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,36 @@
-"""Keras 3 models from the keras.io examples and guides that both reference scripts build:
-scripts/keras-reference-models.py (test/fixtures/keras3/) and test/python/keras_config_models.py
-(test/fixtures/keras3-configs/). One copy, so the two fixture sets describe the same models.
+"""What both reference scripts share, scripts/keras-reference-models.py (test/fixtures/keras3/) and
+test/python/keras_config_models.py (test/fixtures/keras3-configs/): the Keras 3 models from the
+keras.io examples and guides they both build (one copy, so the two fixture sets describe the same
+models), and how a model's summary table and index.json entry are written.
 Importers set KERAS_BACKEND and COLUMNS before importing this module (it imports keras).
 """
+import json
+
 import keras
 from keras import layers
+
+
+def write_summary(model, path):
+    """Writes the table model.summary() prints to path; returns the index.json fields of the model."""
+    lines = []
+    model.summary(print_fn=lambda line, **_: lines.append(line), line_length=None)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
+    return {
+        "keras_version": keras.__version__,
+        "total_params": trainable + non_trainable,
+        "trainable_params": trainable,
+        "non_trainable_params": non_trainable,
+        "output_shapes": [list(o.shape) for o in model.outputs],
+    }
+
+
+def write_index(path, index):
+    with open(path, "w") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+        f.write("\n")
 
 
 def timeseries_transformer(name=None):
