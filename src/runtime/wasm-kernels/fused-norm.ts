@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { NORM_ACTIVATIONS, type NativeNorm } from '../native/blas.js';
-import { asWasmBackend, f32, floatOffset, heapBuffer, sizeOf } from './wasm-backend.js';
+import { asWasmBackend, f32, floatOffset, heapBuffer, sizeOf, type WasmBackend } from './wasm-backend.js';
 
 export const LAYER_NORM = 'KeratsLayerNorm';
 export const LAYER_NORM_GRAD = 'KeratsLayerNormGrad';
@@ -217,17 +217,25 @@ function adamKernel(native: NativeNorm | undefined): tf.KernelFunc {
   };
 }
 
+/**
+ * What the LayerNorm and BatchNorm forward kernels read alike: x, gamma, beta, epsilon, gamma's
+ * size (LayerNorm's row length, BatchNorm's channel count), the rows it divides x into, and y.
+ */
+function normForward(args: Args): { backend: WasmBackend; x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo; eps: number; width: number; rows: number; y: tf.TensorInfo } {
+  const backend = asWasmBackend(args.backend);
+  const x = need(args, 'x');
+  const gamma = need(args, 'gamma');
+  const beta = need(args, 'beta');
+  const eps = Number(args.attrs?.['epsilon']);
+  const width = sizeOf(gamma.shape);
+  const rows = sizeOf(x.shape) / width;
+  return { backend, x, gamma, beta, eps, width, rows, y: backend.makeOutput(x.shape, 'float32') };
+}
+
 /** The row size of a LayerNorm: gamma's element count (its axes are x's trailing ones). */
 function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const x = need(args, 'x');
-    const gamma = need(args, 'gamma');
-    const beta = need(args, 'beta');
-    const eps = Number(args.attrs?.['epsilon']);
-    const d = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / d;
-    const y = backend.makeOutput(x.shape, 'float32');
+    const { backend, x, gamma, beta, eps, width: d, rows, y } = normForward(args);
     const mean = backend.makeOutput([rows], 'float32');
     const rstd = backend.makeOutput([rows], 'float32');
     if (native) {
@@ -270,14 +278,7 @@ function normGradKernel(native: NormGradNative | undefined, js: NormGradJs): tf.
 
 function batchNormTrainKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const x = need(args, 'x');
-    const gamma = need(args, 'gamma');
-    const beta = need(args, 'beta');
-    const eps = Number(args.attrs?.['epsilon']);
-    const c = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / c;
-    const y = backend.makeOutput(x.shape, 'float32');
+    const { backend, x, gamma, beta, eps, width: c, rows, y } = normForward(args);
     const mean = backend.makeOutput([c], 'float32');
     const variance = backend.makeOutput([c], 'float32');
     const rstd = backend.makeOutput([c], 'float32');
