@@ -14,72 +14,15 @@
  * probs (B, H, T, S).
  */
 #include "kerats_attention.h"
+#include "kerats_napi.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include "kerats_sgemm.h"
+#include "kerats_math.h"
 
-#define ATT_MAX_ARGS 24
 #define ATT_MAX_THREADS 64
-
-typedef struct {
-  napi_env env;
-  napi_value argv[ATT_MAX_ARGS];
-  size_t argc;
-  float *heap;
-  size_t heap_len;
-  int failed;
-} Args;
-
-static void att_fail(Args *c, const char *msg) {
-  if (!c->failed) napi_throw_range_error(c->env, NULL, msg);
-  c->failed = 1;
-}
-
-static int att_start(Args *c, napi_env env, napi_callback_info info, size_t want) {
-  size_t argc = ATT_MAX_ARGS;
-  c->env = env;
-  c->failed = 0;
-  if (napi_get_cb_info(env, info, &argc, c->argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
-    return 0;
-  }
-  c->argc = argc;
-  void *data = NULL;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, c->argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, c->argv[0], &data, &bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "kerats-blas: first argument must be the WebAssembly memory's ArrayBuffer");
-    return 0;
-  }
-  c->heap = (float *)data;
-  c->heap_len = bytes / sizeof(float);
-  return 1;
-}
-
-static int64_t att_int(Args *c, size_t i) {
-  int64_t v = 0;
-  if (!c->failed && napi_get_value_int64(c->env, c->argv[i], &v) != napi_ok) att_fail(c, "kerats-blas: expected an integer argument");
-  return v;
-}
-
-static double att_num(Args *c, size_t i) {
-  double v = 0;
-  if (!c->failed && napi_get_value_double(c->env, c->argv[i], &v) != napi_ok) att_fail(c, "kerats-blas: expected a number argument");
-  return v;
-}
-
-/* `count` floats at `offset`, or NULL and a thrown error when they leave the heap. */
-static float *att_span(Args *c, int64_t offset, int64_t count) {
-  if (c->failed) return NULL;
-  if (offset < 0 || count < 0 || (uint64_t)offset + (uint64_t)count > c->heap_len) {
-    att_fail(c, "kerats-blas: tensor range outside the WebAssembly memory");
-    return NULL;
-  }
-  return c->heap + offset;
-}
 
 typedef struct {
   const float *q, *k, *v, *mask, *dctx, *dprobs;
@@ -104,13 +47,7 @@ static inline float exp_nonpositive(float x) {
   const float xc = x + under * (-87.0f - x);
   const float n = (xc * 1.44269504088896341f + big) - big;
   const float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = cephes_expf_poly(r);
   const int32_t bits = ((int32_t)n + 127) << 23;
   float scale;
   memcpy(&scale, &bits, sizeof scale);
@@ -236,22 +173,22 @@ static int run_pairs(Job *base, void *(*fn)(void *)) {
  * strides: argv[packed], when given and > 0, is the width of a packed [q | k | v] row (self-attention
  * from one projection), else q, k, v are separate (B, T, H, d) tensors.
  */
-static int read_dims(Args *c, size_t first, size_t packed, Job *g) {
-  g->B = att_int(c, first);
-  g->T = att_int(c, first + 1);
-  g->S = att_int(c, first + 2);
-  g->H = att_int(c, first + 3);
-  g->DK = att_int(c, first + 4);
-  g->DV = att_int(c, first + 5);
+static int read_dims(Call *c, size_t first, size_t packed, Job *g) {
+  g->B = arg_int(c, first);
+  g->T = arg_int(c, first + 1);
+  g->S = arg_int(c, first + 2);
+  g->H = arg_int(c, first + 3);
+  g->DK = arg_int(c, first + 4);
+  g->DV = arg_int(c, first + 5);
   if (c->failed) return 0;
   if (g->B <= 0 || g->T <= 0 || g->S <= 0 || g->H <= 0 || g->DK <= 0 || g->DV <= 0 ||
       g->T > INT32_MAX || g->S > INT32_MAX || g->H * g->DK > INT32_MAX || g->H * g->DV > INT32_MAX) {
-    att_fail(c, "kerats-blas: attention sizes must be positive 32-bit integers");
+    fail(c, "kerats-blas: attention sizes must be positive 32-bit integers");
     return 0;
   }
-  const int64_t width = c->argc > packed ? att_int(c, packed) : 0;
+  const int64_t width = c->argc > packed ? arg_int(c, packed) : 0;
   if (width > 0 && (width < g->H * (2 * g->DK + g->DV) || g->S != g->T || width > INT32_MAX)) {
-    att_fail(c, "kerats-blas: a packed attention row must hold q, k and v of one sequence");
+    fail(c, "kerats-blas: a packed attention row must hold q, k and v of one sequence");
     return 0;
   }
   g->ldq = width > 0 ? width : g->H * g->DK;
@@ -270,25 +207,25 @@ static int64_t rows_span(int64_t rows, int64_t ld, int64_t width) {
  *                  maskBatch (1 or B), causal (0/1), scale[, packedRowWidth])
  */
 napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
-  Args c;
+  Call c;
   Job g;
   memset(&g, 0, sizeof g);
-  if (!att_start(&c, env, info, 16)) return NULL;
-  const int64_t qo = att_int(&c, 1), ko = att_int(&c, 2), vo = att_int(&c, 3), mo = att_int(&c, 4), co = att_int(&c, 5), po = att_int(&c, 6);
+  if (!start(&c, env, info, 16)) return NULL;
+  const int64_t qo = arg_int(&c, 1), ko = arg_int(&c, 2), vo = arg_int(&c, 3), mo = arg_int(&c, 4), co = arg_int(&c, 5), po = arg_int(&c, 6);
   if (!read_dims(&c, 7, 16, &g)) return NULL;
-  g.MB = att_int(&c, 13);
-  g.causal = att_int(&c, 14) != 0;
-  g.scale = (float)att_num(&c, 15);
+  g.MB = arg_int(&c, 13);
+  g.causal = arg_int(&c, 14) != 0;
+  g.scale = (float)arg_num(&c, 15);
   if (c.failed) return NULL;
-  if (mo >= 0 && g.MB != 1 && g.MB != g.B) { att_fail(&c, "kerats-blas: the attention mask's batch must be 1 or the batch"); return NULL; }
-  g.q = att_span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
-  g.k = att_span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
-  g.v = att_span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
-  g.mask = mo >= 0 ? att_span(&c, mo, g.MB * g.T * g.S) : NULL;
-  g.ctx = att_span(&c, co, g.B * g.T * g.H * g.DV);
-  g.probs = att_span(&c, po, g.B * g.H * g.T * g.S);
+  if (mo >= 0 && g.MB != 1 && g.MB != g.B) { fail(&c, "kerats-blas: the attention mask's batch must be 1 or the batch"); return NULL; }
+  g.q = span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.k = span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.v = span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
+  g.mask = mo >= 0 ? span(&c, mo, g.MB * g.T * g.S) : NULL;
+  g.ctx = span(&c, co, g.B * g.T * g.H * g.DV);
+  g.probs = span(&c, po, g.B * g.H * g.T * g.S);
   if (c.failed) return NULL;
-  if (!run_pairs(&g, forward_job)) att_fail(&c, "kerats-blas: out of memory in attention");
+  if (!run_pairs(&g, forward_job)) fail(&c, "kerats-blas: out of memory in attention");
   return NULL;
 }
 
@@ -297,24 +234,24 @@ napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
  *                   B, T, S, H, dk, dv, scale[, packedRowWidth])
  */
 napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
-  Args c;
+  Call c;
   Job g;
   memset(&g, 0, sizeof g);
-  if (!att_start(&c, env, info, 17)) return NULL;
-  const int64_t go = att_int(&c, 1), gpo = att_int(&c, 2), qo = att_int(&c, 3), ko = att_int(&c, 4), vo = att_int(&c, 5), po = att_int(&c, 6);
-  const int64_t dqo = att_int(&c, 7), dko = att_int(&c, 8), dvo = att_int(&c, 9);
+  if (!start(&c, env, info, 17)) return NULL;
+  const int64_t go = arg_int(&c, 1), gpo = arg_int(&c, 2), qo = arg_int(&c, 3), ko = arg_int(&c, 4), vo = arg_int(&c, 5), po = arg_int(&c, 6);
+  const int64_t dqo = arg_int(&c, 7), dko = arg_int(&c, 8), dvo = arg_int(&c, 9);
   if (!read_dims(&c, 10, 17, &g)) return NULL;
-  g.scale = (float)att_num(&c, 16);
-  g.dctx = att_span(&c, go, g.B * g.T * g.H * g.DV);
-  g.dprobs = gpo >= 0 ? att_span(&c, gpo, g.B * g.H * g.T * g.S) : NULL;
-  g.q = att_span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
-  g.k = att_span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
-  g.v = att_span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
-  g.probs = att_span(&c, po, g.B * g.H * g.T * g.S);
-  g.dq = att_span(&c, dqo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
-  g.dk = att_span(&c, dko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
-  g.dv = att_span(&c, dvo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
+  g.scale = (float)arg_num(&c, 16);
+  g.dctx = span(&c, go, g.B * g.T * g.H * g.DV);
+  g.dprobs = gpo >= 0 ? span(&c, gpo, g.B * g.H * g.T * g.S) : NULL;
+  g.q = span(&c, qo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.k = span(&c, ko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.v = span(&c, vo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
+  g.probs = span(&c, po, g.B * g.H * g.T * g.S);
+  g.dq = span(&c, dqo, rows_span(g.B * g.T, g.ldq, g.H * g.DK));
+  g.dk = span(&c, dko, rows_span(g.B * g.S, g.ldk, g.H * g.DK));
+  g.dv = span(&c, dvo, rows_span(g.B * g.S, g.ldv, g.H * g.DV));
   if (c.failed) return NULL;
-  if (!run_pairs(&g, backward_job)) att_fail(&c, "kerats-blas: out of memory in attention");
+  if (!run_pairs(&g, backward_job)) fail(&c, "kerats-blas: out of memory in attention");
   return NULL;
 }

@@ -13,8 +13,7 @@
  * float32 elements. Argument checking is done here too, because a wrong offset would write outside
  * the tensors it was given.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "kerats_napi.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,69 +58,6 @@ void kerats_gemm_ld(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
   }
 #endif
   kerats_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
-}
-
-#define MAX_ARGS 20
-
-typedef struct {
-  napi_env env;
-  napi_value argv[MAX_ARGS];
-  size_t argc;
-  float *heap;
-  size_t heap_len; /* in floats */
-  int failed;
-} Call;
-
-static void fail(Call *c, const char *msg) {
-  if (!c->failed) napi_throw_range_error(c->env, NULL, msg);
-  c->failed = 1;
-}
-
-static int start(Call *c, napi_env env, napi_callback_info info, size_t want) {
-  c->env = env;
-  c->argc = MAX_ARGS;
-  c->failed = 0;
-  c->heap = NULL;
-  c->heap_len = 0;
-  if (napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
-    napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
-    return 0;
-  }
-  void *data = NULL;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, c->argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, c->argv[0], &data, &bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "kerats-blas: first argument must be the WebAssembly memory's ArrayBuffer");
-    return 0;
-  }
-  c->heap = (float *)data;
-  c->heap_len = bytes / sizeof(float);
-  return 1;
-}
-
-static int64_t arg_int(Call *c, size_t i) {
-  int64_t v = 0;
-  if (c->failed) return 0;
-  if (napi_get_value_int64(c->env, c->argv[i], &v) != napi_ok) fail(c, "kerats-blas: expected an integer argument");
-  return v;
-}
-
-static double arg_num(Call *c, size_t i) {
-  double v = 0;
-  if (c->failed) return 0;
-  if (napi_get_value_double(c->env, c->argv[i], &v) != napi_ok) fail(c, "kerats-blas: expected a number argument");
-  return v;
-}
-
-/* A pointer to `count` floats at `offset`, or NULL (and a thrown error) when it leaves the heap. */
-static float *span(Call *c, int64_t offset, int64_t count) {
-  if (c->failed) return NULL;
-  if (offset < 0 || count < 0 || (uint64_t)offset + (uint64_t)count > c->heap_len) {
-    fail(c, "kerats-blas: tensor range outside the WebAssembly memory");
-    return NULL;
-  }
-  return c->heap + offset;
 }
 
 /*

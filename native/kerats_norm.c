@@ -9,94 +9,34 @@
  * channels (the last axis) over all `rows`. Sums accumulate in double: a batch's statistics add up
  * to hundreds of thousands of values.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "kerats_napi.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kerats_norm.h"
 
-#define NORM_MAX_ARGS 16
-
-typedef struct {
-  napi_env env;
-  napi_value argv[NORM_MAX_ARGS];
-  float *heap;
-  size_t heap_len;
-  int failed;
-} Args;
-
-static void nfail(Args *a, const char *msg) {
-  if (!a->failed) napi_throw_range_error(a->env, NULL, msg);
-  a->failed = 1;
-}
-
-static int nstart(Args *a, napi_env env, napi_callback_info info, size_t want) {
-  size_t argc = NORM_MAX_ARGS;
-  a->env = env;
-  a->failed = 0;
-  if (want > NORM_MAX_ARGS || napi_get_cb_info(env, info, &argc, a->argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
-    return 0;
-  }
-  void *data = NULL;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, a->argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, a->argv[0], &data, &bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "kerats-blas: first argument must be the WebAssembly memory's ArrayBuffer");
-    return 0;
-  }
-  a->heap = (float *)data;
-  a->heap_len = bytes / sizeof(float);
-  return 1;
-}
-
-static int64_t nint(Args *a, size_t i) {
-  int64_t v = 0;
-  if (!a->failed && napi_get_value_int64(a->env, a->argv[i], &v) != napi_ok) nfail(a, "kerats-blas: expected an integer argument");
-  return v;
-}
-
-static double nnum(Args *a, size_t i) {
-  double v = 0;
-  if (!a->failed && napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) nfail(a, "kerats-blas: expected a number argument");
-  return v;
-}
-
-/* `count` floats at the offset given by argument i, or NULL (and a thrown error) outside the memory. */
-static float *nspan(Args *a, size_t i, int64_t count) {
-  const int64_t offset = nint(a, i);
-  if (a->failed) return NULL;
-  if (offset < 0 || count < 0 || (uint64_t)offset + (uint64_t)count > a->heap_len) {
-    nfail(a, "kerats-blas: tensor range outside the WebAssembly memory");
-    return NULL;
-  }
-  return a->heap + offset;
-}
-
-static int sizes_ok(Args *a, int64_t rows, int64_t d) {
+static int sizes_ok(Call *a, int64_t rows, int64_t d) {
   if (a->failed) return 0;
-  if (rows <= 0 || d <= 0) { nfail(a, "kerats-blas: normalisation sizes must be positive"); return 0; }
+  if (rows <= 0 || d <= 0) { fail(a, "kerats-blas: normalisation sizes must be positive"); return 0; }
   return 1;
 }
 
-static double *scratch(Args *a, int64_t n) {
+static double *scratch(Call *a, int64_t n) {
   double *p = calloc((size_t)n, sizeof(double));
-  if (!p) nfail(a, "kerats-blas: out of memory");
+  if (!p) fail(a, "kerats-blas: out of memory");
   return p;
 }
 
 /* layerNorm(heap, x, gamma, beta, y, mean, rstd, rows, d, eps) */
 static napi_value LayerNorm(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 10)) return NULL;
-  const int64_t rows = nint(&a, 7), d = nint(&a, 8);
-  const float eps = (float)nnum(&a, 9);
+  Call a;
+  if (!start(&a, env, info, 10)) return NULL;
+  const int64_t rows = arg_int(&a, 7), d = arg_int(&a, 8);
+  const float eps = (float)arg_num(&a, 9);
   if (!sizes_ok(&a, rows, d)) return NULL;
-  const float *x = nspan(&a, 1, rows * d), *g = nspan(&a, 2, d), *b = nspan(&a, 3, d);
-  float *y = nspan(&a, 4, rows * d), *mean = nspan(&a, 5, rows), *rstd = nspan(&a, 6, rows);
+  const float *x = arg_span(&a, 1, rows * d), *g = arg_span(&a, 2, d), *b = arg_span(&a, 3, d);
+  float *y = arg_span(&a, 4, rows * d), *mean = arg_span(&a, 5, rows), *rstd = arg_span(&a, 6, rows);
   if (a.failed) return NULL;
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * d;
@@ -116,13 +56,13 @@ static napi_value LayerNorm(napi_env env, napi_callback_info info) {
 
 /* layerNormGrad(heap, dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, d) */
 static napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 11)) return NULL;
-  const int64_t rows = nint(&a, 9), d = nint(&a, 10);
+  Call a;
+  if (!start(&a, env, info, 11)) return NULL;
+  const int64_t rows = arg_int(&a, 9), d = arg_int(&a, 10);
   if (!sizes_ok(&a, rows, d)) return NULL;
-  const float *dy = nspan(&a, 1, rows * d), *x = nspan(&a, 2, rows * d), *g = nspan(&a, 3, d);
-  const float *mean = nspan(&a, 4, rows), *rstd = nspan(&a, 5, rows);
-  float *dx = nspan(&a, 6, rows * d), *dg = nspan(&a, 7, d), *db = nspan(&a, 8, d);
+  const float *dy = arg_span(&a, 1, rows * d), *x = arg_span(&a, 2, rows * d), *g = arg_span(&a, 3, d);
+  const float *mean = arg_span(&a, 4, rows), *rstd = arg_span(&a, 5, rows);
+  float *dx = arg_span(&a, 6, rows * d), *dg = arg_span(&a, 7, d), *db = arg_span(&a, 8, d);
   if (a.failed) return NULL;
   double *acc = scratch(&a, 2 * d);
   if (!acc) return NULL;
@@ -149,17 +89,17 @@ static napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
 
 /* batchNorm(heap, x, gamma, beta, y, mean, variance, rstd, rows, c, eps): batch statistics per channel. */
 static napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 11)) return NULL;
-  const int64_t rows = nint(&a, 8), c = nint(&a, 9);
-  const double eps = nnum(&a, 10);
+  Call a;
+  if (!start(&a, env, info, 11)) return NULL;
+  const int64_t rows = arg_int(&a, 8), c = arg_int(&a, 9);
+  const double eps = arg_num(&a, 10);
   if (!sizes_ok(&a, rows, c)) return NULL;
-  const float *x = nspan(&a, 1, rows * c), *g = nspan(&a, 2, c), *b = nspan(&a, 3, c);
-  float *y = nspan(&a, 4, rows * c), *mean = nspan(&a, 5, c), *var = nspan(&a, 6, c), *rstd = nspan(&a, 7, c);
+  const float *x = arg_span(&a, 1, rows * c), *g = arg_span(&a, 2, c), *b = arg_span(&a, 3, c);
+  float *y = arg_span(&a, 4, rows * c), *mean = arg_span(&a, 5, c), *var = arg_span(&a, 6, c), *rstd = arg_span(&a, 7, c);
   if (a.failed) return NULL;
   double *s = scratch(&a, c);
   float *k = s ? malloc((size_t)(2 * c) * sizeof(float)) : NULL;
-  if (!k) { free(s); if (s) nfail(&a, "kerats-blas: out of memory"); return NULL; }
+  if (!k) { free(s); if (s) fail(&a, "kerats-blas: out of memory"); return NULL; }
   float *shift = k + c;
   for (int64_t r = 0; r < rows; r++) { const float *xr = x + r * c; for (int64_t j = 0; j < c; j++) s[j] += xr[j]; }
   for (int64_t j = 0; j < c; j++) { mean[j] = (float)(s[j] / (double)rows); s[j] = 0; }
@@ -187,17 +127,17 @@ static napi_value BatchNorm(napi_env env, napi_callback_info info) {
 
 /* batchNormGrad(heap, dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, c) */
 static napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 11)) return NULL;
-  const int64_t rows = nint(&a, 9), c = nint(&a, 10);
+  Call a;
+  if (!start(&a, env, info, 11)) return NULL;
+  const int64_t rows = arg_int(&a, 9), c = arg_int(&a, 10);
   if (!sizes_ok(&a, rows, c)) return NULL;
-  const float *dy = nspan(&a, 1, rows * c), *x = nspan(&a, 2, rows * c), *g = nspan(&a, 3, c);
-  const float *mean = nspan(&a, 4, c), *rstd = nspan(&a, 5, c);
-  float *dx = nspan(&a, 6, rows * c), *dg = nspan(&a, 7, c), *db = nspan(&a, 8, c);
+  const float *dy = arg_span(&a, 1, rows * c), *x = arg_span(&a, 2, rows * c), *g = arg_span(&a, 3, c);
+  const float *mean = arg_span(&a, 4, c), *rstd = arg_span(&a, 5, c);
+  float *dx = arg_span(&a, 6, rows * c), *dg = arg_span(&a, 7, c), *db = arg_span(&a, 8, c);
   if (a.failed) return NULL;
   double *s = scratch(&a, 2 * c);
   float *coef = s ? malloc((size_t)(3 * c) * sizeof(float)) : NULL;
-  if (!coef) { free(s); if (s) nfail(&a, "kerats-blas: out of memory"); return NULL; }
+  if (!coef) { free(s); if (s) fail(&a, "kerats-blas: out of memory"); return NULL; }
   double *sdy = s, *sdyx = s + c;
   for (int64_t r = 0; r < rows; r++) {
     const float *dyr = dy + r * c, *xr = x + r * c;
@@ -243,18 +183,18 @@ static void act_grad_row(const float *restrict dy, const float *restrict y, floa
 
 /* biasActGrad(heap, dy, y, dz, dbias, rows, c, act): dz = dy·act'(y), dbias = Σ over rows of dz. */
 static napi_value BiasActGrad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 8)) return NULL;
-  const int64_t rows = nint(&a, 5), c = nint(&a, 6);
-  const int act = (int)nint(&a, 7);
+  Call a;
+  if (!start(&a, env, info, 8)) return NULL;
+  const int64_t rows = arg_int(&a, 5), c = arg_int(&a, 6);
+  const int act = (int)arg_int(&a, 7);
   if (!sizes_ok(&a, rows, c)) return NULL;
-  const float *dy = nspan(&a, 1, rows * c), *y = nspan(&a, 2, rows * c);
-  float *dz = nspan(&a, 3, rows * c), *db = nspan(&a, 4, c);
+  const float *dy = arg_span(&a, 1, rows * c), *y = arg_span(&a, 2, rows * c);
+  float *dz = arg_span(&a, 3, rows * c), *db = arg_span(&a, 4, c);
   if (a.failed) return NULL;
   /* Float partial sums per block of rows, added into double: vectorisable and still exact enough. */
   double *acc = scratch(&a, c);
   float *part = acc ? calloc((size_t)c, sizeof(float)) : NULL;
-  if (!part) { free(acc); if (acc) nfail(&a, "kerats-blas: out of memory"); return NULL; }
+  if (!part) { free(acc); if (acc) fail(&a, "kerats-blas: out of memory"); return NULL; }
   for (int64_t r = 0; r < rows; r++) {
     act_grad_row(dy + r * c, y + r * c, dz + r * c, part, c, act);
     if ((r & 63) == 63 || r == rows - 1) {
@@ -273,13 +213,13 @@ static napi_value BiasActGrad(napi_env env, napi_callback_info info) {
  * w2 = w - (m2·alpha)/(sqrt(v2) + eps).
  */
 static napi_value Adam(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!nstart(&a, env, info, 13)) return NULL;
-  const int64_t n = nint(&a, 8);
-  const float alpha = (float)nnum(&a, 9), c1 = (float)(1.0 - nnum(&a, 10)), c2 = (float)(1.0 - nnum(&a, 11)), eps = (float)nnum(&a, 12);
+  Call a;
+  if (!start(&a, env, info, 13)) return NULL;
+  const int64_t n = arg_int(&a, 8);
+  const float alpha = (float)arg_num(&a, 9), c1 = (float)(1.0 - arg_num(&a, 10)), c2 = (float)(1.0 - arg_num(&a, 11)), eps = (float)arg_num(&a, 12);
   if (!sizes_ok(&a, n, 1)) return NULL;
-  const float *w = nspan(&a, 1, n), *g = nspan(&a, 2, n), *m = nspan(&a, 3, n), *v = nspan(&a, 4, n);
-  float *w2 = nspan(&a, 5, n), *m2 = nspan(&a, 6, n), *v2 = nspan(&a, 7, n);
+  const float *w = arg_span(&a, 1, n), *g = arg_span(&a, 2, n), *m = arg_span(&a, 3, n), *v = arg_span(&a, 4, n);
+  float *w2 = arg_span(&a, 5, n), *m2 = arg_span(&a, 6, n), *v2 = arg_span(&a, 7, n);
   if (a.failed) return NULL;
   for (int64_t i = 0; i < n; i++) {
     const float gi = g[i];

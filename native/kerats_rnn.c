@@ -19,14 +19,14 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "kerats_napi.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include "kerats_rnn.h"
 #include "kerats_sgemm.h"
+#include "kerats_math.h"
 
 /*
  * The per-step recurrent products are small (batch x units x gates·units, e.g. 64x32x128) and there
@@ -42,61 +42,6 @@ static void step_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const flo
 
 enum { CELL_LSTM = 0, CELL_GRU = 1, CELL_GRU_BEFORE = 2, CELL_SIMPLE = 3 };
 
-#define RNN_MAX_ARGS 24
-
-typedef struct {
-  napi_env env;
-  napi_value argv[RNN_MAX_ARGS];
-  size_t argc;
-  float *heap;
-  size_t heap_len;
-  int failed;
-} RCall;
-
-static void rfail(RCall *c, const char *msg) {
-  if (!c->failed) napi_throw_range_error(c->env, NULL, msg);
-  c->failed = 1;
-}
-
-static int rstart(RCall *c, napi_env env, napi_callback_info info, size_t want) {
-  c->env = env;
-  c->argc = RNN_MAX_ARGS;
-  c->failed = 0;
-  if (napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
-    napi_throw_type_error(env, NULL, "kerats-blas: wrong number of arguments");
-    return 0;
-  }
-  void *data = NULL;
-  size_t bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, c->argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, c->argv[0], &data, &bytes) != napi_ok) {
-    napi_throw_type_error(env, NULL, "kerats-blas: first argument must be the WebAssembly memory's ArrayBuffer");
-    return 0;
-  }
-  c->heap = (float *)data;
-  c->heap_len = bytes / sizeof(float);
-  return 1;
-}
-
-static int64_t rint_arg(RCall *c, size_t i) {
-  int64_t v = 0;
-  if (c->failed) return 0;
-  if (napi_get_value_int64(c->env, c->argv[i], &v) != napi_ok) rfail(c, "kerats-blas: expected an integer argument");
-  return v;
-}
-
-/* `count` floats at `offset`; NULL for offset -1 when optional; a thrown error when outside the heap. */
-static float *rspan(RCall *c, int64_t offset, int64_t count, int optional) {
-  if (c->failed) return NULL;
-  if (optional && offset == -1) return NULL;
-  if (offset < 0 || count < 0 || (uint64_t)offset + (uint64_t)count > c->heap_len) {
-    rfail(c, "kerats-blas: tensor range outside the WebAssembly memory");
-    return NULL;
-  }
-  return c->heap + offset;
-}
-
 /*
  * exp, sigmoid and tanh without libm calls, so the gate loops vectorise: Cephes's expf (range
  * reduction by ln 2 in two parts, degree-6 polynomial, 2^n through the exponent bits), within a
@@ -109,13 +54,7 @@ static inline float fast_exp(float v) {
   const int32_t n = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
   const float fn = (float)n;
   const float r = (v - fn * 0.693359375f) + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  const float p = cephes_expf_poly(r);
   union { int32_t i; float f; } scale;
   scale.i = (n + 127) << 23;
   return p * scale.f;
@@ -245,17 +184,17 @@ static void layout(Dims *d, float *ws) {
   d->mask = ws + n * ws_per_step(d->cell, d->U);
 }
 
-static int read_dims(RCall *c, Dims *d) {
-  d->cell = (int)rint_arg(c, 1);
-  d->B = rint_arg(c, 2);
-  d->T = rint_arg(c, 3);
-  d->I = rint_arg(c, 4);
-  d->U = rint_arg(c, 5);
-  d->back = (int)rint_arg(c, 6);
+static int read_dims(Call *c, Dims *d) {
+  d->cell = (int)arg_int(c, 1);
+  d->B = arg_int(c, 2);
+  d->T = arg_int(c, 3);
+  d->I = arg_int(c, 4);
+  d->U = arg_int(c, 5);
+  d->back = (int)arg_int(c, 6);
   if (c->failed) return 0;
   if (d->cell < 0 || d->cell > 3 || d->B <= 0 || d->T <= 0 || d->I <= 0 || d->U <= 0 ||
       d->B * d->T > INT32_MAX || d->I > INT32_MAX / 4 || d->U > INT32_MAX / 8) {
-    rfail(c, "kerats-blas: bad recurrent layer sizes");
+    fail(c, "kerats-blas: bad recurrent layer sizes");
     return 0;
   }
   d->G = gates_of(d->cell);
@@ -269,34 +208,34 @@ static int read_dims(RCall *c, Dims *d) {
  *            maskOff|-1, hseqOff, hLastOff, cLastOff|-1, wsOff)
  */
 static napi_value RnnForward(napi_env env, napi_callback_info info) {
-  RCall c;
+  Call c;
   Dims dd, *d = &dd;
-  if (!rstart(&c, env, info, 18) || !read_dims(&c, d)) return NULL;
+  if (!start(&c, env, info, 18) || !read_dims(&c, d)) return NULL;
   const int64_t B = d->B, T = d->T, I = d->I, U = d->U, GU = d->G * U;
-  const float *x = rspan(&c, rint_arg(&c, 7), B * T * I, 0);
-  const float *W = rspan(&c, rint_arg(&c, 8), I * GU, 0);
-  const float *R = rspan(&c, rint_arg(&c, 9), U * GU, 0);
-  const float *bias = rspan(&c, rint_arg(&c, 10), d->cell == CELL_GRU ? 2 * GU : GU, 1);
-  const float *h0 = rspan(&c, rint_arg(&c, 11), B * U, 1);
-  const float *c0 = rspan(&c, rint_arg(&c, 12), B * U, 1);
-  const float *mask = rspan(&c, rint_arg(&c, 13), B * T, 1);
-  float *hseq = rspan(&c, rint_arg(&c, 14), B * T * U, 0);
-  float *hlast = rspan(&c, rint_arg(&c, 15), B * U, 0);
-  float *clast = rspan(&c, rint_arg(&c, 16), B * U, d->cell != CELL_LSTM);
-  float *ws = rspan(&c, rint_arg(&c, 17), kerats_rnn_workspace(d->cell, B, T, U), 0);
+  const float *x = span_optional(&c, arg_int(&c, 7), B * T * I, 0);
+  const float *W = span_optional(&c, arg_int(&c, 8), I * GU, 0);
+  const float *R = span_optional(&c, arg_int(&c, 9), U * GU, 0);
+  const float *bias = span_optional(&c, arg_int(&c, 10), d->cell == CELL_GRU ? 2 * GU : GU, 1);
+  const float *h0 = span_optional(&c, arg_int(&c, 11), B * U, 1);
+  const float *c0 = span_optional(&c, arg_int(&c, 12), B * U, 1);
+  const float *mask = span_optional(&c, arg_int(&c, 13), B * T, 1);
+  float *hseq = span_optional(&c, arg_int(&c, 14), B * T * U, 0);
+  float *hlast = span_optional(&c, arg_int(&c, 15), B * U, 0);
+  float *clast = span_optional(&c, arg_int(&c, 16), B * U, d->cell != CELL_LSTM);
+  float *ws = span_optional(&c, arg_int(&c, 17), kerats_rnn_workspace(d->cell, B, T, U), 0);
   if (c.failed) return NULL;
-  if (d->cell == CELL_LSTM && !clast) { rfail(&c, "kerats-blas: an LSTM needs the last cell state's tensor"); return NULL; }
+  if (d->cell == CELL_LSTM && !clast) { fail(&c, "kerats-blas: an LSTM needs the last cell state's tensor"); return NULL; }
   layout(d, ws);
   for (int64_t i = 0; i < B * T; i++) d->mask[i] = mask ? (mask[i] != 0.0f ? 1.0f : 0.0f) : 1.0f;
   mask = d->mask;
   float *zeros = bias ? NULL : calloc((size_t)(2 * GU), sizeof(float));
   const float *bx = bias ? bias : zeros, *br = bias && d->cell == CELL_GRU ? bias + GU : zeros;
-  if (!bx) { rfail(&c, "kerats-blas: out of memory"); return NULL; }
+  if (!bx) { fail(&c, "kerats-blas: out of memory"); return NULL; }
   if (d->cell != CELL_GRU) br = zeros; /* only read by the reset_after GRU */
   float *z = malloc(sizeof(float) * (size_t)(B * GU));
   float *hcur = malloc(sizeof(float) * (size_t)(B * U));
   float *ccur = malloc(sizeof(float) * (size_t)(B * U));
-  if (!z || !hcur || !ccur) { free(z); free(hcur); free(ccur); free(zeros); rfail(&c, "kerats-blas: out of memory"); return NULL; }
+  if (!z || !hcur || !ccur) { free(z); free(hcur); free(ccur); free(zeros); fail(&c, "kerats-blas: out of memory"); return NULL; }
   if (h0) memcpy(hcur, h0, sizeof(float) * (size_t)(B * U)); else memset(hcur, 0, sizeof(float) * (size_t)(B * U));
   if (c0) memcpy(ccur, c0, sizeof(float) * (size_t)(B * U)); else memset(ccur, 0, sizeof(float) * (size_t)(B * U));
   /* The input projection of every step at once, into the gate block. */
@@ -382,23 +321,23 @@ static void colsum_add(const float *a, int64_t rows, int64_t cols, int64_t lda, 
  * Every gradient output is overwritten (not accumulated).
  */
 static napi_value RnnBackward(napi_env env, napi_callback_info info) {
-  RCall c;
+  Call c;
   Dims dd, *d = &dd;
-  if (!rstart(&c, env, info, 20) || !read_dims(&c, d)) return NULL;
+  if (!start(&c, env, info, 20) || !read_dims(&c, d)) return NULL;
   const int64_t B = d->B, T = d->T, I = d->I, U = d->U, GU = d->G * U, N = B * T;
-  const float *x = rspan(&c, rint_arg(&c, 7), N * I, 0);
-  const float *W = rspan(&c, rint_arg(&c, 8), I * GU, 0);
-  const float *R = rspan(&c, rint_arg(&c, 9), U * GU, 0);
-  float *ws = rspan(&c, rint_arg(&c, 10), kerats_rnn_workspace(d->cell, B, T, U), 0);
-  const float *dhseq = rspan(&c, rint_arg(&c, 11), N * U, 0);
-  const float *dhlast = rspan(&c, rint_arg(&c, 12), B * U, 0);
-  const float *dclast = rspan(&c, rint_arg(&c, 13), B * U, 1);
-  float *dx = rspan(&c, rint_arg(&c, 14), N * I, 0);
-  float *dW = rspan(&c, rint_arg(&c, 15), I * GU, 0);
-  float *dR = rspan(&c, rint_arg(&c, 16), U * GU, 0);
-  float *db = rspan(&c, rint_arg(&c, 17), d->cell == CELL_GRU ? 2 * GU : GU, 1);
-  float *dh0 = rspan(&c, rint_arg(&c, 18), B * U, 0);
-  float *dc0 = rspan(&c, rint_arg(&c, 19), B * U, 1);
+  const float *x = span_optional(&c, arg_int(&c, 7), N * I, 0);
+  const float *W = span_optional(&c, arg_int(&c, 8), I * GU, 0);
+  const float *R = span_optional(&c, arg_int(&c, 9), U * GU, 0);
+  float *ws = span_optional(&c, arg_int(&c, 10), kerats_rnn_workspace(d->cell, B, T, U), 0);
+  const float *dhseq = span_optional(&c, arg_int(&c, 11), N * U, 0);
+  const float *dhlast = span_optional(&c, arg_int(&c, 12), B * U, 0);
+  const float *dclast = span_optional(&c, arg_int(&c, 13), B * U, 1);
+  float *dx = span_optional(&c, arg_int(&c, 14), N * I, 0);
+  float *dW = span_optional(&c, arg_int(&c, 15), I * GU, 0);
+  float *dR = span_optional(&c, arg_int(&c, 16), U * GU, 0);
+  float *db = span_optional(&c, arg_int(&c, 17), d->cell == CELL_GRU ? 2 * GU : GU, 1);
+  float *dh0 = span_optional(&c, arg_int(&c, 18), B * U, 0);
+  float *dc0 = span_optional(&c, arg_int(&c, 19), B * U, 1);
   if (c.failed) return NULL;
   layout(d, ws);
   const float *mask = d->mask;
@@ -411,7 +350,7 @@ static napi_value RnnBackward(napi_env env, napi_callback_info info) {
   float *tmp = malloc(sizeof(float) * (size_t)(B * U));
   if (!dZ || !dq || !dh || !dc || !tmp) {
     free(dZ); free(dq); free(dh); free(dc); free(tmp);
-    rfail(&c, "kerats-blas: out of memory");
+    fail(&c, "kerats-blas: out of memory");
     return NULL;
   }
   memcpy(dh, dhlast, sizeof(float) * (size_t)(B * U));

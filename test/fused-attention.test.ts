@@ -18,23 +18,10 @@ import { MultiHeadAttention, type MultiHeadAttentionArgs } from '../src/registry
 import { Attention } from '../src/registry/layers/custom/attention.js';
 import { fusedAttentionUnavailable, setFusedAttentionEnabled } from '../src/runtime/wasm-kernels/fused-attention-op.js';
 import { clearRecordedPaths, recordedPaths } from '../src/runtime/profile/kernel-path.js';
+import { randoms, relativeError } from './helpers/numeric.js';
 
 const TOL = 1e-4;
 const addonOn = process.env['KERATS_NATIVE_BLAS'] !== '0';
-
-/** Deterministic uniform [-1, 1) values (mulberry32). */
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -42,21 +29,6 @@ function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
 }
 
 const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-
-/**
- * Largest |a - b| over the largest |a|, that scale at least `floor`: the key bias's gradient is
- * zero in exact arithmetic (a softmax ignores a constant added to a row), so both paths give
- * float noise there, compared with the group's other gradients instead.
- */
-function relErr(a: Float32Array, b: Float32Array, floor = 0): number {
-  let scale = floor;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i] as number));
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 interface Case {
   label: string;
@@ -153,7 +125,7 @@ describe('fused attention (wasm)', () => {
         assert.equal(b.length, a.length, `${name} count`);
         const floor = 1e-3 * Math.max(...a.map(maxAbs));
         a.forEach((x, i) => {
-          const e = relErr(x, b[i] as Float32Array, floor);
+          const e = relativeError(x, b[i] as Float32Array, floor);
           assert.ok(e <= TOL, `${c.label}: ${name} ${i} relative error ${e.toExponential(2)} > ${TOL}`);
         });
       }
@@ -222,7 +194,7 @@ describe('fused attention (wasm)', () => {
     };
     const generic = runA(false);
     const fused = runA(true);
-    generic.forEach((g, i) => assert.ok(relErr(g, fused[i] as Float32Array) <= TOL, `Attention output/gradient ${i}`));
+    generic.forEach((g, i) => assert.ok(relativeError(g, fused[i] as Float32Array) <= TOL, `Attention output/gradient ${i}`));
   });
 
   it('a small attention classifier trains on this path: the loss goes down', async () => {

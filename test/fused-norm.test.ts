@@ -9,27 +9,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
 import { nativeNorm, nativeBlasStatus } from '../src/runtime/native/blas.js';
 import { Adam, AdamW } from '../src/registry/optimizers/rules.js';
+import { randoms, relativeError, useWasmWithTrainingKernels } from './helpers/numeric.js';
 
 const TOL = 1e-4;
-
-/** Deterministic uniform [-1, 1) values (mulberry32). */
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 interface Result {
   label: string;
@@ -84,13 +69,7 @@ function assertClose(label: string, want: Result[], got: Result[]): void {
     const g = got[i] as Result;
     assert.equal(g.label, w.label, label);
     assert.deepEqual(g.shape, w.shape, `${label} ${w.label}: shape`);
-    let scale = 0;
-    let diff = 0;
-    for (let j = 0; j < w.data.length; j++) {
-      scale = Math.max(scale, Math.abs(w.data[j] as number));
-      diff = Math.max(diff, Math.abs((w.data[j] as number) - (g.data[j] as number)));
-    }
-    const rel = diff / (scale || 1);
+    const rel = relativeError(w.data, g.data);
     assert.ok(Number.isFinite(rel) && rel <= TOL, `${label} ${w.label}: relative error ${rel.toExponential(2)} > ${TOL}`);
   });
 }
@@ -117,11 +96,7 @@ function check(label: string, make: () => tf.layers.Layer, xShape: number[], see
   assertClose(`${label} ${JSON.stringify(xShape)}`, want, got);
 }
 
-before(async () => {
-  registerWasmTrainingKernels();
-  assert.ok(await tf.setBackend('wasm'));
-  await tf.ready();
-});
+before(useWasmWithTrainingKernels);
 
 let seed = 1;
 

@@ -17,6 +17,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../src/runtime/wasm-kernels/index.js';
 import { nativeBlas, nativeBlasStatus } from '../src/runtime/native/blas.js';
 import { useBackend } from '../src/runtime/backend.js';
+import { randoms, relativeError } from './helpers/numeric.js';
 
 /** The backend compared with cpu: wasm, or tensorflow (test/kernels-tensorflow.test.ts). */
 const UNDER_TEST = process.env['KERATS_KERNEL_TEST_BACKEND'] === 'tensorflow' ? 'tensorflow' : 'wasm';
@@ -24,20 +25,6 @@ const UNDER_TEST = process.env['KERATS_KERNEL_TEST_BACKEND'] === 'tensorflow' ? 
 const wasmOnly = UNDER_TEST === 'wasm' ? undefined : `checks kerats' wasm kernels themselves, not the ${UNDER_TEST} backend`;
 
 const TOL = 1e-4;
-
-/** Deterministic uniform [-1, 1) values (mulberry32). */
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 interface Array_ {
   data: Float32Array | Int32Array | Uint8Array;
@@ -72,14 +59,7 @@ function assertSameOnBothBackends(label: string, fn: Fn, inputs: Array_[]): void
   cpu.forEach((c, i) => {
     const w = wasm[i] as Array_;
     assert.deepEqual(w.shape, c.shape, `${label}: output ${i} shape`);
-    let scale = 0;
-    let diff = 0;
-    for (let j = 0; j < c.data.length; j++) {
-      const a = Number(c.data[j]);
-      scale = Math.max(scale, Math.abs(a));
-      diff = Math.max(diff, Math.abs(a - Number(w.data[j])));
-    }
-    const rel = diff / (scale || 1);
+    const rel = relativeError(c.data, w.data);
     assert.ok(rel <= TOL, `${label}: output ${i} relative error ${rel.toExponential(2)} > ${TOL}`);
   });
 }
@@ -367,13 +347,8 @@ function assertModelGradsMatch(label: string, build: () => tf.LayersModel, x: Ar
   tf.setBackend(UNDER_TEST);
   cpu.forEach((c, i) => {
     const w = wasm[i] as Array_;
-    let scale = 0;
-    let diff = 0;
-    for (let j = 0; j < c.data.length; j++) {
-      scale = Math.max(scale, Math.abs(Number(c.data[j])));
-      diff = Math.max(diff, Math.abs(Number(c.data[j]) - Number(w.data[j])));
-    }
-    assert.ok(diff / (scale || 1) <= TOL, `${label}: weight ${i} gradient relative error ${(diff / (scale || 1)).toExponential(2)}`);
+    const rel = relativeError(c.data, w.data);
+    assert.ok(rel <= TOL, `${label}: weight ${i} gradient relative error ${rel.toExponential(2)}`);
   });
 }
 

@@ -36,7 +36,6 @@ export function registerProfile(program: Command): void {
       const { formatProfile } = await import('../runtime/profile/format.js');
       const { profileModel } = await import('../runtime/profile/layer-profile.js');
       const { syntheticBatch } = await import('../runtime/profile/synthetic-batch.js');
-      const { describeRecurrentPaths } = await import('../registry/layers/fused-rnn.js');
       const { buildOptimizer } = await import('../runtime/training/trainer.js');
       const config = await loadConfig(file, configLoadOptions(opts));
       requireTrainingSections(config, 'profile', ['compile']);
@@ -48,10 +47,9 @@ export function registerProfile(program: Command): void {
       const { xs, ys } = syntheticBatch(model, config.compile, batch);
       try {
         const result = await profileModel(model, config.compile, optimizer, xs, ys, opts.batches);
-        // Which path each LSTM/GRU/SimpleRNN took: the fused native kernel, or tfjs's per-step loop and why.
-        for (const line of describeRecurrentPaths(model.layers)) out.detail(`recurrent ${line}`);
-        const { recordedPaths } = await import('../runtime/profile/kernel-path.js');
-        for (const [layer, note] of recordedPaths()) out.detail(`path: ${layer}: ${note.path}${note.reason ? ` (${note.reason})` : ''}`);
+        // Which path each layer with a fused kernel (attention, LSTM/GRU/SimpleRNN) took, and why not the fused one.
+        const { describePaths } = await import('../runtime/profile/kernel-path.js');
+        for (const line of describePaths(model.layers)) out.detail(line);
         out.result({ name: config.name, ...result }, () => formatProfile(result, config.name));
       } finally {
         for (const t of [...xs, ...ys]) t.dispose();

@@ -22,6 +22,9 @@ os.environ["COLUMNS"] = "200"  # wide enough for Keras's default line lengths (8
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
+from keras_ref_common import (  # noqa: E402  (shared with scripts/keras-reference-models.py)
+    functional_conv_autoencoder, functional_toy_resnet, imdb_bidirectional_lstm, mnist_convnet, ticket_classifier_layers,
+    timeseries_transformer, write_index, write_summary)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "fixtures", "keras3-configs")
@@ -324,84 +327,6 @@ def functional_mnist():
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
 
 
-def functional_conv_autoencoder():
-    """keras.io/guides/functional_api: the convolutional autoencoder (Conv2DTranspose, UpSampling2D)."""
-    encoder_input = keras.Input(shape=(28, 28, 1), name="img")
-    x = layers.Conv2D(16, 3, activation="relu")(encoder_input)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.MaxPooling2D(3)(x)
-    x = layers.Conv2D(32, 3, activation="relu")(x)
-    x = layers.Conv2D(16, 3, activation="relu")(x)
-    encoder_output = layers.GlobalMaxPooling2D()(x)
-    x = layers.Reshape((4, 4, 1))(encoder_output)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
-    x = layers.UpSampling2D(3)(x)
-    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
-    decoder_output = layers.Conv2DTranspose(1, 3, activation="relu")(x)
-    return keras.Model(encoder_input, decoder_output, name="autoencoder")
-
-
-def functional_ticket_classifier():
-    """keras.io/guides/functional_api: "Models with multiple inputs and outputs" (tickets)."""
-    num_tags, num_words, num_departments = 12, 10000, 4
-    title_input = keras.Input(shape=(None,), name="title")
-    body_input = keras.Input(shape=(None,), name="body")
-    tags_input = keras.Input(shape=(num_tags,), name="tags")
-    title_features = layers.Embedding(num_words, 64)(title_input)
-    body_features = layers.Embedding(num_words, 64)(body_input)
-    title_features = layers.LSTM(128)(title_features)
-    body_features = layers.LSTM(32)(body_features)
-    x = layers.concatenate([title_features, body_features, tags_input])
-    priority_pred = layers.Dense(1, name="priority")(x)
-    department_pred = layers.Dense(num_departments, name="department")(x)
-    return keras.Model(inputs=[title_input, body_input, tags_input], outputs=[priority_pred, department_pred], name="ticket-classifier")
-
-
-def functional_toy_resnet():
-    """keras.io/guides/functional_api: "A toy ResNet model" (CIFAR10)."""
-    inputs = keras.Input(shape=(32, 32, 3), name="img")
-    x = layers.Conv2D(32, 3, activation="relu")(inputs)
-    x = layers.Conv2D(64, 3, activation="relu")(x)
-    block_1_output = layers.MaxPooling2D(3)(x)
-    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_1_output)
-    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
-    block_2_output = layers.add([x, block_1_output])
-    x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_2_output)
-    x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
-    block_3_output = layers.add([x, block_2_output])
-    x = layers.Conv2D(64, 3, activation="relu")(block_3_output)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dense(256, activation="relu")(x)
-    x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(10)(x)
-    return keras.Model(inputs, outputs, name="toy_resnet")
-
-
-def mnist_convnet():
-    """keras.io/examples/vision/mnist_convnet."""
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ], name="mnist-convnet")
-
-
-def imdb_bidirectional_lstm():
-    """keras.io/examples/nlp/bidirectional_lstm_imdb."""
-    inputs = keras.Input(shape=(None,), dtype="int32")
-    x = layers.Embedding(20000, 128)(inputs)
-    x = layers.Bidirectional(layers.LSTM(64, return_sequences=True))(x)
-    x = layers.Bidirectional(layers.LSTM(64))(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
-    return keras.Model(inputs, outputs, name="imdb-bidirectional-lstm")
-
-
 def text_classification_from_scratch():
     """keras.io/examples/nlp/text_classification_from_scratch: the model after TextVectorization."""
     inputs = keras.Input(shape=(None,), dtype="int64")
@@ -454,32 +379,6 @@ def rnn_guide_encoder_decoder():
     decoder_output = layers.LSTM(64, name="decoder")(decoder_embedded, initial_state=encoder_state)
     output = layers.Dense(10)(decoder_output)
     return keras.Model([encoder_input, decoder_input], output, name="rnn-guide-encoder-decoder")
-
-
-def timeseries_transformer():
-    """keras.io/examples/timeseries/timeseries_classification_transformer (FordA: 500 steps, 2 classes)."""
-
-    def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
-        x = layers.MultiHeadAttention(key_dim=head_size, num_heads=num_heads, dropout=dropout)(inputs, inputs)
-        x = layers.Dropout(dropout)(x)
-        x = layers.LayerNormalization(epsilon=1e-6)(x)
-        res = x + inputs
-        x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
-        x = layers.Dropout(dropout)(x)
-        x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
-        x = layers.LayerNormalization(epsilon=1e-6)(x)
-        return x + res
-
-    inputs = keras.Input(shape=(500, 1))
-    x = inputs
-    for _ in range(4):
-        x = transformer_encoder(x, 256, 4, 4, 0.25)
-    x = layers.GlobalAveragePooling1D(data_format="channels_first")(x)
-    for dim in [128]:
-        x = layers.Dense(dim, activation="relu")(x)
-        x = layers.Dropout(0.4)(x)
-    outputs = layers.Dense(2, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="timeseries-transformer")
 
 
 def oxford_pets_unet():
@@ -591,6 +490,12 @@ def image_classification_from_scratch():
     return keras.Model(inputs, outputs, name="image-classification")
 
 
+def functional_ticket_classifier():
+    """The ticket classifier with its outputs as a list, as the config writes them."""
+    inputs, priority_pred, department_pred = ticket_classifier_layers()
+    return keras.Model(inputs=inputs, outputs=[priority_pred, department_pred], name="ticket-classifier")
+
+
 GUIDE = "https://keras.io/guides/"
 MODELS = {
     # name: (builder, config, source, compare the layer table?)
@@ -624,13 +529,13 @@ MODELS = {
     "ensemble": (functional_ensemble, "configs/guides/ensemble.yaml", GUIDE + "functional_api/#all-models-are-callable-just-like-layers", True),
     "ticket-classifier": (functional_ticket_classifier, "configs/guides/ticket-classifier.yaml", GUIDE + "functional_api/#models-with-multiple-inputs-and-outputs", True),
     "toy-resnet": (functional_toy_resnet, "configs/guides/toy-resnet.yaml", GUIDE + "functional_api/#a-toy-resnet-model", True),
-    "mnist-convnet": (mnist_convnet, "configs/guides/mnist-convnet.yaml", "https://keras.io/examples/vision/mnist_convnet/", True),
-    "imdb-bidirectional-lstm": (imdb_bidirectional_lstm, "configs/guides/imdb-bidirectional-lstm.yaml", "https://keras.io/examples/nlp/bidirectional_lstm_imdb/", True),
+    "mnist-convnet": (lambda: mnist_convnet("mnist-convnet"), "configs/guides/mnist-convnet.yaml", "https://keras.io/examples/vision/mnist_convnet/", True),
+    "imdb-bidirectional-lstm": (lambda: imdb_bidirectional_lstm("imdb-bidirectional-lstm"), "configs/guides/imdb-bidirectional-lstm.yaml", "https://keras.io/examples/nlp/bidirectional_lstm_imdb/", True),
     "text-classification": (text_classification_from_scratch, "configs/guides/text-classification.yaml", "https://keras.io/examples/nlp/text_classification_from_scratch/", True),
     "rnn-guide-lstm": (rnn_guide_lstm, "configs/guides/rnn-guide-lstm.yaml", GUIDE + "working_with_rnns/", True),
     "rnn-guide-gru": (rnn_guide_gru_simple_rnn, "configs/guides/rnn-guide-gru.yaml", GUIDE + "working_with_rnns/", True),
     "rnn-guide-bidirectional": (rnn_guide_bidirectional, "configs/guides/rnn-guide-bidirectional.yaml", GUIDE + "working_with_rnns/#bidirectional-rnns", True),
-    "timeseries-transformer": (timeseries_transformer, "configs/guides/timeseries-transformer.yaml", "https://keras.io/examples/timeseries/timeseries_classification_transformer/", True),
+    "timeseries-transformer": (lambda: timeseries_transformer("timeseries-transformer"), "configs/guides/timeseries-transformer.yaml", "https://keras.io/examples/timeseries/timeseries_classification_transformer/", True),
     "image-classification": (image_classification_from_scratch, "configs/guides/image-classification.yaml", "https://keras.io/examples/vision/image_classification_from_scratch/", True),
     "oxford-pets-unet": (oxford_pets_unet, "configs/guides/oxford-pets-unet.yaml", "https://keras.io/examples/vision/oxford_pets_image_segmentation/", True),
     "transfer-learning-frozen": (transfer_learning_frozen, "configs/guides/transfer-learning-frozen.yaml", GUIDE + "transfer_learning/#freezing-layers-understanding-the-trainable-attribute", True),
@@ -652,25 +557,8 @@ def main():
             continue
         keras.backend.clear_session()  # automatic names start again at "dense", "lstm", ...
         model = make()
-        lines = []
-        model.summary(print_fn=lambda line, **_: lines.append(line), line_length=None)
-        with open(os.path.join(out, f"{name}.summary.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-        non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-        index[name] = {
-            "config": config,
-            "source": source,
-            "table": table,
-            "keras_version": keras.__version__,
-            "total_params": trainable + non_trainable,
-            "trainable_params": trainable,
-            "non_trainable_params": non_trainable,
-            "output_shapes": [list(o.shape) for o in model.outputs],
-        }
-    with open(index_path, "w") as f:
-        json.dump(index, f, indent=1, sort_keys=True)
-        f.write("\n")
+        index[name] = {"config": config, "source": source, "table": table, **write_summary(model, os.path.join(out, f"{name}.summary.txt"))}
+    write_index(index_path, index)
 
 
 if __name__ == "__main__":

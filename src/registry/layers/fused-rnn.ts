@@ -4,11 +4,13 @@
  * of tfjs-layers' few dozen kernels per time step (src/runtime/wasm-kernels/rnn-kernels.ts). kerats'
  * LSTM, GRU and SimpleRNN classes (fused-rnn-layers.ts, keras-gru.ts) call `fusedOrGeneric`; plain
  * tfjs layers are left alone. Whatever the kernel does not cover runs the generic tfjs path
- * unchanged, and the reason is recorded for `kerats profile --verbose` (`recurrentPath`).
+ * unchanged; the path and the reason are recorded per layer (`recurrentPath`) and by layer name in
+ * runtime/profile/kernel-path.ts, the one list `kerats profile --verbose` prints.
  * KERATS_FUSED_RNN=0 turns the fused path off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RNN_CELLS, RNN_SEQUENCE, type RnnCell } from '../../runtime/wasm-kernels/rnn-kernels.js';
+import { recordPath } from '../../runtime/profile/kernel-path.js';
 
 /** Which path a recurrent layer's last call took, and why the generic one when it did. */
 export type RecurrentPath = { fused: true } | { fused: false; reason: string };
@@ -30,6 +32,8 @@ interface CellLike {
   bias: tf.LayerVariable | null;
 }
 interface RnnLike {
+  /** The layer's name (a Bidirectional's halves: forward_NAME, backward_NAME). */
+  name: string;
   cell: CellLike;
   returnSequences: boolean;
   returnState: boolean;
@@ -114,7 +118,7 @@ function runFused(layer: RnnLike, p: Plan): tf.Tensor | tf.Tensor[] {
 
 /**
  * A recurrent layer's `call`: the fused kernel when `plan` covers this call, else `generic` (tfjs's
- * own `call`). The path taken is recorded for `recurrentPath`.
+ * own `call`). The path taken is recorded for `recurrentPath` and `kerats profile --verbose`.
  */
 export function fusedOrGeneric(
   layer: object, kind: RnnCell | 'gru', inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, generic: () => tf.Tensor | tf.Tensor[],
@@ -123,27 +127,10 @@ export function fusedOrGeneric(
   const p = plan(self, kind, inputs, kwargs);
   if ('reason' in p) {
     paths.set(layer, { fused: false, reason: p.reason });
+    recordPath(self.name, 'generic', p.reason);
     return generic();
   }
   paths.set(layer, { fused: true });
+  recordPath(self.name, 'fused');
   return runFused(self, p);
-}
-
-/** One line per recurrent layer (Bidirectional: both directions) saying which path it took. */
-export function describeRecurrentPaths(layers: readonly tf.layers.Layer[]): string[] {
-  const lines: string[] = [];
-  const say = (name: string, layer: object): void => {
-    const p = paths.get(layer);
-    if (p) lines.push(`${name}: ${p.fused ? 'fused native kernel (whole sequence)' : `generic tfjs path (${p.reason})`}`);
-  };
-  for (const l of layers) {
-    const bi = l as unknown as { forwardLayer?: object; backwardLayer?: object };
-    if (bi.forwardLayer && bi.backwardLayer) {
-      say(`${l.name} (forward)`, bi.forwardLayer);
-      say(`${l.name} (backward)`, bi.backwardLayer);
-    } else {
-      say(l.name, l);
-    }
-  }
-  return lines;
 }

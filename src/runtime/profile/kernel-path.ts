@@ -25,3 +25,26 @@ export function recordedPaths(): ReadonlyMap<string, PathNote> {
 export function clearRecordedPaths(): void {
   notes.clear();
 }
+
+/** The parts of a model's layer read here: its name, and a Bidirectional wrapper's two halves. */
+interface NamedLayer {
+  name: string;
+  forwardLayer?: { name: string };
+  backwardLayer?: { name: string };
+}
+
+/**
+ * One line per recorded layer, `path: NAME: fused` or `path: NAME: generic (reason)`, what
+ * `kerats profile --verbose` prints. A Bidirectional's halves record under tfjs's inner names
+ * (forward_lstm_LSTM2); they are shown as the wrapper's name with (forward) / (backward).
+ */
+export function describePaths(layers: readonly NamedLayer[]): string[] {
+  const shown = new Map<string, string>();
+  for (const l of layers) {
+    if (l.forwardLayer && l.backwardLayer) {
+      shown.set(l.forwardLayer.name, `${l.name} (forward)`);
+      shown.set(l.backwardLayer.name, `${l.name} (backward)`);
+    }
+  }
+  return [...notes].map(([layer, note]) => `path: ${shown.get(layer) ?? layer}: ${note.path}${note.reason ? ` (${note.reason})` : ''}`);
+}

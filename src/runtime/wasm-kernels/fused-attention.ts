@@ -6,17 +6,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from '../native/blas.js';
-import { asWasmBackend, type WasmBackend } from './wasm-backend.js';
+import { asWasmBackend, floatOffset, heapBuffer, type WasmBackend } from './wasm-backend.js';
 import { FUSED_ATTENTION, FUSED_ATTENTION_GRAD, registerFusedAttentionGradient } from './fused-attention-op.js';
-
-function heap(backend: WasmBackend): ArrayBuffer {
-  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-function off(backend: WasmBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
-  return data.memoryOffset / 4;
-}
 
 interface Dims {
   B: number;
@@ -61,11 +52,11 @@ function layout(backend: WasmBackend, inputs: Record<string, tf.TensorInfo | und
     if (qkv.shape.length !== 3 || qkv.dtype !== 'float32' || !(H > 0 && dk > 0 && dv > 0) || width !== H * (2 * dk + dv)) {
       throw new Error(`fused attention: packed q|k|v of shape [${qkv.shape.join(', ')}] does not hold ${H} heads of ${dk}, ${dk}, ${dv}`);
     }
-    const base = off(backend, qkv);
+    const base = floatOffset(backend, qkv);
     return { d: { B, T, S: T, H, dk, dv }, q: base, k: base + H * dk, v: base + 2 * H * dk, width };
   }
   const d = dims(q as tf.TensorInfo, k as tf.TensorInfo, v as tf.TensorInfo);
-  return { d, q: off(backend, q as tf.TensorInfo), k: off(backend, k as tf.TensorInfo), v: off(backend, v as tf.TensorInfo), width: 0 };
+  return { d, q: floatOffset(backend, q as tf.TensorInfo), k: floatOffset(backend, k as tf.TensorInfo), v: floatOffset(backend, v as tf.TensorInfo), width: 0 };
 }
 
 export function makeFusedAttention(blas: Attention): tf.KernelFunc {
@@ -80,7 +71,7 @@ export function makeFusedAttention(blas: Attention): tf.KernelFunc {
     const scale = Number(args.attrs?.['scale'] ?? 1);
     // Offsets are read after the outputs are made: making them can grow (move) the heap, not the offsets.
     blas.attentionForward(
-      heap(backend), at.q, at.k, at.v, mask ? off(backend, mask) : -1, off(backend, ctx), off(backend, probs),
+      heapBuffer(backend), at.q, at.k, at.v, mask ? floatOffset(backend, mask) : -1, floatOffset(backend, ctx), floatOffset(backend, probs),
       d.B, d.T, d.S, d.H, d.dk, d.dv, mask ? (mask.shape[0] ?? 1) : 1, causal ? 1 : 0, scale, at.width,
     );
     return [ctx, probs];
@@ -94,13 +85,13 @@ export function makeFusedAttentionGrad(blas: Attention): tf.KernelFunc {
     const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const { dctx, dprobs, probs, qkv } = inputs;
     const { d, ...at } = layout(backend, inputs, args.attrs);
-    const o = (t: tf.TensorInfo | undefined): number => (t ? off(backend, t) : -1);
+    const o = (t: tf.TensorInfo | undefined): number => (t ? floatOffset(backend, t) : -1);
     const scale = Number(args.attrs?.['scale'] ?? 1);
     if (qkv) {
       const dqkv = backend.makeOutput(qkv.shape, 'float32');
       const base = o(dqkv);
       blas.attentionBackward(
-        heap(backend), o(dctx), o(dprobs), at.q, at.k, at.v, o(probs), base, base + d.H * d.dk, base + 2 * d.H * d.dk,
+        heapBuffer(backend), o(dctx), o(dprobs), at.q, at.k, at.v, o(probs), base, base + d.H * d.dk, base + 2 * d.H * d.dk,
         d.B, d.T, d.S, d.H, d.dk, d.dv, scale, at.width,
       );
       return [dqkv];
@@ -109,7 +100,7 @@ export function makeFusedAttentionGrad(blas: Attention): tf.KernelFunc {
     const dk = backend.makeOutput([d.B, d.S, d.H, d.dk], 'float32');
     const dv = backend.makeOutput([d.B, d.S, d.H, d.dv], 'float32');
     blas.attentionBackward(
-      heap(backend), o(dctx), o(dprobs), at.q, at.k, at.v, o(probs), o(dq), o(dk), o(dv),
+      heapBuffer(backend), o(dctx), o(dprobs), at.q, at.k, at.v, o(probs), o(dq), o(dk), o(dv),
       d.B, d.T, d.S, d.H, d.dk, d.dv, scale, 0,
     );
     return [dq, dk, dv];

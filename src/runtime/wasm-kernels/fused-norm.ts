@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { NORM_ACTIVATIONS, type NativeNorm } from '../native/blas.js';
-import { asWasmBackend, f32, sizeOf, type WasmBackend } from './wasm-backend.js';
+import { asWasmBackend, f32, floatOffset, heapBuffer, sizeOf, type WasmBackend } from './wasm-backend.js';
 
 export const LAYER_NORM = 'KeratsLayerNorm';
 export const LAYER_NORM_GRAD = 'KeratsLayerNormGrad';
@@ -28,15 +28,6 @@ function need(args: Args, name: string): tf.TensorInfo {
   const t = args.inputs[name];
   if (!t || t.dtype !== 'float32') throw new Error(`wasm-kernels: ${name} must be a float32 tensor`);
   return t;
-}
-
-function heap(backend: WasmBackend): ArrayBuffer {
-  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-function off(backend: WasmBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
-  return data.memoryOffset / 4;
 }
 
 /** y = (x - mean)·rstd·gamma + beta per row; also the rows' mean and 1/sqrt(var + eps). */
@@ -218,7 +209,7 @@ function adamKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const m2 = backend.makeOutput(w.shape, 'float32');
     const v2 = backend.makeOutput(w.shape, 'float32');
     if (native) {
-      native.adam(heap(backend), off(backend, w), off(backend, g), off(backend, m), off(backend, v), off(backend, w2), off(backend, m2), off(backend, v2), n, alpha, b1, b2, eps);
+      native.adam(heapBuffer(backend), floatOffset(backend, w), floatOffset(backend, g), floatOffset(backend, m), floatOffset(backend, v), floatOffset(backend, w2), floatOffset(backend, m2), floatOffset(backend, v2), n, alpha, b1, b2, eps);
     } else {
       adamJs(f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v), f32(backend, w2), f32(backend, m2), f32(backend, v2), alpha, b1, b2, eps);
     }
@@ -226,21 +217,29 @@ function adamKernel(native: NativeNorm | undefined): tf.KernelFunc {
   };
 }
 
+/**
+ * What the LayerNorm and BatchNorm forward kernels read alike: x, gamma, beta, epsilon, gamma's
+ * size (LayerNorm's row length, BatchNorm's channel count), the rows it divides x into, and y.
+ */
+function normForward(args: Args): { backend: WasmBackend; x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo; eps: number; width: number; rows: number; y: tf.TensorInfo } {
+  const backend = asWasmBackend(args.backend);
+  const x = need(args, 'x');
+  const gamma = need(args, 'gamma');
+  const beta = need(args, 'beta');
+  const eps = Number(args.attrs?.['epsilon']);
+  const width = sizeOf(gamma.shape);
+  const rows = sizeOf(x.shape) / width;
+  return { backend, x, gamma, beta, eps, width, rows, y: backend.makeOutput(x.shape, 'float32') };
+}
+
 /** The row size of a LayerNorm: gamma's element count (its axes are x's trailing ones). */
 function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const x = need(args, 'x');
-    const gamma = need(args, 'gamma');
-    const beta = need(args, 'beta');
-    const eps = Number(args.attrs?.['epsilon']);
-    const d = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / d;
-    const y = backend.makeOutput(x.shape, 'float32');
+    const { backend, x, gamma, beta, eps, width: d, rows, y } = normForward(args);
     const mean = backend.makeOutput([rows], 'float32');
     const rstd = backend.makeOutput([rows], 'float32');
     if (native) {
-      native.layerNorm(heap(backend), off(backend, x), off(backend, gamma), off(backend, beta), off(backend, y), off(backend, mean), off(backend, rstd), rows, d, eps);
+      native.layerNorm(heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, beta), floatOffset(backend, y), floatOffset(backend, mean), floatOffset(backend, rstd), rows, d, eps);
     } else {
       layerNormJs(f32(backend, x), f32(backend, gamma), f32(backend, beta), f32(backend, y), f32(backend, mean), f32(backend, rstd), rows, d, eps);
     }
@@ -248,22 +247,30 @@ function layerNormKernel(native: NativeNorm | undefined): tf.KernelFunc {
   };
 }
 
-function layerNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
+/**
+ * LayerNorm's and BatchNorm's gradients take the same tensors (dy, x, gamma, mean, rstd -> dx,
+ * dgamma, dbeta) and differ only in the loop: `width` is the row length d for LayerNorm, the
+ * channel count c for BatchNorm (gamma's size either way).
+ */
+type NormGradNative = (heap: ArrayBuffer, dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, width: number) => void;
+type NormGradJs = (dy: Float32Array, x: Float32Array, g: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, width: number) => void;
+
+function normGradKernel(native: NormGradNative | undefined, js: NormGradJs): tf.KernelFunc {
   return (args) => {
     const backend = asWasmBackend(args.backend);
     const [dy, x, gamma, mean, rstd] = ['dy', 'x', 'gamma', 'mean', 'rstd'].map((n) => need(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-    const d = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / d;
+    const width = sizeOf(gamma.shape);
+    const rows = sizeOf(x.shape) / width;
     const dx = backend.makeOutput(x.shape, 'float32');
     const dg = backend.makeOutput(gamma.shape, 'float32');
     const db = backend.makeOutput(gamma.shape, 'float32');
     if (native) {
-      native.layerNormGrad(
-        heap(backend), off(backend, dy), off(backend, x), off(backend, gamma), off(backend, mean), off(backend, rstd),
-        off(backend, dx), off(backend, dg), off(backend, db), rows, d,
+      native(
+        heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, mean), floatOffset(backend, rstd),
+        floatOffset(backend, dx), floatOffset(backend, dg), floatOffset(backend, db), rows, width,
       );
     } else {
-      layerNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, d);
+      js(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, width);
     }
     return [dx, dg, db];
   };
@@ -271,47 +278,19 @@ function layerNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
 
 function batchNormTrainKernel(native: NativeNorm | undefined): tf.KernelFunc {
   return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const x = need(args, 'x');
-    const gamma = need(args, 'gamma');
-    const beta = need(args, 'beta');
-    const eps = Number(args.attrs?.['epsilon']);
-    const c = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / c;
-    const y = backend.makeOutput(x.shape, 'float32');
+    const { backend, x, gamma, beta, eps, width: c, rows, y } = normForward(args);
     const mean = backend.makeOutput([c], 'float32');
     const variance = backend.makeOutput([c], 'float32');
     const rstd = backend.makeOutput([c], 'float32');
     if (native) {
       native.batchNorm(
-        heap(backend), off(backend, x), off(backend, gamma), off(backend, beta), off(backend, y),
-        off(backend, mean), off(backend, variance), off(backend, rstd), rows, c, eps,
+        heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, gamma), floatOffset(backend, beta), floatOffset(backend, y),
+        floatOffset(backend, mean), floatOffset(backend, variance), floatOffset(backend, rstd), rows, c, eps,
       );
     } else {
       batchNormJs(f32(backend, x), f32(backend, gamma), f32(backend, beta), f32(backend, y), f32(backend, mean), f32(backend, variance), f32(backend, rstd), rows, c, eps);
     }
     return [y, mean, variance, rstd];
-  };
-}
-
-function batchNormGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
-  return (args) => {
-    const backend = asWasmBackend(args.backend);
-    const [dy, x, gamma, mean, rstd] = ['dy', 'x', 'gamma', 'mean', 'rstd'].map((n) => need(args, n)) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-    const c = sizeOf(gamma.shape);
-    const rows = sizeOf(x.shape) / c;
-    const dx = backend.makeOutput(x.shape, 'float32');
-    const dg = backend.makeOutput(gamma.shape, 'float32');
-    const db = backend.makeOutput(gamma.shape, 'float32');
-    if (native) {
-      native.batchNormGrad(
-        heap(backend), off(backend, dy), off(backend, x), off(backend, gamma), off(backend, mean), off(backend, rstd),
-        off(backend, dx), off(backend, dg), off(backend, db), rows, c,
-      );
-    } else {
-      batchNormGradJs(f32(backend, dy), f32(backend, x), f32(backend, gamma), f32(backend, mean), f32(backend, rstd), f32(backend, dx), f32(backend, dg), f32(backend, db), rows, c);
-    }
-    return [dx, dg, db];
   };
 }
 
@@ -327,7 +306,7 @@ function biasActGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
     const rows = sizeOf(y.shape) / c;
     const dz = backend.makeOutput(y.shape, 'float32');
     const db = backend.makeOutput([c], 'float32');
-    if (native) native.biasActGrad(heap(backend), off(backend, dy), off(backend, y), off(backend, dz), off(backend, db), rows, c, act);
+    if (native) native.biasActGrad(heapBuffer(backend), floatOffset(backend, dy), floatOffset(backend, y), floatOffset(backend, dz), floatOffset(backend, db), rows, c, act);
     else biasActGradJs(f32(backend, dy), f32(backend, y), f32(backend, dz), f32(backend, db), rows, c, act);
     return [dz, db];
   };
@@ -337,9 +316,9 @@ function biasActGradKernel(native: NativeNorm | undefined): tf.KernelFunc {
 export function fusedNormKernels(native: NativeNorm | undefined): Array<[string, tf.KernelFunc]> {
   return [
     [LAYER_NORM, layerNormKernel(native)],
-    [LAYER_NORM_GRAD, layerNormGradKernel(native)],
+    [LAYER_NORM_GRAD, normGradKernel(native?.layerNormGrad.bind(native), layerNormGradJs)],
     [BATCH_NORM_TRAIN, batchNormTrainKernel(native)],
-    [BATCH_NORM_GRAD, batchNormGradKernel(native)],
+    [BATCH_NORM_GRAD, normGradKernel(native?.batchNormGrad.bind(native), batchNormGradJs)],
     [BIAS_ACT_GRAD, biasActGradKernel(native)],
     [ADAM_STEP, adamKernel(native)],
   ];

@@ -9,24 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { NATIVE_ACTIVATIONS, type NativeBlas } from '../native/blas.js';
 import { as4, convInfo } from './conv-backprop.js';
 import { maxPoolGradInfo } from './max-pool-grad.js';
-import { Scratch, asWasmBackend, sizeOf, type WasmBackend } from './wasm-backend.js';
-
-/** The wasm memory and a tensor's offset in it, in float32 elements. Re-read after allocations. */
-function heap(backend: WasmBackend): ArrayBuffer {
-  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-function off(backend: WasmBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
-  return data.memoryOffset / 4;
-}
+import { Scratch, asWasmBackend, floatOffset, heapBuffer, sizeOf, type WasmBackend } from './wasm-backend.js';
 
 /** c[m, n] = op(a)·op(b) for one pair of matrices, on tensors of the wasm backend. */
 function gemm1(
   blas: NativeBlas, backend: WasmBackend, transA: boolean, transB: boolean, m: number, n: number, k: number,
   a: tf.TensorInfo, b: tf.TensorInfo, c: tf.TensorInfo,
 ): void {
-  blas.gemm(heap(backend), transA ? 1 : 0, transB ? 1 : 0, m, n, k, off(backend, a), off(backend, b), off(backend, c), 1, 0, 0, 0, 0);
+  blas.gemm(heapBuffer(backend), transA ? 1 : 0, transB ? 1 : 0, m, n, k, floatOffset(backend, a), floatOffset(backend, b), floatOffset(backend, c), 1, 0, 0, 0, 0);
 }
 
 /** The named inputs when all are present and float32 (what the native kernels handle), else undefined. */
@@ -78,7 +68,7 @@ function gemmInto(
     gemm1(blas, backend, false, transposeB, batchA * m, n, k, a, b, out);
   } else {
     blas.gemm(
-      heap(backend), transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, off(backend, a), off(backend, b), off(backend, out),
+      heapBuffer(backend), transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, floatOffset(backend, a), floatOffset(backend, b), floatOffset(backend, out),
       batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n, 0,
     );
   }
@@ -107,7 +97,7 @@ function epilogueFor(backend: WasmBackend, args: Parameters<tf.KernelFunc>[0], c
   // A bias per output column only ([cols], [1, cols], ...): a [cols, 1] column bias must broadcast the other way.
   if (bias && (bias.dtype !== 'float32' || sizeOf(bias.shape) !== cols || bias.shape[bias.shape.length - 1] !== cols)) return undefined;
   const alpha = Number(args.attrs?.['leakyreluAlpha'] ?? 0.2);
-  return { code, alpha, bias: bias ? (): number => off(backend, bias) : (): number => -1 };
+  return { code, alpha, bias: bias ? (): number => floatOffset(backend, bias) : (): number => -1 };
 }
 
 export function makeNativeFusedMatMul(blas: NativeBlas, fallback: tf.KernelFunc): tf.KernelFunc {
@@ -122,7 +112,7 @@ export function makeNativeFusedMatMul(blas: NativeBlas, fallback: tf.KernelFunc)
     const ep = epilogueFor(backend, args, d.n);
     if (!ep) return fallback(args);
     const out = gemmInto(blas, backend, a, b, d, transposeA, transposeB);
-    blas.epilogue(heap(backend), off(backend, out), sizeOf(d.outShape) / d.n, d.n, ep.bias(), ep.code, ep.alpha);
+    blas.epilogue(heapBuffer(backend), floatOffset(backend, out), sizeOf(d.outShape) / d.n, d.n, ep.bias(), ep.code, ep.alpha);
     return out;
   };
 }
@@ -159,7 +149,7 @@ function patches(blas: NativeBlas, scratch: Scratch, x: tf.TensorInfo, info: tf.
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const col = scratch.alloc([rows, info.filterHeight * info.filterWidth * info.inChannels]);
   const backend = scratch.backend;
-  blas.im2col(heap(backend), off(backend, x), off(backend, col), ...geometry(info));
+  blas.im2col(heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, col), ...geometry(info));
   return col;
 }
 
@@ -186,7 +176,7 @@ function convForward(blas: NativeBlas, fallback: tf.KernelFunc, fused: boolean):
       const col = patches(blas, scratch, x, info);
       const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
       gemm1(blas, backend, false, false, rows, info.outChannels, K, col, filter, out);
-      if (fused) blas.epilogue(heap(backend), off(backend, out), rows, info.outChannels, ep.bias(), ep.code, ep.alpha);
+      if (fused) blas.epilogue(heapBuffer(backend), floatOffset(backend, out), rows, info.outChannels, ep.bias(), ep.code, ep.alpha);
       return out;
     } finally {
       scratch.dispose();
@@ -211,7 +201,7 @@ export function makeNativeConv2DBackpropFilter(blas: NativeBlas, fallback: tf.Ke
     const K = info.filterHeight * info.filterWidth * info.inChannels;
     if (K < MIN_NATIVE_CONV_DEPTH) {
       const out = backend.makeOutput(filterShape, 'float32');
-      blas.filterGrad(heap(backend), off(backend, x), off(backend, dy), off(backend, out), info.outChannels, ...geometry(info));
+      blas.filterGrad(heapBuffer(backend), floatOffset(backend, x), floatOffset(backend, dy), floatOffset(backend, out), info.outChannels, ...geometry(info));
       return out;
     }
     const scratch = new Scratch(backend);
@@ -246,7 +236,7 @@ export function makeNativeConv2DBackpropInput(blas: NativeBlas, fallback: tf.Ker
     try {
       const col = scratch.alloc([rows, K]);
       gemm1(blas, backend, false, true, rows, K, info.outChannels, dy, filter, col);
-      blas.col2im(heap(backend), off(backend, col), off(backend, out), ...geometry(info));
+      blas.col2im(heapBuffer(backend), floatOffset(backend, col), floatOffset(backend, out), ...geometry(info));
       return out;
     } finally {
       scratch.dispose();
@@ -264,7 +254,7 @@ export function makeNativeMaxPoolGrad(blas: NativeBlas, fallback: tf.KernelFunc)
     if (sizeOf(input.shape) === 0 || info.outHeight <= 0 || info.outWidth <= 0) return fallback(args);
     const dx = backend.makeOutput(input.shape, 'float32');
     blas.maxPoolGrad(
-      heap(backend), off(backend, input), off(backend, dy), off(backend, dx),
+      heapBuffer(backend), floatOffset(backend, input), floatOffset(backend, dy), floatOffset(backend, dx),
       info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
       info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
     );

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeBlas } from '../native/blas.js';
-import { asWasmBackend, type WasmBackend } from './wasm-backend.js';
+import { asWasmBackend, heapBuffer, optionalOffset } from './wasm-backend.js';
 
 type GradMap = Record<string, () => tf.Tensor>;
 
@@ -23,16 +23,6 @@ export const RNN_SEQUENCE_GRAD = 'KeratsRnnSequenceGrad';
 /** Cell codes of native/kerats_rnn.c. */
 export const RNN_CELLS = { lstm: 0, gru: 1, gru_reset_before: 2, simple: 3 } as const;
 export type RnnCell = keyof typeof RNN_CELLS;
-
-function heap(backend: WasmBackend): ArrayBuffer {
-  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
-}
-function off(backend: WasmBackend, info: tf.TensorInfo | undefined): number {
-  if (!info) return -1;
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
-  return data.memoryOffset / 4;
-}
 
 interface Sizes {
   cell: number;
@@ -70,9 +60,9 @@ export function makeRnnSequence(blas: Required<Pick<NativeBlas, 'rnnForward' | '
     const hLast = backend.makeOutput([s.B, s.U], 'float32');
     const cLast = lstm ? backend.makeOutput([s.B, s.U], 'float32') : undefined;
     blas.rnnForward(
-      heap(backend), s.cell, s.B, s.T, s.I, s.U, s.back,
-      off(backend, x), off(backend, kernel), off(backend, recurrent), off(backend, bias), off(backend, h0), off(backend, c0),
-      off(backend, mask), off(backend, hseq), off(backend, hLast), off(backend, cLast), off(backend, ws),
+      heapBuffer(backend), s.cell, s.B, s.T, s.I, s.U, s.back,
+      optionalOffset(backend, x), optionalOffset(backend, kernel), optionalOffset(backend, recurrent), optionalOffset(backend, bias), optionalOffset(backend, h0), optionalOffset(backend, c0),
+      optionalOffset(backend, mask), optionalOffset(backend, hseq), optionalOffset(backend, hLast), optionalOffset(backend, cLast), optionalOffset(backend, ws),
     );
     return cLast ? [ws, hseq, hLast, cLast] : [ws, hseq, hLast];
   };
@@ -98,10 +88,10 @@ export function makeRnnSequenceGrad(blas: Required<Pick<NativeBlas, 'rnnBackward
     const dh0 = backend.makeOutput([s.B, s.U], 'float32');
     const dc0 = dcLast ? backend.makeOutput([s.B, s.U], 'float32') : undefined;
     blas.rnnBackward(
-      heap(backend), s.cell, s.B, s.T, s.I, s.U, s.back,
-      off(backend, x), off(backend, kernel), off(backend, recurrent), off(backend, ws),
-      off(backend, dhseq), off(backend, dhLast), off(backend, dcLast),
-      off(backend, dx), off(backend, dk), off(backend, dr), off(backend, db), off(backend, dh0), off(backend, dc0),
+      heapBuffer(backend), s.cell, s.B, s.T, s.I, s.U, s.back,
+      optionalOffset(backend, x), optionalOffset(backend, kernel), optionalOffset(backend, recurrent), optionalOffset(backend, ws),
+      optionalOffset(backend, dhseq), optionalOffset(backend, dhLast), optionalOffset(backend, dcLast),
+      optionalOffset(backend, dx), optionalOffset(backend, dk), optionalOffset(backend, dr), optionalOffset(backend, db), optionalOffset(backend, dh0), optionalOffset(backend, dc0),
     );
     return [dx, dk, dr, ...(db ? [db] : []), dh0, ...(dc0 ? [dc0] : [])];
   };

@@ -57,6 +57,23 @@ export function f32(backend: WasmBackend, info: tf.TensorInfo): Float32Array {
   return arr;
 }
 
+/** The wasm memory the native addon's kernels read and write in place. Re-read it after allocations: the heap can grow into a new buffer. */
+export function heapBuffer(backend: WasmBackend): ArrayBuffer {
+  return backend.wasm.HEAPU8.buffer as ArrayBuffer;
+}
+
+/** A tensor's offset in the wasm memory in float32 elements (what the native addon takes). */
+export function floatOffset(backend: WasmBackend, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('wasm-kernels: tensor is not on the wasm backend');
+  return data.memoryOffset / 4;
+}
+
+/** The same, or -1 for a tensor left out (the addon's marker for an optional input). */
+export function optionalOffset(backend: WasmBackend, info: tf.TensorInfo | undefined): number {
+  return info ? floatOffset(backend, info) : -1;
+}
+
 /** Wraps `module.cwrap` once per backend instance (kernels may be registered after backend init). */
 export function cFunction(backend: WasmBackend, name: string, argTypes: string[]): CFunction {
   let perBackend = cwrapCache.get(backend);
