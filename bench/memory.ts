@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { useBackend, type BackendName } from '../src/runtime/backend.js';
 import { estimateStepMemory, formatMemory } from '../src/runtime/memory-estimate.js';
+import { fusedPaths } from '../src/runtime/fused-paths.js';
 import { buildSequential } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 import { MODEL_CASES } from './model-cases.js';
@@ -39,7 +40,8 @@ export async function measureCase(name: string): Promise<MemoryRow> {
     await train(model, config.compile, { x, y, size: c.batch }, { epochs: 1, batchSize: c.batch, shuffle: false, callbacks: [] });
   });
   const heap1 = wasmHeapBytes();
-  const est = estimateStepMemory(model, c.batch, config.compile.optimizer);
+  // The paths the step just took (the fused wasm kernels keep less than tfjs-layers' ops).
+  const est = estimateStepMemory(model, c.batch, config.compile.optimizer, fusedPaths(tf.getBackend()));
   const estimate = est.total;
   if (process.env.KERATS_MEM_DEBUG) console.error(c.name, JSON.stringify({ ...est, largestLayer: est.largestLayer?.name }));
   tf.dispose([x, y]);

@@ -12,6 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { loadConfigText } from '../src/config/load.js';
 import { useBackend } from '../src/runtime/backend.js';
 import { estimateStepMemory } from '../src/runtime/memory-estimate.js';
+import { fusedPaths } from '../src/runtime/fused-paths.js';
+import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
+import { setFusedAttentionEnabled } from '../src/runtime/wasm-kernels/fused-attention-op.js';
+import { setFusedRnnEnabled } from '../src/registry/layers/fused-rnn.js';
 import { buildModel } from '../src/runtime/model-builder.js';
 import { train } from '../src/runtime/training/trainer.js';
 
@@ -72,24 +76,47 @@ async function ratio(yaml: string): Promise<{ estimate: number; measured: number
     const info = await tf.profile(async () => {
       await train(model, config.compile, { x, y, size: BATCH }, { epochs: 1, batchSize: BATCH, shuffle: false, callbacks: [] });
     });
-    return { estimate: estimateStepMemory(model, BATCH, config.compile.optimizer).total, measured: info.peakBytes };
+    const est = estimateStepMemory(model, BATCH, config.compile.optimizer, fusedPaths(tf.getBackend()));
+    if (process.env.KERATS_MEM_DEBUG) console.error(JSON.stringify({ ...est, measured: info.peakBytes, largestLayer: est.largestLayer?.name, paths: fusedPaths(tf.getBackend()) }));
+    return { estimate: est.total, measured: info.peakBytes };
   } finally {
     tf.dispose([x, y]);
     model.dispose();
   }
 }
 
-const CASES: [string, string][] = [
-  ['transformer block, 200 steps, key_dim 16, no dropout', transformer(200, 16, 0)],
-  ['transformer block, 200 steps, key_dim 64, attention dropout 0.25', transformer(200, 64, 0.25)],
-  ['U-Net down and up blocks, 32x32', UNET],
+/** Every fused wasm path off: tfjs-layers' own ops, as the cpu and tensorflow backends run them. */
+function genericOps(): () => void {
+  const was = setFusedLayersEnabled(false);
+  setFusedRnnEnabled(false);
+  setFusedAttentionEnabled(false);
+  return () => {
+    setFusedLayersEnabled(was);
+    setFusedRnnEnabled(process.env.KERATS_FUSED_RNN !== '0');
+    setFusedAttentionEnabled(process.env.KERATS_FUSED_ATTENTION !== '0');
+  };
+}
+
+/** [name, model, the fused wasm kernels on (whichever the machine has) or off]. */
+const CASES: [string, string, boolean][] = [
+  ['transformer block, 200 steps, key_dim 16, no dropout', transformer(200, 16, 0), true],
+  ['transformer block, 200 steps, key_dim 64, attention dropout 0.25', transformer(200, 64, 0.25), true],
+  ['U-Net down and up blocks, 32x32', UNET, true],
+  ['transformer block, 200 steps, key_dim 16, no dropout, fused kernels off (generic ops)', transformer(200, 16, 0), false],
+  ['U-Net down and up blocks, 32x32, fused kernels off (generic ops)', UNET, false],
 ];
 
-for (const [name, yaml] of CASES) {
+for (const [name, yaml, fused] of CASES) {
   test(`${name}: the estimate is within 1.5x of a real step's peak`, async () => {
     await useBackend('wasm');
-    const { estimate, measured } = await ratio(yaml);
-    const r = estimate / measured;
-    assert.ok(r > 1 / 1.5 && r < 1.5, `estimated ${estimate} bytes, measured ${measured} (ratio ${r.toFixed(2)})`);
+    const restore = fused ? () => {} : genericOps();
+    try {
+      if (!fused) assert.deepEqual(fusedPaths('wasm'), { layers: false, recurrent: false, attention: false });
+      const { estimate, measured } = await ratio(yaml);
+      const r = estimate / measured;
+      assert.ok(r > 1 / 1.5 && r < 1.5, `estimated ${estimate} bytes, measured ${measured} (ratio ${r.toFixed(2)})`);
+    } finally {
+      restore();
+    }
   });
 }

@@ -9,6 +9,10 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useBackend } from '../src/runtime/backend.js';
 import { isOutOfMemory, outOfMemoryError } from '../src/runtime/memory-guard.js';
+import { fusedPaths } from '../src/runtime/fused-paths.js';
+import { setFusedLayersEnabled } from '../src/runtime/wasm-kernels/fused-layers.js';
+import { setFusedRnnEnabled } from '../src/registry/layers/fused-rnn.js';
+import { setFusedAttentionEnabled } from '../src/runtime/wasm-kernels/fused-attention-op.js';
 import { measureCase } from '../bench/memory.js';
 import { hasStackTrace, kerats, tempDir } from './helpers/cli.js';
 
@@ -42,7 +46,8 @@ test('a model whose step needs more than 4 GB on wasm is refused before training
   assert.ok(!existsSync(path.join(dir, 'runs')) || readdirSync(path.join(dir, 'runs'), { recursive: true }).length === 0);
 
   // The suggested batch size passes the same check (summary prints the estimate under the limit).
-  const s = await kerats(['summary', 'big.yaml', '--set', `fit.batch_size=${fits}`, '--json'], { cwd: dir });
+  // On the same backend: wasm's fused kernels keep less than the generic ops --backend auto's summary counts.
+  const s = await kerats(['summary', 'big.yaml', '--backend', 'wasm', '--set', `fit.batch_size=${fits}`, '--json'], { cwd: dir });
   assert.equal(s.code, 0, s.stderr);
   const mem = (JSON.parse(s.stdout) as { training_memory: { total: number; batch_size: number; largest_layer: { name: string } } }).training_memory;
   assert.equal(mem.batch_size, fits);
@@ -50,11 +55,32 @@ test('a model whose step needs more than 4 GB on wasm is refused before training
   assert.ok(mem.total < 4_294_901_760, String(mem.total));
 });
 
-test('the estimate is within 25% of a real training step\'s peak tensor memory on the bench models', async () => {
-  await useBackend('wasm');
+async function benchWithin25Percent(): Promise<void> {
   for (const name of ['mlp', 'cnn', 'lstm']) {
     const row = await measureCase(name);
     assert.ok(row.ratio > 0.75 && row.ratio < 1.25, `${name}: estimated ${row.estimate} bytes, measured ${row.measured} (ratio ${row.ratio.toFixed(2)})`);
+  }
+}
+
+test('the estimate is within 25% of a real training step\'s peak tensor memory on the bench models (wasm, fused kernels)', async () => {
+  await useBackend('wasm');
+  // The paths this step takes (measureCase estimates for them): the fused Dense/Conv/Adam kernels at least.
+  assert.equal(fusedPaths('wasm').layers, true);
+  await benchWithin25Percent();
+});
+
+test('with the fused wasm kernels off (tfjs-layers\' own ops, as on the cpu and tensorflow backends) the generic estimate is within 25% too', async () => {
+  await useBackend('wasm');
+  const was = setFusedLayersEnabled(false);
+  setFusedRnnEnabled(false);
+  setFusedAttentionEnabled(false);
+  try {
+    assert.deepEqual(fusedPaths('wasm'), { layers: false, recurrent: false, attention: false });
+    await benchWithin25Percent();
+  } finally {
+    setFusedLayersEnabled(was);
+    setFusedRnnEnabled(process.env.KERATS_FUSED_RNN !== '0');
+    setFusedAttentionEnabled(process.env.KERATS_FUSED_ATTENTION !== '0');
   }
 });
 

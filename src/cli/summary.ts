@@ -25,11 +25,13 @@ export function registerSummary(program: Command): void {
       const { estimateStepMemory } = await import('../runtime/memory-estimate.js');
       const { describeStepMemory, stepMemoryJson } = await import('../runtime/memory-guard.js');
       const { loadModelSource } = await import('./model-source.js');
-      await useBackend(shapeOnlyBackend(opts.backend));
+      const { fusedPaths } = await import('../runtime/fused-paths.js');
+      const backend = await useBackend(shapeOnlyBackend(opts.backend));
       const { model, name, config } = await loadModelSource(target, { config: configLoadOptions(opts), allowPlugins: opts.allowPlugins });
       const s: ModelSummary & { training_memory?: StepMemoryJson } = summarize(model, name, { expand: opts.expand === true });
-      // A config that says how it trains: the step's memory at its batch size, with its optimizer.
-      const memory = config?.compile && config.fit ? estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer) : undefined;
+      // A config that says how it trains: the step's memory at its batch size, with its optimizer,
+      // on the backend named (its fused kernels keep less; --backend auto: the generic ops' count).
+      const memory = config?.compile && config.fit ? estimateStepMemory(model, config.fit.batchSize, config.compile.optimizer, fusedPaths(backend.name)) : undefined;
       if (memory) s.training_memory = stepMemoryJson(memory);
       model.dispose();
       // Keras narrows its table to the terminal; off a terminal, its default widths.

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NamedEntry } from '../config/types.js';
 import { KeratsError } from '../util/errors.js';
 import type { BackendName } from './backend.js';
-import { estimateStepMemory, formatMemory, largestBatchThatFits, type StepMemory } from './memory-estimate.js';
+import { GENERIC_PATHS, estimateStepMemory, formatMemory, largestBatchThatFits, type FusedPaths, type StepMemory } from './memory-estimate.js';
 
 /** The most a 32-bit WebAssembly memory can grow to (tfjs-backend-wasm's heap maximum). */
 export const WASM_MAX_BYTES = 4_294_901_760;
@@ -40,10 +40,11 @@ export interface StepCheck {
 
 /**
  * Estimates the step and refuses it (exit 2) when it cannot fit: names the estimate, the limit,
- * the layer that needs the most and the largest batch size that fits.
+ * the layer that needs the most and the largest batch size that fits. `paths`: the fused wasm
+ * kernels the step will take (fusedPaths(backend) in fused-paths.ts).
  */
-export function checkStepMemory(model: tf.LayersModel, batchSize: number, optimizer: NamedEntry | undefined, backend: BackendName): StepCheck {
-  const estimate = estimateStepMemory(model, batchSize, optimizer);
+export function checkStepMemory(model: tf.LayersModel, batchSize: number, optimizer: NamedEntry | undefined, backend: BackendName, paths: FusedPaths = GENERIC_PATHS): StepCheck {
+  const estimate = estimateStepMemory(model, batchSize, optimizer, paths);
   const limit = memoryLimit(backend);
   if (estimate.total <= limit.bytes) return { estimate, limit };
   const fits = largestBatchThatFits(estimate, limit.bytes);

@@ -21,6 +21,7 @@ import { isStreaming, type AnyExamples, type LoadedData, type TargetEncoding } f
 import { loadTrainingData } from './data/stream.js';
 import { buildModel } from './model-builder.js';
 import { formatMemory } from './memory-estimate.js';
+import { fusedPaths } from './fused-paths.js';
 import { checkStepMemory, describeStepMemory, isOutOfMemory, outOfMemoryError, type StepCheck } from './memory-guard.js';
 import { buildModelFromSources } from '../saving/transfer.js';
 import { saveModel } from '../saving/model-io.js';
@@ -172,7 +173,7 @@ async function trainClaimed(config: KeratsConfig, opts: TrainRunOptions, backend
   // the batch size that fits, rather than aborting the WebAssembly heap mid-epoch.
   let memory: StepCheck;
   try {
-    memory = checkStepMemory(model, config.fit.batchSize, config.compile.optimizer, backend.name);
+    memory = checkStepMemory(model, config.fit.batchSize, config.compile.optimizer, backend.name, fusedPaths(backend.name));
   } catch (e) {
     model.dispose();
     throw e;

@@ -50,6 +50,14 @@ export function setFusedRnnEnabled(on: boolean): void {
   enabled = on;
 }
 
+/** Why no recurrent layer can take the fused kernel on the active backend, or undefined when a supported one would. */
+export function fusedRnnUnavailable(): string | undefined {
+  if (!enabled) return 'fused path turned off (KERATS_FUSED_RNN=0)';
+  if (tf.getBackend() !== 'wasm') return `backend ${tf.getBackend()} (fused only on wasm with the native addon)`;
+  if (!tf.getKernel(RNN_SEQUENCE, 'wasm')) return 'native addon absent, turned off or without recurrent kernels';
+  return undefined;
+}
+
 /** The path of the layer's last call, undefined when it has not run (or is not LSTM/GRU/SimpleRNN). */
 export function recurrentPath(layer: object): RecurrentPath | undefined {
   return paths.get(layer);
@@ -68,9 +76,8 @@ function unsupported(reason: string): { reason: string } {
 
 /** The fused plan for this call, or the reason the generic path runs. */
 function plan(layer: RnnLike, kind: RnnCell | 'gru', inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): Plan | { reason: string } {
-  if (!enabled) return unsupported('fused path turned off (KERATS_FUSED_RNN=0)');
-  if (tf.getBackend() !== 'wasm') return unsupported(`backend ${tf.getBackend()} (fused only on wasm with the native addon)`);
-  if (!tf.getKernel(RNN_SEQUENCE, 'wasm')) return unsupported('native addon absent, turned off or without recurrent kernels');
+  const off = fusedRnnUnavailable();
+  if (off) return unsupported(off);
   const cell = layer.cell;
   if (layer.stateful) return unsupported('stateful');
   const training = kwargs?.['training'] === true;

@@ -330,6 +330,11 @@ export function setFusedLayersEnabled(on: boolean): boolean {
   return was;
 }
 
+/** Whether Dense/Conv/norm layers and Adam take the fused kernels on wasm now (installed and not turned off). */
+export function fusedLayersActive(): boolean {
+  return active && enabled;
+}
+
 /** Back to tfjs-layers' own `call`s (the kernels are removed by the caller). */
 export function uninstallFusedLayers(): void {
   active = false;
