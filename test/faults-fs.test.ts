@@ -99,6 +99,10 @@ test('a full disk while resuming: exit 2, the previous checkpoint intact, and th
     const { partial, checkpoint } = await crashedRun(cfg, out, tmp);
     const before = digest(checkpoint);
     const epoch = (JSON.parse(readFileSync(path.join(checkpoint, 'state.json'), 'utf8')) as { epoch: number }).epoch;
+    // What a kill in the middle of a checkpoint write leaves (the SIGKILL above sometimes lands there):
+    // a half-written copy beside the complete one. The resumed run owns the folder and removes it.
+    mkdirSync(path.join(partial, 'checkpoints', '.last.tmp-killed'));
+    writeFileSync(path.join(partial, 'checkpoints', '.last.tmp-killed', 'weights.bin'), 'half');
     fill(mnt, 8 * 1024);
     const r = await kerats(['train', cfg, '--resume', partial], { cwd: tmp });
     assert.equal(r.code, 2, r.stderr);
@@ -112,7 +116,7 @@ test('a full disk while resuming: exit 2, the previous checkpoint intact, and th
     assert.equal(again.code, 0, again.stderr);
     const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')) as { epochs_completed: number };
     assert.equal(metrics.epochs_completed, 6);
-    assert.ok(epoch >= 1 && epoch <= 2, `the crash left the checkpoint after epoch 1 or 2, got ${epoch}`);
+    assert.ok(epoch >= 1 && epoch < 6, `the crash left a checkpoint before the end (6 epochs), got ${epoch}`);
     assert.deepEqual(hidden(mnt), [], 'the finished run took its partial folder and lock with it');
   });
 });

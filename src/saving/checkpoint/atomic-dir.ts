@@ -58,6 +58,18 @@ export async function completeDir(dir: string, marker: string): Promise<string |
   return undefined;
 }
 
+/**
+ * Removes the unfinished temporary copies of `dir` (`.<name>.tmp-*`) that a killed writer left
+ * beside it; the previous complete copy (`dir`, or its `.old`) stays. Only for a folder the caller
+ * owns (a resumed run it holds the lock of): another live writer's copy would look the same.
+ */
+export async function removeTemporaries(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  const prefix = `.${path.basename(dir)}.tmp-`;
+  const entries = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const e of entries) if (e.startsWith(prefix)) await fs.rm(path.join(parent, e), { recursive: true, force: true });
+}
+
 /** Removes `dir`, its `.old` copy and unfinished temporary siblings. */
 export async function removeDir(dir: string): Promise<void> {
   const parent = path.dirname(dir);

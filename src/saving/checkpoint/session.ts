@@ -22,7 +22,7 @@ import type { Callback } from '../../registry/callbacks/callbacks-types.js';
 import type { EpochProgress } from '../../registry/callbacks/callbacks-types.js';
 import type { TrainOptions } from '../../runtime/training/types.js';
 import { buildOptimizer } from '../../runtime/training/trainer.js';
-import { removeDir } from './atomic-dir.js';
+import { removeDir, removeTemporaries } from './atomic-dir.js';
 import { findLeftovers, removeLeftovers } from '../cleanup.js';
 import { readCheckpoint, readOptimizerSnapshot, restoreModelWeights, type LoadedCheckpoint } from './checkpoint.js';
 import { Checkpointer, restoreCallbackStates } from './checkpointer.js';
@@ -179,6 +179,9 @@ export class RunSession {
     const folder = src?.run
       ? RunFolder.reopen(src.run.dir, src.run.running.target, src.run.running.explicit)
       : await RunFolder.create({ root: runsRoot, name: config.name, out, ...(o.target ? { target: o.target } : {}) });
+    // A run killed while it wrote a checkpoint left the half-written copy beside the last complete
+    // one: the run is ours now (its lock is held), so that debris goes before anything else.
+    if (src?.run) await removeTemporaries(folder.file(CHECKPOINT_DIR));
     let optimizer: tf.Optimizer | undefined;
     try {
       await writeRunning(folder.dir, {
