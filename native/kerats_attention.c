@@ -206,7 +206,7 @@ static int64_t rows_span(int64_t rows, int64_t ld, int64_t width) {
  * attentionForward(heap, qOff, kOff, vOff, maskOff (-1: none), ctxOff, probsOff, B, T, S, H, dk, dv,
  *                  maskBatch (1 or B), causal (0/1), scale[, packedRowWidth])
  */
-napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
+static napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
   Call c;
   Job g;
   memset(&g, 0, sizeof g);
@@ -233,7 +233,7 @@ napi_value KeratsAttentionForward(napi_env env, napi_callback_info info) {
  * attentionBackward(heap, dctxOff, dprobsOff (-1: none), qOff, kOff, vOff, probsOff, dqOff, dkOff, dvOff,
  *                   B, T, S, H, dk, dv, scale[, packedRowWidth])
  */
-napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
+static napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
   Call c;
   Job g;
   memset(&g, 0, sizeof g);
@@ -254,4 +254,12 @@ napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info) {
   if (c.failed) return NULL;
   if (!run_pairs(&g, backward_job)) fail(&c, "kerats-blas: out of memory in attention");
   return NULL;
+}
+
+void kerats_attention_define(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"attentionForward", NULL, KeratsAttentionForward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionBackward", NULL, KeratsAttentionBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

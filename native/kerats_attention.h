@@ -5,7 +5,7 @@
 #include <node_api.h>
 #include <stdint.h>
 
-/* The addon's functions attentionForward and attentionBackward. */
-napi_value KeratsAttentionForward(napi_env env, napi_callback_info info);
-napi_value KeratsAttentionBackward(napi_env env, napi_callback_info info);
+/* Adds attentionForward and attentionBackward to the addon's exports (as kerats_norm_define and
+   kerats_rnn_register do for theirs). */
+void kerats_attention_define(napi_env env, napi_value exports);
 #endif

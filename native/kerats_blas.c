@@ -366,11 +366,10 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
       {"useBundled", NULL, UseBundled, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hasOpenBlas", NULL, HasOpenBlas, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"attentionForward", NULL, KeratsAttentionForward, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"attentionBackward", NULL, KeratsAttentionBackward, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   kerats_norm_define(env, exports);
+  kerats_attention_define(env, exports);
   kerats_rnn_register(env, exports);
   return exports;
 }
