@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../util/package-root.js';
+import { chooseOpenBlasCore } from './openblas-core.js';
 
 /** The addon's functions; offsets and sizes in float32 elements of the wasm memory. */
 export interface NativeBlas {
@@ -115,6 +116,7 @@ function load(): { blas?: NativeBlas; status: NativeBlasStatus } {
     };
   }
   try {
+    chooseOpenBlasCore();
     const blas = createRequire(import.meta.url)(file) as NativeBlas;
     // An addon built before the bundled SGEMM existed has neither function: it is OpenBLAS's.
     if (typeof blas.useBundled === 'function' && process.env['KERATS_NATIVE_BLAS'] === 'bundled') blas.useBundled(true);
